@@ -1,0 +1,87 @@
+// Package keyring stores otter's slot secrets in the OS keyring (Secret
+// Service on Linux, Keychain on macOS, Credential Manager on Windows) under
+// the service name "otter". It implements vault.SecretStore.
+package keyring
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	gokeyring "github.com/zalando/go-keyring"
+)
+
+// Service is the keyring service name every otter entry is filed under.
+const Service = "otter"
+
+var (
+	// ErrNotFound means the keyring answered but holds no such entry
+	// (deleted, or a different keyring).
+	ErrNotFound = errors.New("keyring entry not found")
+	// ErrUnavailable means no keyring answered: no Secret Service on the
+	// bus, a locked collection that could not be unlocked, or a timeout.
+	ErrUnavailable = errors.New("keyring unavailable")
+)
+
+// Store is a vault.SecretStore backed by the OS keyring.
+type Store struct {
+	// Timeout bounds each keyring call: a locked keyring may wait for an
+	// unlock prompt nobody will answer. Zero means 5 seconds.
+	Timeout time.Duration
+}
+
+// Get returns the secret stored for account.
+func (s Store) Get(account string) ([]byte, error) {
+	var v string
+	err := s.call(func() (err error) { v, err = gokeyring.Get(Service, account); return err })
+	if err != nil {
+		return nil, err
+	}
+	b, err := base64.StdEncoding.DecodeString(v)
+	if err != nil {
+		return nil, fmt.Errorf("keyring entry %q is not otter's: %w", account, ErrNotFound)
+	}
+	return b, nil
+}
+
+// Set stores secret for account, replacing any previous value.
+func (s Store) Set(account string, secret []byte) error {
+	v := base64.StdEncoding.EncodeToString(secret)
+	return s.call(func() error { return gokeyring.Set(Service, account, v) })
+}
+
+// Delete removes account's entry; a missing entry is not an error.
+func (s Store) Delete(account string) error {
+	err := s.call(func() error { return gokeyring.Delete(Service, account) })
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (s Store) call(f func() error) error {
+	t := s.Timeout
+	if t == 0 {
+		t = 5 * time.Second
+	}
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return classify(err)
+	case <-time.After(t):
+		return fmt.Errorf("%w: no answer within %s (locked keyring waiting for a prompt?)", ErrUnavailable, t)
+	}
+}
+
+func classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gokeyring.ErrNotFound):
+		return ErrNotFound
+	default:
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+}
