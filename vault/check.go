@@ -1,0 +1,132 @@
+package vault
+
+import "fmt"
+
+// Field limits, checked before every save.
+const (
+	maxAccounts  = 100_000
+	maxFieldLen  = 512 // issuer, name, type, algorithm, ids, key fields
+	maxSecretLen = 1024
+	maxURLLen    = 2048
+	maxNotesLen  = 64 << 10
+	maxTags      = 64
+	maxCodes     = 1000
+	maxCodeLen   = 256
+)
+
+func limitf(format string, args ...any) error {
+	return fmt.Errorf(format+": %w", append(args, ErrLimit)...)
+}
+
+// validate checks d against the field limits (ErrLimit).
+func (d *Data) validate() error {
+	if len(d.Accounts) > maxAccounts || len(d.Recovery) > maxAccounts || len(d.Keys) > maxAccounts {
+		return limitf("more than %d records", maxAccounts)
+	}
+	if len(d.Audit) > maxAudit {
+		return limitf("more than %d audit events", maxAudit)
+	}
+	for i := range d.Accounts {
+		if err := d.Accounts[i].validate(); err != nil {
+			return err
+		}
+	}
+	for i := range d.Recovery {
+		if err := d.Recovery[i].validate(); err != nil {
+			return err
+		}
+	}
+	for _, k := range d.Keys {
+		if longest(k.ID, k.Nickname, k.AAGUID, k.Product, k.SlotID) > maxFieldLen || len(k.Accounts) > maxAccounts {
+			return limitf("hardware key %q: field too long", k.Nickname)
+		}
+	}
+	return nil
+}
+
+func (a *Account) validate() error {
+	switch {
+	case longest(a.ID, a.Issuer, a.Name, a.Type, a.Algorithm) > maxFieldLen:
+		return limitf("account %q: issuer, name or type longer than %d bytes", a.Issuer, maxFieldLen)
+	case len(a.Secret) > maxSecretLen:
+		return limitf("account %q: secret longer than %d bytes", a.Issuer, maxSecretLen)
+	case len(a.URL) > maxURLLen || len(a.Notes) > maxNotesLen:
+		return limitf("account %q: url or notes too long", a.Issuer)
+	case len(a.Tags) > maxTags || longest(a.Tags...) > maxFieldLen:
+		return limitf("account %q: too many or too long tags", a.Issuer)
+	}
+	return nil
+}
+
+func (r *RecoverySet) validate() error {
+	if len(r.Codes) > maxCodes {
+		return limitf("more than %d recovery codes for one account", maxCodes)
+	}
+	for _, c := range r.Codes {
+		if len(c.Code) > maxCodeLen {
+			return limitf("recovery code longer than %d bytes", maxCodeLen)
+		}
+	}
+	return nil
+}
+
+func longest(ss ...string) int {
+	n := 0
+	for _, s := range ss {
+		n = max(n, len(s))
+	}
+	return n
+}
+
+// checkChange refuses changes that sync must never see: an HOTP counter
+// going back, a used recovery code becoming unused, a tombstone revived.
+func checkChange(old, new *Data) error {
+	type acct struct {
+		counter uint64
+		deleted bool
+	}
+	accts := make(map[string]acct, len(old.Accounts))
+	for _, a := range old.Accounts {
+		accts[a.ID] = acct{a.Counter, a.Deleted}
+	}
+	for _, a := range new.Accounts {
+		o, ok := accts[a.ID]
+		switch {
+		case !ok || a.Deleted:
+		case o.deleted:
+			return fmt.Errorf("account %s: a deleted account cannot come back", a.ID)
+		case a.Counter < o.counter:
+			return fmt.Errorf("account %s: hotp counter cannot go back from %d to %d", a.ID, o.counter, a.Counter)
+		}
+	}
+	return checkCodes(old, new)
+}
+
+func checkCodes(old, new *Data) error {
+	used := make(map[string]map[string]bool)
+	for _, r := range old.Recovery {
+		for _, c := range r.Codes {
+			if !c.UsedAt.IsZero() {
+				if used[r.ID] == nil {
+					used[r.ID] = make(map[string]bool)
+				}
+				used[r.ID][c.Code] = true
+			}
+		}
+	}
+	for _, r := range new.Recovery {
+		if r.Deleted || used[r.ID] == nil {
+			continue
+		}
+		still := 0
+		for _, c := range r.Codes {
+			if used[r.ID][c.Code] && !c.UsedAt.IsZero() {
+				still++
+			}
+		}
+		if still < len(used[r.ID]) {
+			return fmt.Errorf("recovery codes of account %s: a used code cannot become unused", r.AccountID)
+		}
+	}
+	return nil
+}

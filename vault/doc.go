@@ -1,0 +1,94 @@
+// Package vault owns the otter vault: its file format, its cryptography, the
+// unlock slots, durable storage and the data model. It is pure Go, with no UI
+// and no cgo.
+//
+// # Using it
+//
+// [Create] makes a new vault with at least two unlock slots (one per
+// [Credential]). [Load] reads and checks a vault file without any key and
+// returns a [Locked] vault; [Locked.Unlock] turns it into a [Vault] with one
+// credential. Every change goes through [Vault.Update], a transaction that
+// serialises writers across processes with a lock file and never loses
+// another writer's change.
+//
+// # File layout (version 1)
+//
+// All integers are big endian.
+//
+//	offset  size  field
+//	0       8     magic "OTTERVLT"
+//	8       2     version (uint16, = 1)
+//	10      4     header length H (uint32, ≤ 1 MiB)
+//	14      H     header (JSON, see below)
+//	14+H    24    payload nonce (fresh random on every save)
+//	38+H    P     payload ciphertext: XChaCha20-Poly1305 under the DEK,
+//	              associated data = bytes [0, 14+H), i.e. every byte before
+//	              the nonce, so no byte of the header can change unnoticed
+//	end-32  32    SHA-256 of every byte before it
+//
+// The whole file is at most 64 MiB. The checksum is verified first: a file
+// whose checksum fails (a flipped bit, a truncation) is reported as corrupt
+// ([ErrCorrupt], as a [*CorruptError] naming the newest readable backup),
+// never as a wrong credential. Only then are the magic, the version
+// ([ErrUnsupportedVersion]) and the header checked.
+//
+// The header is JSON with the fields vault_id (16 random bytes, hex),
+// generation (incremented by every save), created, updated and slots (at most
+// 16, see [Slot]). The plaintext payload is JSON of
+//
+//	{"data": Data, "slot_keys": {slotID: slotKey, ...}}
+//
+// # Key hierarchy
+//
+//	credential ──KEK──▶ slot key ──▶ DEK ──▶ payload (Data + all slot keys)
+//
+// In detail:
+//
+//   - The DEK (data encryption key) is 32 random bytes; it seals the payload.
+//   - Every slot has its own random 32-byte slot key. The slot stores it as
+//     Wrapped = nonce ‖ XChaCha20-Poly1305(KEK, slot key,
+//     ad = vault id ‖ slot id ‖ slot type), and stores the DEK as
+//     WrappedDEK = nonce ‖ XChaCha20-Poly1305(slot key, DEK,
+//     ad = vault id ‖ slot id ‖ "dek"). Vault and slot ids are 32 hex
+//     characters, so the concatenations are unambiguous.
+//   - The KEK (key encryption key) comes from the credential: Argon2id of the
+//     password with the slot's salt and parameters; HKDF-SHA256 of the
+//     recovery key with the slot's salt; HKDF-SHA256 of a random 32-byte
+//     secret kept in the OS keyring; HKDF of a FIDO2 hmac-secret output.
+//   - The payload holds every slot's slot key. That is what lets
+//     [Vault.RemoveSlot] rotate the DEK and re-wrap it for the remaining
+//     slots without asking for their credentials, and lets an open [Vault]
+//     follow a DEK rotation made by another process.
+//
+// Failing to unwrap a slot key is a wrong credential ([ErrWrongCredential]);
+// failing to unwrap the DEK or to open the payload once a slot key unwrapped
+// is corruption ([ErrCorrupt]).
+//
+// Limitation of rotation: slot keys are never rotated (that would need every
+// remaining credential). Whoever held the old DEK — for example the holder of
+// a removed credential who kept a copy of an old file — can read the old
+// payload, learn the remaining slot keys and so unwrap the new DEK. Removing a
+// slot and rotating the DEK protects data written afterwards only against
+// someone who never held the old DEK (for example a removed slot whose
+// credential was lost, not stolen together with the file).
+//
+// # Storage
+//
+// Writes are atomic and durable: the new file is written to a temporary file
+// ".NAME.tmp-RANDOM" in the same directory (mode 0600, O_EXCL), synced and
+// closed; the previous file is kept as backups/NAME.GENERATION (a hard link,
+// or a copy where links are not supported; the backups directory is 0700;
+// the newest 5 are kept); the temporary file is renamed over the vault and
+// the directory is synced. Writers hold an exclusive lock (flock, or
+// LockFileEx on Windows) on the lock file beside the vault ("vault.lock" for
+// "vault.otter"). Stray temporary files left by a crash are removed under
+// that lock.
+//
+// # Data model
+//
+// [Data] is ready for record-by-record sync: every record has a random
+// 128-bit id that never changes, every change stamps the record with a
+// hybrid logical clock ([Stamp]), deletion leaves a tombstone, HOTP counters
+// only grow and a used recovery code never becomes unused; [Vault.Update]
+// refuses changes that break the last two rules.
+package vault

@@ -1,0 +1,69 @@
+package vault
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Callers test them with errors.Is.
+var (
+	// ErrWrongCredential means no slot key could be unwrapped: a wrong
+	// password, recovery key or keyring secret.
+	ErrWrongCredential = errors.New("wrong credential")
+	// ErrCorrupt means the file is damaged: checksum mismatch, truncation,
+	// unparsable header, or a payload that fails to decrypt after a slot
+	// unwrapped correctly. The error is a *CorruptError.
+	ErrCorrupt = errors.New("vault is corrupt")
+	// ErrUnsupportedVersion means the file is intact but of a format version
+	// this build cannot read.
+	ErrUnsupportedVersion = errors.New("unsupported vault version")
+	// ErrNoUsableSlot means the vault has no slot of the credential's type.
+	ErrNoUsableSlot = errors.New("no usable unlock slot")
+	// ErrNotExist means there is no vault file; errors carrying it also
+	// match fs.ErrNotExist.
+	ErrNotExist = errors.New("no vault")
+	// ErrExist means Create found a vault file already in place.
+	ErrExist = errors.New("vault already exists")
+	// ErrTooFewSlots means the operation would leave fewer than two slots.
+	ErrTooFewSlots = errors.New("a vault needs at least two unlock slots")
+	// ErrLimit means a size, count, field length or KDF bound was exceeded.
+	ErrLimit = errors.New("limit exceeded")
+	// ErrNoCodesLeft means an account has no unused recovery code.
+	ErrNoCodesLeft = errors.New("no recovery codes left")
+)
+
+// CorruptError describes a damaged vault file. errors.Is(err, ErrCorrupt)
+// is true for it.
+type CorruptError struct {
+	Path   string // the damaged file
+	Reason string // what is wrong with it
+	Backup string // newest backup that passes Load's checks, "" if none
+}
+
+// Error implements error.
+func (e *CorruptError) Error() string {
+	msg := fmt.Sprintf("%v: %s: %s", ErrCorrupt, e.Path, e.Reason)
+	if e.Backup != "" {
+		msg += " (newest intact backup: " + e.Backup + ")"
+	}
+	return msg
+}
+
+// Is reports whether target is ErrCorrupt.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// formatError is the internal form of a corruption found while parsing bytes;
+// it becomes a *CorruptError once the path and backup are known.
+type formatError string
+
+func (e formatError) Error() string { return string(e) }
+
+// Is reports whether target is ErrCorrupt.
+func (e formatError) Is(target error) bool { return target == ErrCorrupt }
+
+func corruptf(format string, args ...any) error {
+	return formatError(fmt.Sprintf(format, args...))
+}
+
+// errClosed is returned by methods of a closed Vault.
+var errClosed = errors.New("vault is closed")

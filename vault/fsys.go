@@ -1,0 +1,65 @@
+package vault
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// fsys is the seam between the vault and the file system: every file
+// operation of Load and of a save goes through it, so tests can inject
+// ENOSPC or EIO at each step.
+type fsys interface {
+	OpenFile(name string, flag int, perm fs.FileMode) (wfile, error)
+	// ReadFile reads name, refusing files larger than max bytes (ErrLimit).
+	ReadFile(name string, max int64) ([]byte, error)
+	ReadDir(name string) ([]fs.DirEntry, error)
+	MkdirAll(name string, perm fs.FileMode) error
+	Link(oldname, newname string) error
+	Rename(oldname, newname string) error
+	Remove(name string) error
+	// SyncDir makes the directory entries of name durable.
+	SyncDir(name string) error
+}
+
+// wfile is a file being written.
+type wfile interface {
+	io.Writer
+	Sync() error
+	Close() error
+}
+
+// osFS is the real file system.
+type osFS struct{}
+
+func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (wfile, error) {
+	return os.OpenFile(name, flag, perm)
+}
+
+func (osFS) ReadFile(name string, max int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > max {
+		return nil, fmt.Errorf("%s is %d bytes (max %d): %w", name, fi.Size(), max, ErrLimit)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(b)) > max {
+		err = fmt.Errorf("%s grew beyond %d bytes: %w", name, max, ErrLimit)
+	}
+	return b, err
+}
+
+func (osFS) ReadDir(name string) ([]fs.DirEntry, error)   { return os.ReadDir(name) }
+func (osFS) MkdirAll(name string, perm fs.FileMode) error { return os.MkdirAll(name, perm) }
+func (osFS) Link(oldname, newname string) error           { return os.Link(oldname, newname) }
+func (osFS) Rename(oldname, newname string) error         { return os.Rename(oldname, newname) }
+func (osFS) Remove(name string) error                     { return os.Remove(name) }
+func (osFS) SyncDir(name string) error                    { return syncDir(name) }

@@ -1,0 +1,139 @@
+package vault
+
+import (
+	"fmt"
+	"slices"
+)
+
+// forgetter is a credential with state outside the vault (a keyring entry)
+// that can be undone when its slot never reaches the disk.
+type forgetter interface {
+	forget(vaultID string, s *Slot)
+}
+
+func (k Keyring) forget(vaultID string, s *Slot) {
+	k.Store.Delete(keyringAccount(vaultID, s.ID))
+}
+
+// AddSlot enrols c as a new unlock slot (at most 16) and saves the vault.
+func (v *Vault) AddSlot(c Credential, label string) (Slot, error) {
+	var added Slot
+	undo := func() {}
+	err := v.txn(func(st *state) error {
+		u, err := v.enrol(st, c, label)
+		if err != nil {
+			return err
+		}
+		undo = u
+		added = st.hdr.Slots[len(st.hdr.Slots)-1].clone()
+		return nil
+	})
+	if err != nil && !v.hasSlot(added.ID) {
+		undo()
+		return Slot{}, err
+	}
+	return added, err
+}
+
+func (v *Vault) hasSlot(id string) bool {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return id != "" && v.hdr.slot(id) != nil
+}
+
+// enrol adds a slot for c to st and returns how to undo the credential's
+// side effects.
+func (v *Vault) enrol(st *state, c Credential, label string) (undo func(), err error) {
+	if len(st.hdr.Slots) >= maxSlots {
+		return nil, fmt.Errorf("a vault holds at most %d slots: %w", maxSlots, ErrLimit)
+	}
+	if len(label) > maxLabelLen {
+		return nil, fmt.Errorf("slot label longer than %d bytes: %w", maxLabelLen, ErrLimit)
+	}
+	c = withOptions(c, v.o.weak)
+	s := Slot{ID: NewID(v.o.rand), Type: c.SlotType(), Label: label, Created: v.o.clock()}
+	if s.Salt, err = randomBytes(v.o.rand, 32); err != nil {
+		return nil, err
+	}
+	vid := st.hdr.VaultID
+	kek, err := c.Enrol(vid, &s)
+	if err != nil {
+		return nil, fmt.Errorf("failed to enrol a %s slot: %w", c.SlotType(), err)
+	}
+	defer zero(kek)
+	undo = func() {}
+	if f, ok := c.(forgetter); ok {
+		id := s.ID
+		undo = func() { f.forget(vid, &Slot{ID: id}) }
+	}
+	if err := v.seal(st, &s, kek); err != nil {
+		undo()
+		return nil, err
+	}
+	return undo, nil
+}
+
+// seal wraps a new slot key for s under kek and the DEK under the slot key,
+// then adds s to st.
+func (v *Vault) seal(st *state, s *Slot, kek []byte) error {
+	if len(kek) != keyLen || !isID(s.ID) || s.Type == "" {
+		return fmt.Errorf("credential returned an unusable %s slot", s.Type)
+	}
+	sk, err := randomBytes(v.o.rand, keyLen)
+	if err != nil {
+		return err
+	}
+	vid := st.hdr.VaultID
+	if s.Wrapped, err = seal(v.o.rand, kek, sk, slotAD(vid, s)); err != nil {
+		return err
+	}
+	if s.WrappedDEK, err = seal(v.o.rand, sk, st.dek, dekAD(vid, s)); err != nil {
+		return err
+	}
+	if err := s.validate(); err != nil {
+		return fmt.Errorf("%s slot: %v: %w", s.Type, err, ErrLimit)
+	}
+	st.hdr.Slots = append(st.hdr.Slots, *s)
+	st.keys[s.ID] = sk
+	return nil
+}
+
+// RemoveSlot removes the slot id and rotates the data key: a new DEK is
+// wrapped for every remaining slot through its slot key. It refuses to
+// leave fewer than two slots (ErrTooFewSlots). A keyring slot's secret stays
+// in the keyring; the caller deletes it.
+func (v *Vault) RemoveSlot(id string) error {
+	return v.txn(func(st *state) error {
+		i := slices.IndexFunc(st.hdr.Slots, func(s Slot) bool { return s.ID == id })
+		if i < 0 {
+			return fmt.Errorf("no slot with id %q", id)
+		}
+		if len(st.hdr.Slots)-1 < 2 {
+			return ErrTooFewSlots
+		}
+		st.hdr.Slots = slices.Delete(st.hdr.Slots, i, i+1)
+		delete(st.keys, id)
+		return v.rotate(st)
+	})
+}
+
+// rotate gives st a new DEK, wrapped for every slot.
+func (v *Vault) rotate(st *state) error {
+	dek, err := randomBytes(v.o.rand, keyLen)
+	if err != nil {
+		return err
+	}
+	vid := st.hdr.VaultID
+	for i := range st.hdr.Slots {
+		s := &st.hdr.Slots[i]
+		sk, ok := st.keys[s.ID]
+		if !ok {
+			return fmt.Errorf("slot %s: slot key unknown, cannot rotate the data key", s.ID)
+		}
+		if s.WrappedDEK, err = seal(v.o.rand, sk, dek, dekAD(vid, s)); err != nil {
+			return err
+		}
+	}
+	st.dek = dek
+	return nil
+}

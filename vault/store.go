@@ -1,0 +1,227 @@
+package vault
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+const backupDir = "backups"
+
+// errLocked is returned by a non-blocking lock attempt that found the lock
+// held.
+var errLocked = errors.New("vault is locked by another writer")
+
+// store places a vault file, its lock, temporary files and backups.
+type store struct {
+	o    *options
+	path string
+	dir  string
+	base string
+}
+
+func newStore(path string, o *options) store {
+	return store{o: o, path: path, dir: filepath.Dir(path), base: filepath.Base(path)}
+}
+
+// lockPath is the lock file beside the vault: vault.lock for vault.otter.
+func (s store) lockPath() string {
+	return filepath.Join(s.dir, strings.TrimSuffix(s.base, ".otter")+".lock")
+}
+
+func (s store) backupPath(gen uint64) string {
+	return filepath.Join(s.dir, backupDir, s.base+"."+strconv.FormatUint(gen, 10))
+}
+
+func (s store) tempPrefix() string { return "." + s.base + ".tmp-" }
+
+func (s store) tempName(dir string) string {
+	return filepath.Join(dir, s.tempPrefix()+NewID(s.o.rand)[:16])
+}
+
+// lock takes the writers' lock; the returned function releases it.
+func (s store) lock(wait bool) (func(), error) {
+	f, err := os.OpenFile(s.lockPath(), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("failed to open lock file: %w", err)
+	}
+	if err := lockFile(f, wait); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		unlockFile(f)
+		f.Close()
+	}, nil
+}
+
+// cleanIfIdle removes stray temporary files when no writer holds the lock;
+// Load uses it, so it never deletes another process's file in flight.
+func (s store) cleanIfIdle() {
+	unlock, err := s.lock(false)
+	if err != nil {
+		return
+	}
+	defer unlock()
+	s.cleanTemps()
+}
+
+// cleanTemps removes temporary files left by a crash. The caller holds the
+// lock, and temporary files only exist while a writer holds it.
+func (s store) cleanTemps() {
+	for _, dir := range []string{s.dir, filepath.Join(s.dir, backupDir)} {
+		ents, _ := s.o.fs.ReadDir(dir)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), s.tempPrefix()) {
+				s.o.fs.Remove(filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+}
+
+// read returns the vault file's bytes; errors match ErrNotExist or ErrLimit.
+func (s store) read() ([]byte, error) {
+	return s.readFile(s.path)
+}
+
+func (s store) readFile(name string) ([]byte, error) {
+	b, err := s.o.fs.ReadFile(name, maxFileSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %w", ErrNotExist, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("failed to read vault: %w", err)
+	}
+	return b, nil
+}
+
+// parse is parse with corruption reported as a *CorruptError.
+func (s store) parse(b []byte) (*parsed, error) {
+	p, err := parse(b)
+	var fe formatError
+	if errors.As(err, &fe) {
+		return nil, s.corrupt(fe)
+	}
+	return p, err
+}
+
+func (s store) corrupt(reason error) *CorruptError {
+	return &CorruptError{Path: s.path, Reason: reason.Error(), Backup: s.newestGoodBackup()}
+}
+
+// writeFile creates name exclusively with mode 0600 and makes b durable in
+// it. On failure name is removed.
+func (s store) writeFile(name string, b []byte) error {
+	f, err := s.o.fs.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("failed to create temporary file: %w", err)
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		s.o.fs.Remove(name)
+		return fmt.Errorf("failed to write %s: %w", name, err)
+	}
+	return nil
+}
+
+// commit replaces the vault with out: temporary file, backup of prev (the
+// current file, generation prevGen; nil when there is none), rename, sync
+// of the directory. committed reports whether the rename happened: then the
+// new file is in place even if err (a failed directory sync) is not nil.
+func (s store) commit(out, prev []byte, prevGen uint64) (committed bool, err error) {
+	tmp := s.tempName(s.dir)
+	if err := s.writeFile(tmp, out); err != nil {
+		return false, err
+	}
+	if prev != nil && s.o.backups > 0 {
+		if err := s.backup(prev, prevGen); err != nil {
+			s.o.fs.Remove(tmp)
+			return false, fmt.Errorf("failed to keep a backup: %w", err)
+		}
+	}
+	if err := s.o.fs.Rename(tmp, s.path); err != nil {
+		s.o.fs.Remove(tmp)
+		return false, fmt.Errorf("failed to replace vault: %w", err)
+	}
+	if err := s.o.fs.SyncDir(s.dir); err != nil {
+		return true, fmt.Errorf("vault saved but not yet durable: failed to sync %s: %w", s.dir, err)
+	}
+	s.prune()
+	return true, nil
+}
+
+// backup keeps the current file as backups/NAME.GEN: a hard link, or a copy
+// of prev where links fail.
+func (s store) backup(prev []byte, gen uint64) error {
+	bdir := filepath.Join(s.dir, backupDir)
+	if err := s.o.fs.MkdirAll(bdir, 0o700); err != nil {
+		return err
+	}
+	tmp := s.tempName(bdir)
+	if err := s.o.fs.Link(s.path, tmp); err != nil {
+		if err := s.writeFile(tmp, prev); err != nil {
+			return err
+		}
+	}
+	if err := s.o.fs.Rename(tmp, s.backupPath(gen)); err != nil {
+		s.o.fs.Remove(tmp)
+		return err
+	}
+	return s.o.fs.SyncDir(bdir)
+}
+
+// backups lists the backup files, newest generation first.
+func (s store) backups() []string {
+	ents, _ := s.o.fs.ReadDir(filepath.Join(s.dir, backupDir))
+	type gb struct {
+		gen  uint64
+		name string
+	}
+	var list []gb
+	for _, e := range ents {
+		g, ok := strings.CutPrefix(e.Name(), s.base+".")
+		if n, err := strconv.ParseUint(g, 10, 64); ok && err == nil {
+			list = append(list, gb{n, e.Name()})
+		}
+	}
+	slices.SortFunc(list, func(a, b gb) int { return cmp.Compare(b.gen, a.gen) })
+	names := make([]string, len(list))
+	for i, b := range list {
+		names[i] = filepath.Join(s.dir, backupDir, b.name)
+	}
+	return names
+}
+
+// prune keeps the newest backups; failures only leave extra files behind.
+func (s store) prune() {
+	list := s.backups()
+	for i := s.o.backups; i < len(list); i++ {
+		s.o.fs.Remove(list[i])
+	}
+}
+
+// newestGoodBackup is the newest backup that passes Load's checks.
+func (s store) newestGoodBackup() string {
+	for _, name := range s.backups() {
+		b, err := s.o.fs.ReadFile(name, maxFileSize)
+		if err != nil {
+			continue
+		}
+		if _, err := parse(b); err == nil {
+			return name
+		}
+	}
+	return ""
+}

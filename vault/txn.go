@@ -1,0 +1,153 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"maps"
+)
+
+// state is what a transaction changes: a private copy of the vault.
+type state struct {
+	hdr  header
+	data *Data
+	keys map[string][]byte
+	dek  []byte
+}
+
+// Update runs fn on a deep copy of the data inside a transaction: it takes
+// the writers' lock, reloads the file if another writer changed it, calls
+// fn, increments the generation and saves atomically, keeping the previous
+// file as a backup. If fn returns an error nothing is written and the error
+// is returned as is. Update refuses changes that lower an HOTP counter,
+// mark a used recovery code unused, revive a tombstone or exceed a limit.
+func (v *Vault) Update(fn func(d *Data) error) error {
+	return v.txn(func(st *state) error { return fn(st.data) })
+}
+
+// Refresh re-reads the file and reloads it if another writer changed it
+// since this Vault last read or wrote it.
+func (v *Vault) Refresh() (changed bool, err error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.dek == nil {
+		return false, errClosed
+	}
+	raw, err := v.st.read()
+	if err != nil {
+		return false, err
+	}
+	return v.syncTo(raw)
+}
+
+// txn is the one write path: lock, reload if needed, change a copy,
+// validate, save, install.
+func (v *Vault) txn(change func(*state) error) error {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.dek == nil {
+		return errClosed
+	}
+	unlock, err := v.st.lock(true)
+	if err != nil {
+		return fmt.Errorf("failed to lock the vault: %w", err)
+	}
+	defer unlock()
+	v.st.cleanTemps()
+	raw, err := v.st.read()
+	if err != nil {
+		return err
+	}
+	if _, err := v.syncTo(raw); err != nil {
+		return err
+	}
+	st := v.snapshot()
+	if err := change(st); err != nil {
+		return err
+	}
+	if err := checkChange(v.data, st.data); err != nil {
+		return err
+	}
+	return v.save(st, raw)
+}
+
+// syncTo reloads from raw, the file's current bytes, unless it is the file
+// this Vault last read or wrote.
+func (v *Vault) syncTo(raw []byte) (bool, error) {
+	if len(raw) >= sumLen && bytes.Equal(raw[len(raw)-sumLen:], v.sum[:]) {
+		return false, nil
+	}
+	p, err := v.st.parse(raw)
+	if err != nil {
+		return false, err
+	}
+	if p.hdr.VaultID != v.hdr.VaultID {
+		return false, fmt.Errorf("%s was replaced by a different vault: unlock it again", v.st.path)
+	}
+	s, sk := v.knownSlot(&p.hdr)
+	if s == nil {
+		return false, fmt.Errorf("another process replaced every slot this vault knows: unlock it again: %w", ErrNoUsableSlot)
+	}
+	dek, pl, err := openWith(p, s, sk)
+	if err != nil {
+		return false, v.st.corrupt(err)
+	}
+	v.install(&state{hdr: p.hdr, data: pl.Data, keys: pl.SlotKeys, dek: dek}, p.sum)
+	return true, nil
+}
+
+// knownSlot finds a slot of h whose slot key this Vault holds.
+func (v *Vault) knownSlot(h *header) (*Slot, []byte) {
+	for i := range h.Slots {
+		if sk, ok := v.keys[h.Slots[i].ID]; ok {
+			return &h.Slots[i], sk
+		}
+	}
+	return nil, nil
+}
+
+// snapshot returns a deep copy of the vault's state.
+func (v *Vault) snapshot() *state {
+	return &state{hdr: v.hdr.clone(), data: v.data.clone(), keys: maps.Clone(v.keys), dek: v.dek}
+}
+
+// save writes st as the next generation; prev is the current file.
+func (v *Vault) save(st *state, prev []byte) error {
+	if err := st.data.validate(); err != nil {
+		return err
+	}
+	st.hdr.Generation = v.hdr.Generation + 1
+	st.hdr.Updated = v.o.clock()
+	plain, err := json.Marshal(payload{Data: st.data, SlotKeys: st.keys})
+	if err != nil {
+		return fmt.Errorf("failed to encode vault data: %w", err)
+	}
+	out, err := encode(&st.hdr, plain, st.dek, v.o.rand)
+	zero(plain)
+	if err != nil {
+		return err
+	}
+	committed, err := v.st.commit(out, prev, v.hdr.Generation)
+	if committed {
+		v.install(st, [sumLen]byte(out[len(out)-sumLen:]))
+	}
+	return err
+}
+
+// install makes st the vault's state, zeroing keys that are gone.
+func (v *Vault) install(st *state, sum [sumLen]byte) {
+	if !sameSlice(v.dek, st.dek) {
+		zero(v.dek)
+	}
+	for id, k := range v.keys {
+		if !sameSlice(k, st.keys[id]) {
+			zero(k)
+		}
+	}
+	v.hdr, v.data, v.keys, v.dek, v.sum = st.hdr, st.data, st.keys, st.dek, sum
+}
+
+// sameSlice reports whether a and b share their first byte.
+func sameSlice(a, b []byte) bool {
+	return len(a) > 0 && len(b) > 0 && &a[0] == &b[0]
+}
