@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/otterauth/otter/internal/keyring"
+	"github.com/otterauth/otter/internal/paths"
+	"github.com/otterauth/otter/vault"
+)
+
+// app holds what every command shares: streams, global flags, the clock and
+// the vault once it is open.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	now            func() time.Time
+	store          vault.SecretStore
+	vaultOpts      vault.Options
+	kdf            vault.KDFParams // zero: vault.DefaultKDF
+
+	vaultPath       string
+	passwordFile    string
+	recoveryKeyFile string
+	pinFile         string
+
+	v *vault.Vault
+}
+
+func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
+	return &app{
+		stdin: stdin, stdout: stdout, stderr: stderr,
+		now:   time.Now,
+		store: keyring.Store{},
+	}
+}
+
+func (a *app) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "otter",
+		Short:         "A terminal authenticator: one-time codes, recovery codes and FIDO2 keys",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		RunE:          a.runTUI,
+	}
+	root.SetIn(a.stdin)
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+	f := root.PersistentFlags()
+	f.StringVar(&a.vaultPath, "vault", envOr("OTTER_VAULT", ""), "vault file (default: the user data dir; env OTTER_VAULT)")
+	f.StringVar(&a.passwordFile, "password-file", os.Getenv("OTTER_PASSWORD_FILE"), "read the vault password from this file (env OTTER_PASSWORD_FILE)")
+	f.StringVar(&a.recoveryKeyFile, "recovery-key-file", "", "unlock with the recovery key read from this file")
+	f.StringVar(&a.pinFile, "pin-file", os.Getenv("OTTER_PIN_FILE"), "read the FIDO2 PIN from this file (env OTTER_PIN_FILE)")
+	addTestFlags(root, a)
+	root.AddCommand(
+		a.initCmd(), a.addCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(),
+		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
+	)
+	return root
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (a *app) path() string {
+	if a.vaultPath != "" {
+		return a.vaultPath
+	}
+	return paths.Vault()
+}
+
+func (a *app) options() *vault.Options {
+	o := a.vaultOpts
+	o.Now = a.now
+	return &o
+}
+
+func (a *app) close() {
+	if a.v != nil {
+		a.v.Close()
+		a.v = nil
+	}
+}
+
+// hint prints an `otter: hint:` line on stderr.
+func (a *app) hint(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "otter: hint: "+format+"\n", args...)
+}
+
+// warn prints an `otter: warning:` line on stderr.
+func (a *app) warn(format string, args ...any) {
+	fmt.Fprintf(a.stderr, "otter: warning: "+format+"\n", args...)
+}
+
+// interactive reports whether stdin and stderr are terminals a person can
+// answer prompts on.
+func (a *app) interactive() bool {
+	in, ok := a.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(in.Fd())) {
+		return false
+	}
+	errf, ok := a.stderr.(*os.File)
+	return ok && term.IsTerminal(int(errf.Fd()))
+}

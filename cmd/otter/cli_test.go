@@ -1,0 +1,139 @@
+package main
+
+// End-to-end tests of the CLI contract (DESIGN §7): each runs the real
+// binary, built once with -tags otter_testkdf so that password slots can use
+// a tiny Argon2id cost, against a vault in a temporary directory and the
+// private gnome-keyring that `make test` starts.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var otterBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "otter-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	otterBin = filepath.Join(dir, "otter")
+	build := exec.Command("go", "build", "-tags", "otter_testkdf", "-o", otterBin, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building otter for the CLI tests failed:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// env is one user's world: a vault path, a state dir, and whether the
+// keyring is reachable.
+type env struct {
+	t         *testing.T
+	dir       string
+	vault     string
+	noKeyring bool
+}
+
+func newEnv(t *testing.T) *env {
+	dir := t.TempDir()
+	return &env{t: t, dir: dir, vault: filepath.Join(dir, "data", "vault.otter")}
+}
+
+// withoutKeyring points the child at a D-Bus address where nothing answers.
+func (e *env) withoutKeyring() *env { e.noKeyring = true; return e }
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func (e *env) run(stdin string, args ...string) result {
+	e.t.Helper()
+	cmd := exec.Command(otterBin, append([]string{"--test-weak-kdf"}, args...)...)
+	cmd.Env = append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"),
+		"OTTER_PASSWORD_FILE=", "OTTER_PIN_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=")
+	if e.noKeyring {
+		cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(e.dir, "no-bus"))
+	}
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		e.t.Fatalf("running otter %v: %v", args, err)
+	}
+	return result{out.String(), errb.String(), code}
+}
+
+// ok runs a command that must succeed and returns its stdout.
+func (e *env) ok(stdin string, args ...string) string {
+	e.t.Helper()
+	r := e.run(stdin, args...)
+	if r.code != 0 {
+		e.t.Fatalf("otter %v: exit %d\nstdout: %s\nstderr: %s", args, r.code, r.stdout, r.stderr)
+	}
+	return r.stdout
+}
+
+func (e *env) fails(code int, stdin string, args ...string) result {
+	e.t.Helper()
+	r := e.run(stdin, args...)
+	if r.code != code {
+		e.t.Fatalf("otter %v: exit %d, want %d\nstdout: %s\nstderr: %s", args, r.code, code, r.stdout, r.stderr)
+	}
+	if !strings.HasPrefix(r.stderr, "otter: ") && !strings.Contains(r.stderr, "\notter: error: ") {
+		e.t.Fatalf("otter %v: stderr does not carry an otter: error line:\n%s", args, r.stderr)
+	}
+	return r
+}
+
+func (e *env) file(name, content string) string {
+	e.t.Helper()
+	p := filepath.Join(e.dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		e.t.Fatal(err)
+	}
+	return p
+}
+
+func needKeyring(t *testing.T) {
+	t.Helper()
+	if os.Getenv("OTTER_KEYRING_SESSION") == "" {
+		t.Skip("no private keyring session: run through make test (scripts/with-keyring.sh)")
+	}
+}
+
+const strongPassword = "Correct-Horse-Battery-9"
+
+// passwordVault makes a vault with a password and a recovery key, without
+// the keyring, and returns the password file and recovery key file.
+func passwordVault(t *testing.T) (e *env, pwFile, keyFile string) {
+	e = newEnv(t).withoutKeyring()
+	pwFile = e.file("pw", strongPassword+"\n")
+	keyFile = filepath.Join(e.dir, "recovery.txt")
+	e.ok("", "--password-file", pwFile, "init", "--no-keyring", "--recovery-key-out", keyFile)
+	return e, pwFile, keyFile
+}
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/otterauth/otter/vault"
+)
+
+// resolve finds the one live account QUERY names (DESIGN §7): an id or id
+// prefix of at least 6 characters, else a case-insensitive match on
+// issuer:account. No match or several are exit 4, listing the candidates.
+func resolve(d *vault.Data, query string) (*vault.Account, error) {
+	if len(query) >= 6 {
+		var hits []*vault.Account
+		for _, acc := range d.Live() {
+			if strings.HasPrefix(acc.ID, strings.ToLower(query)) {
+				hits = append(hits, acc)
+			}
+		}
+		if len(hits) == 1 {
+			return hits[0], nil
+		}
+	}
+	hits := d.Find(query)
+	switch len(hits) {
+	case 1:
+		return hits[0], nil
+	case 0:
+		return nil, &userError{code: exitNotFound, msg: fmt.Sprintf("no account matches %q", query),
+			hint: "see the accounts with: otter list"}
+	}
+	var names []string
+	for _, h := range hits {
+		names = append(names, fmt.Sprintf("%s (id %s)", label(h), shortID(h.ID)))
+	}
+	return nil, &userError{code: exitNotFound, msg: fmt.Sprintf("%q matches %d accounts: %s", query, len(hits), strings.Join(names, ", ")),
+		hint: "be more specific (issuer:account) or give the id"}
+}

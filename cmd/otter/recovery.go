@@ -1,0 +1,175 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+
+	"github.com/spf13/cobra"
+
+	"github.com/otterauth/otter/vault"
+)
+
+const supportReminder = "No support team will ever ask you for these."
+
+func (a *app) recoveryCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "recovery", Short: "Keep an account's recovery (backup) codes"}
+	var asJSON bool
+	list := &cobra.Command{
+		Use: "list QUERY", Short: "Show an account's recovery codes and which are used", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return a.recoveryList(args[0], asJSON) },
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.AddCommand(&cobra.Command{
+		Use:   "add QUERY [FILE|-]",
+		Short: "Add recovery codes (separated by spaces, commas or newlines; \"1.\" bullets ignored)",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE:  func(_ *cobra.Command, args []string) error { return a.recoveryAdd(args) },
+	}, list, &cobra.Command{
+		Use: "use QUERY", Short: "Print the next unused code and mark it used", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return a.recoveryUse(args[0]) },
+	})
+	return cmd
+}
+
+var (
+	bulletRE       = regexp.MustCompile(`^(\d{1,3}[.)]|[-*•])$`)
+	bulletPrefixRE = regexp.MustCompile(`^\d{1,3}[.)](\S+)$`)
+	separatorRE    = regexp.MustCompile(`[\s,;]+`)
+)
+
+// parseRecoveryCodes splits a pasted block into codes, dropping list
+// bullets such as "1." or "-".
+func parseRecoveryCodes(text string) []string {
+	var out []string
+	for _, f := range separatorRE.Split(text, -1) {
+		if f == "" || bulletRE.MatchString(f) {
+			continue
+		}
+		if m := bulletPrefixRE.FindStringSubmatch(f); m != nil {
+			f = m[1]
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+func (a *app) recoveryAdd(args []string) error {
+	var r io.Reader = a.stdin
+	if len(args) == 2 && args[1] != "-" {
+		f, err := os.Open(args[1])
+		if err != nil {
+			return &userError{code: exitUsage, msg: err.Error(), err: err}
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return err
+	}
+	codes := parseRecoveryCodes(string(b))
+	if len(codes) == 0 {
+		return usageErr("no recovery codes found in the input")
+	}
+	for _, c := range codes {
+		if len(c) > 128 {
+			return usageErr("%q… is too long to be a recovery code", c[:16])
+		}
+	}
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	acc, err := resolve(v.Data(), args[0])
+	if err != nil {
+		return err
+	}
+	var added int
+	err = v.Update(func(d *vault.Data) error {
+		added = d.AddRecoveryCodes(acc.ID, codes, a.now())
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "added %d recovery codes to %s", added, label(acc))
+	if dup := len(codes) - added; dup > 0 {
+		fmt.Fprintf(a.stdout, " (%d already there)", dup)
+	}
+	fmt.Fprintln(a.stdout)
+	return nil
+}
+
+type recoveryCodeJSON struct {
+	Code   string `json:"code"`
+	Added  string `json:"added"`
+	UsedAt string `json:"used_at,omitempty"`
+}
+
+func (a *app) recoveryList(query string, asJSON bool) error {
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	acc, err := resolve(v.Data(), query)
+	if err != nil {
+		return err
+	}
+	set := v.Data().RecoveryFor(acc.ID)
+	if set == nil || len(set.Codes) == 0 {
+		return &userError{code: exitNotFound, msg: "no recovery codes for " + label(acc),
+			hint: "add the codes the site gave you: otter recovery add " + query + " FILE"}
+	}
+	fmt.Fprintln(a.stderr, supportReminder)
+	if asJSON {
+		out := make([]recoveryCodeJSON, 0, len(set.Codes))
+		for _, c := range set.Codes {
+			j := recoveryCodeJSON{Code: c.Code, Added: c.Added.UTC().Format("2006-01-02T15:04:05Z")}
+			if !c.UsedAt.IsZero() {
+				j.UsedAt = c.UsedAt.UTC().Format("2006-01-02T15:04:05Z")
+			}
+			out = append(out, j)
+		}
+		return writeJSON(a, out)
+	}
+	for _, c := range set.Codes {
+		state := "unused"
+		if !c.UsedAt.IsZero() {
+			state = "used " + c.UsedAt.Local().Format("2006-01-02")
+		}
+		fmt.Fprintf(a.stdout, "%s\t%s\n", c.Code, state)
+	}
+	fmt.Fprintf(a.stderr, "%d of %d left\n", unused(set), len(set.Codes))
+	return nil
+}
+
+func (a *app) recoveryUse(query string) error {
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	acc, err := resolve(v.Data(), query)
+	if err != nil {
+		return err
+	}
+	var code string
+	var left int
+	err = v.Update(func(d *vault.Data) error {
+		code, left, err = d.UseRecoveryCode(acc.ID, a.now())
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, code)
+	fmt.Fprintln(a.stderr, supportReminder)
+	switch {
+	case left == 0:
+		a.warn("that was the last recovery code for %s: generate new ones on the site now", label(acc))
+	case left <= 2:
+		a.warn("only %d recovery codes left for %s: generate new ones on the site soon", left, label(acc))
+	}
+	return nil
+}

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/otterauth/otter/vault"
+)
+
+func (a *app) rmCmd() *cobra.Command {
+	var yes bool
+	cmd := &cobra.Command{
+		Use:   "rm QUERY",
+		Short: "Remove an account (its recovery codes go with it; backups keep old generations)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			v, err := a.open()
+			if err != nil {
+				return err
+			}
+			acc, err := resolve(v.Data(), args[0])
+			if err != nil {
+				return err
+			}
+			name, id := label(acc), acc.ID
+			if !yes && a.interactive() && !a.confirm(fmt.Sprintf("Remove %s? Its codes stop working here. [y/N] ", name)) {
+				return &userError{code: exitError, msg: "nothing removed"}
+			}
+			err = v.Update(func(d *vault.Data) error {
+				if !d.DeleteAccount(id, a.now()) {
+					return &userError{code: exitNotFound, msg: name + " was already removed"}
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "removed %s\n", name)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
+	return cmd
+}
+
+// confirm asks a yes/no question on the terminal; anything but y/yes is no.
+func (a *app) confirm(question string) bool {
+	fmt.Fprint(a.stderr, question)
+	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	ans := strings.ToLower(strings.TrimSpace(line))
+	return ans == "y" || ans == "yes"
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/term"
+	"golang.org/x/text/unicode/norm"
+)
+
+const maxSecretFile = 4096
+
+// readSecretFile reads a password, PIN or recovery key from a file: one
+// trailing newline (LF or CRLF) is dropped, nothing else is trimmed.
+func readSecretFile(path, what string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &userError{code: exitUsage, msg: fmt.Sprintf("cannot read the %s file: %v", what, err), err: err}
+	}
+	defer f.Close()
+	buf := make([]byte, maxSecretFile+1)
+	n, err := readFull(f, buf)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the %s file: %w", what, err)
+	}
+	if n > maxSecretFile {
+		wipe(buf)
+		return nil, &userError{code: exitUsage, msg: fmt.Sprintf("the %s file is larger than %d bytes", what, maxSecretFile)}
+	}
+	b := bytes.TrimSuffix(buf[:n], []byte("\n"))
+	b = bytes.TrimSuffix(b, []byte("\r"))
+	out := append([]byte(nil), b...)
+	wipe(buf)
+	return out, nil
+}
+
+func readFull(f *os.File, buf []byte) (int, error) {
+	n, err := io.ReadFull(f, buf)
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		err = nil
+	}
+	return n, err
+}
+
+// normalizePassword applies Unicode NFC so that the same password typed on
+// two keyboards (precomposed or combining accents) derives the same key.
+func normalizePassword(p []byte) []byte {
+	if norm.NFC.IsNormal(p) {
+		return p
+	}
+	out := norm.NFC.Bytes(p)
+	wipe(p)
+	return out
+}
+
+// promptSecret asks for a secret on the terminal without echo.
+func (a *app) promptSecret(prompt string) ([]byte, error) {
+	in, ok := a.stdin.(*os.File)
+	if !ok || !a.interactive() {
+		return nil, errors.New("no terminal to ask for a secret on")
+	}
+	fmt.Fprint(a.stderr, prompt)
+	b, err := term.ReadPassword(int(in.Fd()))
+	fmt.Fprintln(a.stderr)
+	if err != nil {
+		return nil, fmt.Errorf("failed to read from the terminal: %w", err)
+	}
+	return b, nil
+}
+
+// promptNewPassword asks twice for a new password and checks they match.
+func (a *app) promptNewPassword() ([]byte, error) {
+	p1, err := a.promptSecret("New vault password: ")
+	if err != nil {
+		return nil, err
+	}
+	p2, err := a.promptSecret("Repeat the password: ")
+	if err != nil {
+		wipe(p1)
+		return nil, err
+	}
+	defer wipe(p2)
+	if !bytes.Equal(p1, p2) {
+		wipe(p1)
+		return nil, &userError{code: exitUsage, msg: "the two passwords differ"}
+	}
+	return normalizePassword(p1), nil
+}
+
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
+}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/otterauth/otter/vault"
+)
+
+type slotJSON struct {
+	ID      string `json:"id"`
+	Type    string `json:"type"`
+	Label   string `json:"label,omitempty"`
+	Created string `json:"created"`
+	Current bool   `json:"unlocked_with,omitempty"`
+}
+
+func (a *app) slotCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "slot", Short: "Manage the ways to unlock the vault (password, keyring, recovery key)"}
+	var asJSON bool
+	list := &cobra.Command{Use: "list", Short: "List unlock slots", Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error { return a.slotList(asJSON) }}
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	var newPasswordFile, keyOut, lbl string
+	add := &cobra.Command{Use: "add password|keyring|recovery", Short: "Add an unlock slot", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return a.slotAdd(args[0], lbl, newPasswordFile, keyOut) }}
+	add.Flags().StringVar(&newPasswordFile, "new-password-file", "", "read the new password from this file")
+	add.Flags().StringVar(&keyOut, "recovery-key-out", "", "write a new recovery key to this new file instead of stdout")
+	add.Flags().StringVar(&lbl, "label", "", "a name for the slot")
+	rm := &cobra.Command{Use: "rm ID", Short: "Remove an unlock slot (the data key is rotated)", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return a.slotRemove(args[0]) }}
+	cmd.AddCommand(list, add, rm)
+	return cmd
+}
+
+func (a *app) slotList(asJSON bool) error {
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	var rows []slotJSON
+	for _, s := range v.Slots() {
+		rows = append(rows, slotJSON{ID: s.ID, Type: string(s.Type), Label: s.Label,
+			Created: s.Created.UTC().Format("2006-01-02"), Current: s.ID == v.Unlocked().SlotID})
+	}
+	if asJSON {
+		return writeJSON(a, rows)
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tTYPE\tLABEL\tCREATED\t")
+	for _, r := range rows {
+		mark := ""
+		if r.Current {
+			mark = "(unlocked with)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", shortID(r.ID), r.Type, r.Label, r.Created, mark)
+	}
+	return tw.Flush()
+}
+
+func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut string) error {
+	var cred vault.Credential
+	var display string
+	switch vault.SlotType(typ) {
+	case vault.SlotPassword:
+		p, err := a.newPassword(newPasswordFile)
+		if err != nil {
+			return err
+		}
+		defer wipe(p)
+		cred = vault.Password{Secret: p, KDF: a.kdf}
+	case vault.SlotKeyring:
+		if !a.keyringAnswers() {
+			return &userError{code: exitError, msg: "no keyring answered", hint: "start a Secret Service (gnome-keyring, KWallet) and unlock it"}
+		}
+		cred = vault.Keyring{Store: a.store}
+	case vault.SlotRecovery:
+		key, disp, err := vault.NewRecoveryKey(rand.Reader)
+		if err != nil {
+			return err
+		}
+		defer wipe(key)
+		cred, display = vault.RecoveryKey{Key: key}, disp
+		if err := a.saveRecoveryKeyFile(keyOut, display); err != nil {
+			return err
+		}
+	case vault.SlotFIDO2:
+		return &userError{code: exitError, msg: "fido2 slots are not supported by this build yet"}
+	default:
+		return usageErr("unknown slot type %q: want password, keyring or recovery", typ)
+	}
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	s, err := v.AddSlot(cred, lbl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "added %s slot %s\n", s.Type, shortID(s.ID))
+	if display != "" && keyOut == "" {
+		fmt.Fprintln(a.stderr, "The new recovery key follows; it is shown only once. No support team will ever ask you for it.")
+		fmt.Fprintln(a.stdout, display)
+	}
+	return nil
+}
+
+// newPassword reads a new password from a file or asks for it twice, and
+// applies the policy.
+func (a *app) newPassword(file string) ([]byte, error) {
+	if file != "" {
+		p, err := readSecretFile(file, "new password")
+		if err != nil {
+			return nil, err
+		}
+		return a.checkNewPassword(normalizePassword(p))
+	}
+	if !a.interactive() {
+		return nil, usageErr("a new password is needed: give --new-password-file FILE or run on a terminal")
+	}
+	p, err := a.promptNewPassword()
+	if err != nil {
+		return nil, err
+	}
+	return a.checkNewPassword(p)
+}
+
+func (a *app) slotRemove(prefix string) error {
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	var match []vault.Slot
+	for _, s := range v.Slots() {
+		if strings.HasPrefix(s.ID, strings.ToLower(prefix)) {
+			match = append(match, s)
+		}
+	}
+	if len(match) != 1 {
+		return &userError{code: exitNotFound, msg: fmt.Sprintf("%d slots match %q", len(match), prefix), hint: "see them with: otter slot list"}
+	}
+	s := match[0]
+	if err := v.RemoveSlot(s.ID); err != nil {
+		return err
+	}
+	if s.Type == vault.SlotKeyring {
+		if err := a.store.Delete(v.VaultID() + "/" + s.ID); err != nil {
+			a.warn("the slot is gone but its keyring entry could not be deleted: %v", err)
+		}
+	}
+	fmt.Fprintf(a.stdout, "removed %s slot %s; the data key was rotated\n", s.Type, shortID(s.ID))
+	return nil
+}
