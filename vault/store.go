@@ -61,15 +61,30 @@ func (s store) lock(wait bool) (func(), error) {
 	}, nil
 }
 
-// cleanIfIdle removes stray temporary files when no writer holds the lock;
-// Load uses it, so it never deletes another process's file in flight.
+// cleanIfIdle removes stray temporary files beside the vault, if there are
+// any, when no writer holds the lock; Load uses it, so it never deletes
+// another process's file in flight. Strays under backups/ wait for the next
+// writer.
 func (s store) cleanIfIdle() {
+	if !s.hasTemps(s.dir) {
+		return
+	}
 	unlock, err := s.lock(false)
 	if err != nil {
 		return
 	}
 	defer unlock()
 	s.cleanTemps()
+}
+
+func (s store) hasTemps(dir string) bool {
+	ents, _ := s.o.fs.ReadDir(dir)
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), s.tempPrefix()) {
+			return true
+		}
+	}
+	return false
 }
 
 // cleanTemps removes temporary files left by a crash. The caller holds the
@@ -175,8 +190,12 @@ func (s store) backup(prev []byte, gen uint64) error {
 			return err
 		}
 	}
-	if err := s.o.fs.Rename(tmp, s.backupPath(gen)); err != nil {
-		s.o.fs.Remove(tmp)
+	err := s.o.fs.Rename(tmp, s.backupPath(gen))
+	// Remove tmp even after a successful rename: renaming a hard link onto
+	// another link of the same file (an earlier, interrupted save already
+	// kept this generation) is a no-op that leaves tmp in place.
+	s.o.fs.Remove(tmp)
+	if err != nil {
 		return err
 	}
 	return s.o.fs.SyncDir(bdir)
