@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/otterauth/otter/internal/keyring"
+	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/vault"
 )
@@ -29,7 +30,8 @@ type app struct {
 	recoveryKeyFile string
 	pinFile         string
 
-	v *vault.Vault
+	v    *vault.Vault
+	lock *lockout.Tracker // failed-attempt record of the vault being opened
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {

@@ -313,3 +313,46 @@ func TestSlotsAndPasswd(t *testing.T) {
 	e.fails(exitUnlock, "", "--recovery-key-file", key, "list")
 	e.ok("", "--recovery-key-file", newKey, "code", "github")
 }
+
+func TestLockoutAfterTenWrongPasswords(t *testing.T) {
+	e, pw, key := passwordVault(t)
+	bad := e.file("bad", "Wrong-Password-1")
+	for i := 1; i <= 10; i++ {
+		r := e.fails(exitUnlock, "", "--password-file", bad, "list")
+		if i == 10 && !strings.Contains(r.stderr, "refused until") {
+			t.Fatalf("the 10th failure should announce the lock: %s", r.stderr)
+		}
+	}
+	// Locked: even the right password and the recovery key are refused, fast.
+	r := e.fails(exitLockedOut, "", "--password-file", pw, "list")
+	if !regexp.MustCompile(`locked until \d\d:\d\d`).MatchString(r.stderr) {
+		t.Fatalf("lockout message: %s", r.stderr)
+	}
+	e.fails(exitLockedOut, "", "--recovery-key-file", key, "list")
+	// A corrupt vault never counts as a failed attempt.
+	e2, pw2, _ := passwordVault(t)
+	good := readFile(t, e2.vault)
+	os.WriteFile(e2.vault, flip(good, 30), 0o600)
+	for i := 0; i < 12; i++ {
+		e2.fails(exitCorrupt, "", "--password-file", pw2, "list")
+	}
+	os.WriteFile(e2.vault, good, 0o600)
+	if r := e2.run("", "--password-file", pw2, "list"); r.code != 0 || strings.Contains(r.stderr, "failed unlock") {
+		t.Fatalf("after corrupt-file errors: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+func TestFailedAttemptsReportedAfterUnlock(t *testing.T) {
+	e, pw, _ := passwordVault(t)
+	bad := e.file("bad", "Wrong-Password-1")
+	for i := 0; i < 3; i++ {
+		e.fails(exitUnlock, "", "--password-file", bad, "list")
+	}
+	r := e.run("", "--password-file", pw, "list")
+	if r.code != 0 || !strings.Contains(r.stderr, "3 failed unlock attempt(s) since your last unlock") {
+		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := e.run("", "--password-file", pw, "list"); strings.Contains(r.stderr, "failed") {
+		t.Fatalf("the report repeats: %s", r.stderr)
+	}
+}

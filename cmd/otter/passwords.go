@@ -14,7 +14,7 @@ func (a *app) checkNewPassword(p []byte) ([]byte, error) {
 		wipe(p)
 		var v *policy.Violation
 		if errors.As(err, &v) {
-			return nil, &userError{code: exitUsage, msg: "password refused: " + v.Msg, err: err,
+			return nil, &userError{code: exitUsage, msg: v.Msg, err: err,
 				hint: "use at least 10 characters with an uppercase letter and a digit or symbol; a few unrelated words work well"}
 		}
 		return nil, err

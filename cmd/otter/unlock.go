@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/otterauth/otter/internal/keyring"
+	"github.com/otterauth/otter/internal/lockout"
+	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -19,12 +21,54 @@ func (a *app) open() (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.lock = lockout.Open(paths.State(), l.VaultID(), a.now)
 	v, err := a.unlock(l)
 	if err != nil {
 		return nil, err
 	}
 	a.v = v
+	a.reportFailures()
 	return v, nil
+}
+
+// guard refuses a guessable unlock attempt while locked out, before any
+// KDF work.
+func (a *app) guard() error {
+	err := a.lock.Check()
+	var le *lockout.LockedError
+	if errors.As(err, &le) {
+		return &userError{code: exitLockedOut, msg: le.Error(), err: err,
+			hint: "the lock protects the vault from guessing; the keyring and a FIDO2 key still unlock it"}
+	}
+	if err != nil {
+		a.warn("cannot read the failed-attempt record: %v", err)
+	}
+	return nil
+}
+
+// failed records a wrong password or recovery key; the failure that crosses
+// a threshold says so.
+func (a *app) failed(kind string, cause *userError) error {
+	if err := a.lock.Fail(kind); err != nil {
+		var le *lockout.LockedError
+		if errors.As(err, &le) {
+			cause.hint = "too many failed attempts: further attempts are refused until " + le.Until.Local().Format("15:04")
+		} else {
+			a.warn("cannot record the failed attempt: %v", err)
+		}
+	}
+	return cause
+}
+
+// reportFailures tells the person about failed attempts since the last
+// successful unlock, and clears them.
+func (a *app) reportFailures() {
+	s, err := a.lock.Success()
+	if err != nil || s.Failures == 0 {
+		return
+	}
+	fmt.Fprintf(a.stderr, "otter: %d failed unlock attempt(s) since your last unlock, the last at %s\n",
+		s.Failures, s.Last.Local().Format("2006-01-02 15:04"))
 }
 
 func (a *app) unlock(l *vault.Locked) (*vault.Vault, error) {
@@ -69,10 +113,13 @@ func (a *app) unlock(l *vault.Locked) (*vault.Vault, error) {
 func (a *app) unlockPassword(l *vault.Locked, p []byte) (*vault.Vault, error) {
 	p = normalizePassword(p)
 	defer wipe(p)
+	if err := a.guard(); err != nil {
+		return nil, err
+	}
 	v, err := l.Unlock(vault.Password{Secret: p})
 	switch {
 	case errors.Is(err, vault.ErrWrongCredential):
-		return nil, &userError{code: exitUnlock, msg: "wrong password", err: err}
+		return nil, a.failed("password", &userError{code: exitUnlock, msg: "wrong password", err: err})
 	case errors.Is(err, vault.ErrNoUsableSlot):
 		return nil, &userError{code: exitUnlock, msg: "this vault has no password slot", err: err,
 			hint: fmt.Sprintf("it opens with: %s", slotSummary(l.Slots()))}
@@ -95,10 +142,13 @@ func (a *app) unlockRecovery(l *vault.Locked, s string) (*vault.Vault, error) {
 		return nil, &userError{code: exitUnlock, msg: "that is not a recovery key: " + err.Error(), err: err}
 	}
 	defer wipe(key)
+	if err := a.guard(); err != nil {
+		return nil, err
+	}
 	v, err := l.Unlock(vault.RecoveryKey{Key: key})
 	switch {
 	case errors.Is(err, vault.ErrWrongCredential):
-		return nil, &userError{code: exitUnlock, msg: "wrong recovery key", err: err}
+		return nil, a.failed("recovery", &userError{code: exitUnlock, msg: "wrong recovery key", err: err})
 	case errors.Is(err, vault.ErrNoUsableSlot):
 		return nil, &userError{code: exitUnlock, msg: "this vault has no recovery slot", err: err,
 			hint: fmt.Sprintf("it opens with: %s", slotSummary(l.Slots()))}
