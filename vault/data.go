@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Stamp is a hybrid logical clock value: wall time in unix milliseconds, a
@@ -193,13 +194,18 @@ func (d *Data) Find(query string) []*Account {
 		return []*Account{a}
 	}
 	var exact, sub []*Account
-	for _, a := range d.Live() {
-		issuer := strings.ToLower(a.Issuer)
-		key := issuer + ":" + strings.ToLower(a.Name)
-		if key == q || issuer == q {
+	var buf []byte
+	for i := range d.Accounts {
+		a := &d.Accounts[i]
+		if a.Deleted {
+			continue
+		}
+		var n int
+		buf, n = lowerKey(buf, a)
+		if string(buf) == q || string(buf[:n]) == q {
 			exact = append(exact, a)
 		}
-		if strings.Contains(key, q) {
+		if strings.Contains(string(buf), q) {
 			sub = append(sub, a)
 		}
 	}
@@ -207,6 +213,22 @@ func (d *Data) Find(query string) []*Account {
 		return exact
 	}
 	return sub
+}
+
+// lowerKey writes the lower-case "issuer:name" of a into buf and returns it
+// with the length of its issuer part. ASCII keys cost no allocation.
+func lowerKey(buf []byte, a *Account) ([]byte, int) {
+	buf = append(append(append(buf[:0], a.Issuer...), ':'), a.Name...)
+	for i, c := range buf {
+		if c >= utf8.RuneSelf {
+			issuer := strings.ToLower(a.Issuer)
+			return append(append(append(buf[:0], issuer...), ':'), strings.ToLower(a.Name)...), len(issuer)
+		}
+		if 'A' <= c && c <= 'Z' {
+			buf[i] = c + 'a' - 'A'
+		}
+	}
+	return buf, len(a.Issuer)
 }
 
 // AddAccount appends a copy of a with a new random ID, Created and Updated

@@ -26,7 +26,12 @@ type store struct {
 	base string
 }
 
+// newStore places the vault at path, or at the file path links to: saving
+// replaces the file, never a symbolic link to it.
 func newStore(path string, o *options) store {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
 	return store{o: o, path: path, dir: filepath.Dir(path), base: filepath.Base(path)}
 }
 
@@ -203,24 +208,35 @@ func (s store) backup(prev []byte, gen uint64) error {
 
 // backups lists the backup files, newest generation first.
 func (s store) backups() []string {
-	ents, _ := s.o.fs.ReadDir(filepath.Join(s.dir, backupDir))
-	type gb struct {
-		gen  uint64
-		name string
+	list := s.backupGens()
+	names := make([]string, len(list))
+	for i, gen := range list {
+		names[i] = s.backupPath(gen)
 	}
-	var list []gb
+	return names
+}
+
+// backupGens lists the generations kept under backups/, newest first.
+func (s store) backupGens() []uint64 {
+	ents, _ := s.o.fs.ReadDir(filepath.Join(s.dir, backupDir))
+	var gens []uint64
 	for _, e := range ents {
 		g, ok := strings.CutPrefix(e.Name(), s.base+".")
 		if n, err := strconv.ParseUint(g, 10, 64); ok && err == nil {
-			list = append(list, gb{n, e.Name()})
+			gens = append(gens, n)
 		}
 	}
-	slices.SortFunc(list, func(a, b gb) int { return cmp.Compare(b.gen, a.gen) })
-	names := make([]string, len(list))
-	for i, b := range list {
-		names[i] = filepath.Join(s.dir, backupDir, b.name)
+	slices.SortFunc(gens, func(a, b uint64) int { return cmp.Compare(b, a) })
+	return gens
+}
+
+// nextGeneration follows both the current file and the backups, so that a
+// vault restored from an older backup never overwrites newer backups.
+func (s store) nextGeneration(current uint64) uint64 {
+	if gens := s.backupGens(); len(gens) > 0 && gens[0] > current {
+		current = gens[0]
 	}
-	return names
+	return current + 1
 }
 
 // prune keeps the newest backups; failures only leave extra files behind.

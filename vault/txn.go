@@ -116,7 +116,7 @@ func (v *Vault) save(st *state, prev []byte) error {
 	if err := st.data.validate(); err != nil {
 		return err
 	}
-	st.hdr.Generation = v.hdr.Generation + 1
+	st.hdr.Generation = v.st.nextGeneration(v.hdr.Generation)
 	st.hdr.Updated = v.o.clock()
 	plain, err := json.Marshal(payload{Data: st.data, SlotKeys: st.keys})
 	if err != nil {

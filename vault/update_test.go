@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 )
@@ -190,5 +191,41 @@ func TestClosedVault(t *testing.T) {
 	}
 	if err := v.Update(func(*Data) error { return nil }); err == nil {
 		t.Error("Update of a closed vault succeeded")
+	}
+}
+
+func TestRestoredBackupKeepsNewerBackups(t *testing.T) {
+	v, c := newVault(t)
+	for i := range 4 {
+		addAccount(t, v, fmt.Sprint(i))
+	}
+	dir := filepath.Join(filepath.Dir(v.Path()), "backups")
+	newest := readFile(t, filepath.Join(dir, "vault.otter.4"))
+	writeFile(t, v.Path(), readFile(t, filepath.Join(dir, "vault.otter.2"))) // the user restores
+	u := open(t, v.Path(), c.rk)
+	addAccount(t, u, "after restore")
+	if u.Generation() != 5 || len(u.Data().Live()) != 2 { // newest backup + 1
+		t.Errorf("after restore: generation %d, %d accounts; want 5 and 2", u.Generation(), len(u.Data().Live()))
+	}
+	if !bytes.Equal(newest, readFile(t, filepath.Join(dir, "vault.otter.4"))) {
+		t.Error("saving a restored vault overwrote a newer backup")
+	}
+}
+
+func TestConcurrentUseOfOneHandle(t *testing.T) {
+	v, c := newVault(t)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 5 {
+				addAccount(t, v, fmt.Sprintf("%d-%d", g, i))
+				_ = len(v.Data().Live())
+				v.Refresh()
+			}
+		})
+	}
+	wg.Wait()
+	if n := len(open(t, v.Path(), c.pw).Data().Live()); n != 20 {
+		t.Errorf("%d accounts, want 20", n)
 	}
 }
