@@ -79,7 +79,10 @@
 // closed; the previous file is kept as backups/NAME.GENERATION (a hard link,
 // or a copy where links are not supported; the backups directory is 0700;
 // the newest 5 are kept); the temporary file is renamed over the vault and
-// the directory is synced. Writers hold an exclusive lock (flock, or
+// the directory is synced. The next generation is one more than the larger
+// of the current file's and the newest backup's, so saving a vault restored
+// from an older backup never overwrites newer backups. A vault path that is
+// a symbolic link is followed: the file it points to is replaced. Writers hold an exclusive lock (flock, or
 // LockFileEx on Windows) on the lock file beside the vault ("vault.lock" for
 // "vault.otter"). Stray temporary files left by a crash are removed under
 // that lock.

@@ -62,13 +62,29 @@ func (v *Vault) txn(change func(*state) error) error {
 		return err
 	}
 	st := v.snapshot()
-	if err := change(st); err != nil {
-		return err
+	err = change(st)
+	if err == nil {
+		err = checkChange(v.data, st.data)
 	}
-	if err := checkChange(v.data, st.data); err != nil {
-		return err
+	if err == nil {
+		err = v.save(st, raw)
 	}
-	return v.save(st, raw)
+	if v.data != st.data { // not installed: zero the keys only st had
+		v.discard(st)
+	}
+	return err
+}
+
+// discard zeroes the keys of st that the vault does not hold.
+func (v *Vault) discard(st *state) {
+	if !sameSlice(st.dek, v.dek) {
+		zero(st.dek)
+	}
+	for id, k := range st.keys {
+		if !sameSlice(k, v.keys[id]) {
+			zero(k)
+		}
+	}
 }
 
 // syncTo reloads from raw, the file's current bytes, unless it is the file
