@@ -23,6 +23,9 @@ func TestCreateThenUnlockWithEachCredential(t *testing.T) {
 		if u.Unlocked().SlotType != cred.SlotType() {
 			t.Errorf("Unlocked = %+v, want type %s", u.Unlocked(), cred.SlotType())
 		}
+		if u.VaultID() != v.VaultID() || !isID(v.VaultID()) {
+			t.Errorf("vault id %q, want %q", u.VaultID(), v.VaultID())
+		}
 		if u.Generation() != v.Generation() {
 			t.Errorf("generation %d, want %d", u.Generation(), v.Generation())
 		}
