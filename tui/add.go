@@ -1,0 +1,435 @@
+package tui
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/bubbles/v2/key"
+
+	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/vault"
+)
+
+// Form fields of the add/edit screen, in focus order.
+const (
+	fURI = iota
+	fIssuer
+	fAccount
+	fSecret
+	fTags
+	fNotes
+	fAdvanced // the "advanced" toggle row
+	fType
+	fAlgorithm
+	fDigits
+	fPeriod
+	fCounter
+	fieldCount
+)
+
+var (
+	fieldNames = [fieldCount]string{"URI", "Issuer", "Account", "Secret", "Tags", "Notes", "Advanced", "Type", "Algorithm", "Digits", "Period", "Counter"}
+	// errField maps otp.ParseError fields to form fields.
+	errField = map[string]int{"uri": fURI, "issuer": fIssuer, "account": fAccount, "label": fAccount, "secret": fSecret,
+		"type": fType, "algorithm": fAlgorithm, "digits": fDigits, "period": fPeriod, "counter": fCounter, "data": fURI}
+	types      = []string{"totp", "hotp", "steam"}
+	algorithms = []string{"SHA1", "SHA256", "SHA512"}
+)
+
+// addScreen adds an account from a pasted otpauth:// or
+// otpauth-migration:// URI or from a form, or edits one (id set), with a
+// live preview of the code and errors shown inline.
+type addScreen struct {
+	c    *common
+	sess *session
+	id   string // "" when adding
+	w, h int
+
+	fields   [fieldCount]field
+	focus    int
+	advanced bool
+	typ, alg int
+	batch    []*otp.Key // keys of a migration URI
+	errAt    int        // the field an error is about, -1 for none
+	err      string
+	saving   bool
+	off      int
+}
+
+func newAddScreen(c *common, sess *session, id string) *addScreen {
+	a := &addScreen{c: c, sess: sess, id: id, focus: fURI, errAt: -1}
+	for i := range a.fields {
+		a.fields[i] = newField(echoNormal, "")
+	}
+	a.fields[fURI] = newField(echoURI, "otpauth://… (or fill in below)")
+	a.fields[fURI].limit = 64 << 10
+	a.fields[fSecret] = newField(echoMask, "base32, e.g. JBSW Y3DP EHPK 3PXP")
+	a.fields[fTags].placeholder = "comma separated"
+	a.fields[fDigits].SetValue("6")
+	a.fields[fPeriod].SetValue("30")
+	a.fields[fCounter].SetValue("0")
+	if acc := sess.account(id); acc != nil {
+		a.load(acc)
+	}
+	return a
+}
+
+// load fills the form from an existing account.
+func (a *addScreen) load(acc *vault.Account) {
+	a.focus = fIssuer
+	a.fields[fIssuer].SetValue(acc.Issuer)
+	a.fields[fAccount].SetValue(acc.Name)
+	a.fields[fSecret].SetValue(otp.EncodeSecret(acc.Secret))
+	a.fields[fTags].SetValue(strings.Join(acc.Tags, ", "))
+	a.fields[fNotes].SetValue(acc.Notes)
+	a.fields[fDigits].SetValue(strconv.Itoa(acc.Digits))
+	a.fields[fPeriod].SetValue(strconv.Itoa(period(acc)))
+	a.fields[fCounter].SetValue(strconv.FormatUint(acc.Counter, 10))
+	a.typ = max(0, indexOf(types, acc.Type))
+	a.alg = max(0, indexOf(algorithms, acc.Algorithm))
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if strings.EqualFold(v, s) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (a *addScreen) SetSize(w, h int) { a.w, a.h = w, h }
+func (a *addScreen) Typing() bool     { return a.focus != fAdvanced && a.focus != fType && a.focus != fAlgorithm }
+func (a *addScreen) Title() string {
+	if a.id != "" {
+		return "Edit account"
+	}
+	return "Add account"
+}
+
+// visible reports whether field i is part of the form now.
+func (a *addScreen) visible(i int) bool {
+	switch {
+	case i == fURI:
+		return a.id == ""
+	case i > fAdvanced:
+		return a.advanced && a.batch == nil && (i != fCounter || types[a.typ] == "hotp")
+	case i > fURI:
+		return a.batch == nil
+	}
+	return true
+}
+
+func (a *addScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case writeMsg:
+		if msg.op == opAdd || msg.op == opEdit {
+			a.saving = false
+			if msg.err == nil {
+				return emit(popMsg{})
+			}
+			a.setErr(msg.err)
+		}
+	case tea.PasteMsg:
+		a.edit(msg)
+	case tea.KeyPressMsg:
+		return a.key(msg)
+	}
+	return nil
+}
+
+func (a *addScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := a.c.keys
+	switch {
+	case a.saving:
+	case key.Matches(msg, k.Back):
+		return emit(popMsg{})
+	case key.Matches(msg, k.Save):
+		return a.save()
+	case key.Matches(msg, k.NextField):
+		a.step(1)
+	case key.Matches(msg, k.PrevField):
+		a.step(-1)
+	case key.Matches(msg, k.Submit):
+		if a.focus == fAdvanced {
+			a.advanced = !a.advanced
+			return nil
+		}
+		if a.focus == fURI || a.last() {
+			return a.save()
+		}
+		a.step(1)
+	case a.focus == fAdvanced && key.Matches(msg, k.Toggle):
+		a.advanced = !a.advanced
+	case a.focus == fType && key.Matches(msg, k.Choice, k.Toggle):
+		a.cycleType(msg.String() == "left")
+	case a.focus == fAlgorithm && key.Matches(msg, k.Choice, k.Toggle):
+		a.alg = (a.alg + map[bool]int{true: len(algorithms) - 1, false: 1}[msg.String() == "left"]) % len(algorithms)
+		a.check()
+	default:
+		a.edit(msg)
+	}
+	return nil
+}
+
+func (a *addScreen) last() bool {
+	for i := a.focus + 1; i < fieldCount; i++ {
+		if a.visible(i) {
+			return false
+		}
+	}
+	return true
+}
+
+// step moves the focus to the next visible field.
+func (a *addScreen) step(d int) {
+	for i := a.focus + d; i >= 0 && i < fieldCount; i += d {
+		if a.visible(i) {
+			a.focus = i
+			return
+		}
+	}
+}
+
+func (a *addScreen) cycleType(back bool) {
+	d := 1
+	if back {
+		d = len(types) - 1
+	}
+	was := types[a.typ]
+	a.typ = (a.typ + d) % len(types)
+	switch {
+	case types[a.typ] == "steam":
+		a.fields[fDigits].SetValue("5")
+		a.fields[fPeriod].SetValue("30")
+		a.alg = 0
+	case was == "steam":
+		a.fields[fDigits].SetValue("6")
+	}
+	a.check()
+}
+
+// edit types into the focused text field and re-checks the form.
+func (a *addScreen) edit(msg tea.Msg) {
+	if !a.Typing() {
+		return
+	}
+	if a.fields[a.focus].Update(msg, a.c.keys) {
+		if a.focus == fURI {
+			a.parseURI()
+		}
+		a.check()
+	}
+}
+
+// parseURI fills the form from a pasted URI.
+func (a *addScreen) parseURI() {
+	a.batch = nil
+	s := strings.TrimSpace(a.fields[fURI].Value())
+	switch {
+	case s == "":
+		return
+	case hasPrefixFold(s, "otpauth-migration:"):
+		if keys, _, err := otp.ParseMigration(s); err == nil {
+			a.batch = keys
+		}
+	case hasPrefixFold(s, "otpauth:"):
+		if k, err := otp.ParseURI(s); err == nil {
+			a.fill(k)
+		}
+	}
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+func (a *addScreen) fill(k *otp.Key) {
+	a.fields[fIssuer].SetValue(k.Issuer)
+	a.fields[fAccount].SetValue(k.Account)
+	a.fields[fSecret].SetValue(otp.EncodeSecret(k.Secret))
+	a.fields[fDigits].SetValue(strconv.Itoa(k.Digits))
+	a.fields[fPeriod].SetValue(strconv.Itoa(k.Period))
+	a.fields[fCounter].SetValue(strconv.FormatUint(k.Counter, 10))
+	a.typ = max(0, indexOf(types, string(k.Type)))
+	a.alg = max(0, indexOf(algorithms, string(k.Algorithm)))
+	k.Wipe()
+}
+
+// check validates the form as it is and sets the inline error.
+func (a *addScreen) check() {
+	a.err, a.errAt = "", -1
+	if s := strings.TrimSpace(a.fields[fURI].Value()); s != "" && a.batch == nil {
+		if _, err := a.uriKeys(); err != nil {
+			a.setErr(err)
+			return
+		}
+	}
+	if a.batch != nil || a.fields[fSecret].Empty() {
+		return
+	}
+	k, err := a.formKey()
+	if err != nil {
+		a.setErr(err)
+		return
+	}
+	k.Wipe()
+}
+
+func (a *addScreen) setErr(err error) {
+	a.err, a.errAt = errText(err), -1
+	var pe *otp.ParseError
+	if errors.As(err, &pe) {
+		if i, ok := errField[pe.Field]; ok {
+			a.errAt = i
+		}
+		if strings.TrimSpace(a.fields[fURI].Value()) != "" && a.batch == nil && a.id == "" {
+			a.errAt = fURI
+		}
+	}
+}
+
+// uriKeys parses the URI field.
+func (a *addScreen) uriKeys() ([]*otp.Key, error) {
+	s := strings.TrimSpace(a.fields[fURI].Value())
+	if hasPrefixFold(s, "otpauth-migration:") {
+		keys, _, err := otp.ParseMigration(s)
+		return keys, err
+	}
+	k, err := otp.ParseURI(s)
+	if err != nil {
+		return nil, err
+	}
+	return []*otp.Key{k}, nil
+}
+
+// formKey builds and validates the key the form describes.
+func (a *addScreen) formKey() (*otp.Key, error) {
+	secret, err := otp.DecodeSecret(a.fields[fSecret].Value())
+	if err != nil {
+		return nil, &otp.ParseError{Field: "secret", Msg: strings.TrimPrefix(err.Error(), "secret ")}
+	}
+	k := &otp.Key{
+		Type: otp.Type(types[a.typ]), Algorithm: otp.Algorithm(algorithms[a.alg]), Secret: secret,
+		Issuer: strings.TrimSpace(a.fields[fIssuer].Value()), Account: strings.TrimSpace(a.fields[fAccount].Value()),
+	}
+	if k.Digits, err = a.number(fDigits, "digits"); err == nil {
+		k.Period, err = a.number(fPeriod, "period")
+	}
+	if err == nil && k.Type == otp.TypeHOTP {
+		var c int
+		c, err = a.number(fCounter, "counter")
+		k.Counter = uint64(c)
+	}
+	if err == nil {
+		err = k.Validate()
+	}
+	if err == nil && k.Issuer == "" && k.Account == "" {
+		err = &otp.ParseError{Field: "issuer", Msg: "give an issuer or an account name"}
+	}
+	if err != nil {
+		k.Wipe()
+		return nil, err
+	}
+	return k, nil
+}
+
+func (a *addScreen) number(i int, name string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(a.fields[i].Value()))
+	if err != nil || n < 0 {
+		return 0, &otp.ParseError{Field: name, Msg: "must be a whole number"}
+	}
+	return n, nil
+}
+
+// save validates everything and writes the account(s) in one transaction.
+func (a *addScreen) save() tea.Cmd {
+	var keys []*otp.Key
+	var err error
+	if a.id == "" && !a.fields[fURI].Empty() {
+		keys, err = a.uriKeys()
+	} else {
+		var k *otp.Key
+		if k, err = a.formKey(); err == nil {
+			keys = []*otp.Key{k}
+		}
+	}
+	if err != nil {
+		a.setErr(err)
+		return nil
+	}
+	a.saving = true
+	tags, notes := splitTags(a.fields[fTags].Value()), strings.TrimSpace(a.fields[fNotes].Value())
+	if a.id != "" {
+		return a.sess.editCmd(a.id, keys[0], tags, notes)
+	}
+	return a.sess.addCmd(keys, tags, notes)
+}
+
+func splitTags(s string) []string {
+	var out []string
+	for _, t := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' }) {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// errDuplicate means the account is already in the vault.
+var errDuplicate = errors.New("already in the vault with the same secret")
+
+// addCmd adds the keys as accounts, skipping ones already present.
+func (s *session) addCmd(keys []*otp.Key, tags []string, notes string) tea.Cmd {
+	now := s.now()
+	return s.write(opAdd, "", func(d *vault.Data, r *writeMsg) error {
+		for _, k := range keys {
+			acc := vault.Account{Issuer: k.Issuer, Name: k.Account, Secret: bytes.Clone(k.Secret),
+				Type: string(k.Type), Algorithm: string(k.Algorithm), Digits: k.Digits, Period: k.Period,
+				Counter: k.Counter, Tags: tags, Notes: notes}
+			if duplicate(d, &acc) {
+				r.dup++
+				continue
+			}
+			added := d.AddAccount(acc, now)
+			r.id, r.label = added.ID, label(added)
+			r.n++
+		}
+		if r.n == 0 {
+			return errDuplicate
+		}
+		return nil
+	})
+}
+
+func duplicate(d *vault.Data, acc *vault.Account) bool {
+	for _, x := range d.Live() {
+		if x.Issuer == acc.Issuer && x.Name == acc.Name && bytes.Equal(x.Secret, acc.Secret) {
+			return true
+		}
+	}
+	return false
+}
+
+// editCmd replaces an account's parameters.
+func (s *session) editCmd(id string, k *otp.Key, tags []string, notes string) tea.Cmd {
+	now := s.now()
+	return s.write(opEdit, id, func(d *vault.Data, r *writeMsg) error {
+		a := d.Account(id)
+		if a == nil {
+			return errAccountGone
+		}
+		a.Issuer, a.Name, a.Secret = k.Issuer, k.Account, bytes.Clone(k.Secret)
+		a.Type, a.Algorithm, a.Digits, a.Period = string(k.Type), string(k.Algorithm), k.Digits, k.Period
+		if k.Type == otp.TypeHOTP {
+			a.Counter = k.Counter
+		}
+		a.Tags, a.Notes = tags, notes
+		r.label = label(a)
+		touch(d, a, now)
+		return nil
+	})
+}

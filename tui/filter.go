@@ -1,0 +1,108 @@
+package tui
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/otterauth/otter/vault"
+)
+
+// entry is one account of the codes list with its search text.
+type entry struct {
+	acc *vault.Account
+	hay string // lowercase "issuer account tags"
+}
+
+func newEntry(a *vault.Account) entry {
+	parts := append([]string{a.Issuer, a.Name}, a.Tags...)
+	return entry{acc: a, hay: strings.ToLower(strings.Join(parts, " "))}
+}
+
+// sortEntries orders the list: pinned first, then most used, then the most
+// recently used, then by issuer and account name.
+func sortEntries(es []entry) {
+	slices.SortStableFunc(es, func(x, y entry) int {
+		a, b := x.acc, y.acc
+		if a.Pinned != b.Pinned {
+			if a.Pinned {
+				return -1
+			}
+			return 1
+		}
+		if c := cmp.Compare(b.UseCount, a.UseCount); c != 0 {
+			return c
+		}
+		if c := b.LastUsed.Compare(a.LastUsed); c != 0 {
+			return c
+		}
+		return cmp.Or(
+			cmp.Compare(strings.ToLower(a.Issuer), strings.ToLower(b.Issuer)),
+			cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)),
+		)
+	})
+}
+
+// filterEntries returns the indexes of the entries whose search text
+// fuzzily matches query, best match first (ties keep the list order).
+func filterEntries(es []entry, query string) []int {
+	q := []rune(strings.ToLower(strings.TrimSpace(query)))
+	type match struct{ i, score int }
+	ms := make([]match, 0, len(es))
+	for i := range es {
+		if s := fuzzyScore(q, es[i].hay); s >= 0 {
+			ms = append(ms, match{i, s})
+		}
+	}
+	slices.SortStableFunc(ms, func(a, b match) int { return cmp.Compare(b.score, a.score) })
+	out := make([]int, len(ms))
+	for j, m := range ms {
+		out[j] = m.i
+	}
+	return out
+}
+
+// fuzzyScore reports how well the runes of q appear in order in hay (both
+// lower case), or -1 if they do not. Like less's and bubbles' list filter
+// it is a subsequence match; it rewards consecutive runes, runes at the
+// start of a word and an early first match. Spaces in q are ignored.
+func fuzzyScore(q []rune, hay string) int {
+	score, qi, prev, first := 0, 0, -2, -1
+	wordStart := true
+	pos := 0
+	for i := 0; i < len(hay) && qi < len(q); {
+		r, n := rune(hay[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(hay[i:])
+		}
+		for qi < len(q) && q[qi] == ' ' {
+			qi++
+		}
+		if qi < len(q) && r == q[qi] {
+			score++
+			if prev == pos-1 {
+				score += 5
+			}
+			if wordStart {
+				score += 8
+			}
+			if first < 0 {
+				first = pos
+			}
+			prev = pos
+			qi++
+		}
+		wordStart = !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		i += n
+		pos++
+	}
+	for qi < len(q) && q[qi] == ' ' {
+		qi++
+	}
+	if qi < len(q) {
+		return -1
+	}
+	return score - min(first, 10)
+}

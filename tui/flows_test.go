@@ -1,0 +1,323 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/vault"
+)
+
+const githubURI = "otpauth://totp/GitHub:alice@example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=GitHub"
+
+var githubSecret, _ = otp.DecodeSecret("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+
+func totp(secret []byte, t time.Time) string { return otp.TOTP(secret, t, 30, 6, otp.SHA1) }
+
+// onboard walks the onboarding screens with the default choices and
+// returns the recovery key shown.
+func onboard(h *harness) string {
+	h.t.Helper()
+	h.start()
+	h.see("Welcome! There is no vault yet.", "[x] the OS keyring", "[ ] a password", "[x] a recovery key")
+	h.press("enter")
+	h.see("Your recovery key", "No support team will ever ask you for it.")
+	key := recoveryKeyOnScreen(h)
+	h.press("enter")
+	h.see("Type the last group")
+	h.typeText("XXXX")
+	h.press("enter")
+	h.see("That is not the last group.")
+	h.press("backspace", "backspace", "backspace", "backspace")
+	h.typeText(strings.ToLower(lastGroup(key)))
+	h.press("enter")
+	h.see("Codes (0)", "No accounts yet.", "Vault created.")
+	return key
+}
+
+// recoveryKeyOnScreen reads the key off the screen, as a person would.
+func recoveryKeyOnScreen(h *harness) string {
+	var groups []string
+	for _, l := range strings.Split(h.screen(), "\n") {
+		l = strings.TrimSpace(l)
+		if len(l) >= 19 && strings.Count(l, "-") >= 3 && !strings.Contains(l, " ") {
+			groups = append(groups, l)
+		}
+	}
+	if len(groups) == 0 {
+		h.t.Fatalf("no recovery key on screen:\n%s", h.screen())
+	}
+	return strings.Join(groups, "-")
+}
+
+func TestOnboardAddCopy(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	key := onboard(h)
+
+	h.press("a")
+	h.see("Add account", "URI")
+	h.paste(githubURI)
+	h.see("Preview "+group(totp(githubSecret, h.now)), "Issuer     GitHub", "alice@example.com")
+	h.notSee("GEZDGNBV") // the secret stays masked
+	h.press("enter")
+	h.see("Codes (1)", "GitHub alice@example.com", group(totp(githubSecret, h.now)), "Added GitHub")
+
+	h.press("enter")
+	h.see("✓ copied — clears in 20 s")
+	if got, want := h.clip.value, totp(githubSecret, h.now); got != want {
+		t.Fatalf("clipboard holds %q, want %q", got, want)
+	}
+
+	// The vault on disk opens with the recovery key shown and the keyring.
+	rk, err := vault.ParseRecoveryKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := h.reopen(vault.RecoveryKey{Key: rk})
+	accs := v.Data().Live()
+	if len(accs) != 1 || accs[0].Issuer != "GitHub" || accs[0].UseCount != 1 || !accs[0].LastUsed.Equal(h.now) {
+		t.Fatalf("vault holds %v", accs)
+	}
+	h.reopen(vault.Keyring{Store: h.store})
+	if slots := v.Slots(); len(slots) != 2 {
+		t.Fatalf("want recovery + keyring slots, got %v", slots)
+	}
+}
+
+func TestOnboardPasswordWhenNoKeyring(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.store.down = true
+	h.start()
+	h.see("the OS keyring: none answered", "[x] a password (needed)")
+	h.press("enter")
+	h.typeText("short")
+	h.see("The password must be at least 10 characters long")
+	h.press("backspace", "backspace", "backspace", "backspace", "backspace")
+	h.typeText(testPass)
+	h.see("✓ Meets the policy.", "Strength")
+	h.press("enter")
+	h.typeText(testPass + "x")
+	h.press("enter")
+	h.see("The two passwords differ.")
+	h.press("backspace", "enter")
+	key := recoveryKeyOnScreen(h)
+	h.press("enter")
+	h.typeText(lastGroup(key))
+	h.press("enter")
+	h.see("Codes (0)")
+	v := h.reopen(vault.Password{Secret: []byte(testPass)})
+	if s := v.Slots(); len(s) != 2 || s[0].Type != vault.SlotRecovery || s[1].Type != vault.SlotPassword {
+		t.Fatalf("slots %v", s)
+	}
+}
+
+func TestWrongThenRightPassword(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.seed(false, vault.Account{Issuer: "GitHub", Name: "alice", Secret: githubSecret, Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30})
+	h.start()
+	h.see("Unlock the vault", "Password", "tab recovery key")
+	h.typeText("not-the-password")
+	h.notSee("not-the-password")
+	h.press("enter")
+	h.see("Wrong password. 1 failed attempt.")
+	h.typeText("still-wrong")
+	h.press("enter")
+	h.see("Wrong password. 2 failed attempts.")
+	h.typeText(testPass)
+	h.press("enter")
+	h.see("Codes (1)", "GitHub alice", group(totp(githubSecret, h.now)),
+		"2 failed unlock attempts since your last unlock")
+	// The failures were counted by the lockout record and cleared by the
+	// successful unlock: a second session reports none.
+	h.press("ctrl+l")
+	h.see("Unlock the vault", "Locked.")
+	h.typeText(testPass)
+	h.press("enter")
+	h.notSee("failed unlock")
+}
+
+func TestUnlockWithRecoveryKey(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	key := h.seed(false)
+	h.start()
+	h.press("tab")
+	h.see("Recovery key", "tab password")
+	h.typeText("not a key")
+	h.press("enter")
+	h.see("That is not a recovery key")
+	for range len("not a key") {
+		h.press("backspace")
+	}
+	_, display, _ := vault.NewRecoveryKey(strings.NewReader(string(key)))
+	h.typeText(strings.ToLower(display))
+	h.press("enter")
+	h.see("Codes (0)", "Unlocked with the recovery key")
+}
+
+func TestSilentKeyringUnlockAndFallback(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.seed(true)
+	h.start()
+	h.see("Codes (0)") // no prompt at all
+
+	h2 := newHarness(t, 80, 24)
+	h2.seed(true)
+	h2.store.m = map[string][]byte{} // the keyring lost its entry
+	h2.start()
+	h2.see("Password", "The keyring has no otter entry for this vault")
+}
+
+func TestRecoveryCodeUse(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	key := h.seed(true, vault.Account{Issuer: "GitHub", Name: "alice", Secret: githubSecret, Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30, Notes: "with recovery"})
+	h.start()
+	h.press("r")
+	h.see("Recovery codes", "3 of 3 left", "••••••••")
+	h.notSee("ab12-cd34", supportReminder)
+	h.press("u")
+	h.see("ab12-cd34", supportReminder, "⚠ 2 of 3 left", "✓ copied — clears in 20 s")
+	if h.clip.value != "ab12-cd34" {
+		t.Fatalf("clipboard holds %q", h.clip.value)
+	}
+	h.press("down", "v")
+	h.see("ef56-gh78")
+	h.notSee("ab12-cd34") // one code at a time
+
+	h.press("a")
+	h.paste("1. zz11-yy22\n2. xx33-ww44\n3. ab12-cd34\n")
+	h.press("enter")
+	h.see("Added 2 recovery codes (1 already there).", "4 of 5 left")
+
+	rk, _ := vault.ParseRecoveryKey(string(key))
+	_ = rk
+	v := h.reopen(vault.RecoveryKey{Key: key})
+	set := v.Data().RecoveryFor(v.Data().Live()[0].ID)
+	if set == nil || len(set.Codes) != 5 || set.Codes[0].UsedAt.IsZero() || !set.Codes[1].UsedAt.IsZero() {
+		t.Fatalf("recovery set %+v", set)
+	}
+	kinds := map[string]int{}
+	for _, e := range v.Data().Audit {
+		kinds[e.Kind]++
+	}
+	if kinds["recovery.use"] != 1 || kinds["recovery.reveal"] != 1 {
+		t.Fatalf("audit %v", kinds)
+	}
+}
+
+func TestHOTPCounterPersistedBeforeCode(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	secret := []byte("12345678901234567890")
+	h.seed(true, vault.Account{Issuer: "Bank", Name: "me", Secret: secret, Type: "hotp", Algorithm: "SHA1", Digits: 6, Counter: 3})
+	h.start()
+	h.see("••• •••", "enter: code")
+	h.notSee(group(otp.HOTP(secret, 3, 6, otp.SHA1)))
+	h.press("enter")
+	h.see(group(otp.HOTP(secret, 3, 6, otp.SHA1)), "counter 4", "copied")
+	v := h.reopen(vault.Password{Secret: []byte(testPass)})
+	if c := v.Data().Live()[0].Counter; c != 4 {
+		t.Fatalf("counter on disk %d, want 4", c)
+	}
+	h.press("enter")
+	h.see(group(otp.HOTP(secret, 4, 6, otp.SHA1)), "counter 5")
+	h.tick(hotpShown)
+	h.see("••• •••")
+}
+
+func TestClipboardClearedOnlyIfStillOurs(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.seed(true, vault.Account{Issuer: "GitHub", Name: "alice", Secret: githubSecret, Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30})
+	h.start()
+	h.press("enter")
+	h.now = h.now.Add(20 * time.Second)
+	if n := h.fire(func(m tea.Msg) bool { _, ok := m.(clipDueMsg); return ok }); n != 1 {
+		t.Fatalf("%d clearing timers", n)
+	}
+	if h.clip.cleared != 1 || h.clip.value != "" {
+		t.Fatalf("clipboard not cleared: %+v", h.clip)
+	}
+	h.see("Clipboard cleared.")
+
+	h.press("enter")
+	h.clip.value = "something the user copied since"
+	h.fire(func(m tea.Msg) bool { _, ok := m.(clipDueMsg); return ok })
+	if h.clip.cleared != 1 || h.clip.value != "something the user copied since" {
+		t.Fatalf("the user's own clipboard was cleared: %+v", h.clip)
+	}
+}
+
+func TestOSC52Clipboard(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.m.clip.backend = nil // no system clipboard: OSC 52 through Bubble Tea
+	h.seed(true, vault.Account{Issuer: "GitHub", Name: "alice", Secret: githubSecret, Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30})
+	h.start()
+	h.press("enter")
+	if len(h.osc52) != 1 || h.osc52[0] != totp(githubSecret, h.now) {
+		t.Fatalf("OSC 52 writes %q", h.osc52)
+	}
+	h.fire(func(m tea.Msg) bool { _, ok := m.(clipDueMsg); return ok })
+	h.send(tea.ClipboardMsg{Content: "the user's"}) // the terminal answers the read
+	if len(h.osc52) != 1 {
+		t.Fatalf("cleared a clipboard that no longer held our code: %q", h.osc52)
+	}
+	h.press("enter")
+	h.fire(func(m tea.Msg) bool { _, ok := m.(clipDueMsg); return ok })
+	h.fire(func(m tea.Msg) bool { _, ok := m.(clipAnswerTimeoutMsg); return ok }) // no answer
+	if len(h.osc52) != 3 || h.osc52[2] != "" {
+		t.Fatalf("OSC 52 writes %q", h.osc52)
+	}
+}
+
+func TestAutoLockWipesAndReturnsToUnlock(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.seed(true, vault.Account{Issuer: "GitHub", Name: "alice", Secret: githubSecret, Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30})
+	h.start()
+	v := h.m.sess.v
+	h.tick(4*time.Minute + 40*time.Second)
+	h.see("Locking in 20 s")
+	h.press("down") // any key keeps it open
+	h.tick(4 * time.Minute)
+	h.see("GitHub")
+	h.tick(time.Minute + time.Second)
+	h.see("Unlock the vault", "Locked after 5m0s without input.", "Press enter to unlock with the OS keyring.")
+	h.notSee("GitHub", totp(githubSecret, h.now))
+	if v.Data() != nil || h.m.sess != nil || h.m.stack != nil {
+		t.Fatal("keys or data survived the lock")
+	}
+	h.press("enter")
+	h.see("GitHub")
+}
+
+func TestOtherProcessChangesAppear(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.seed(true)
+	h.start()
+	h.see("Codes (0)")
+	other := h.reopen(vault.Password{Secret: []byte(testPass)})
+	err := other.Update(func(d *vault.Data) error {
+		d.AddAccount(vault.Account{Issuer: "Added", Name: "elsewhere", Secret: githubSecret, Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30}, h.now)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.tick(time.Second)
+	h.notSee("elsewhere") // polled every 2 s
+	h.tick(time.Second)
+	h.see("Codes (1)", "Added elsewhere")
+}
+
+func TestQuitFromAnywhere(t *testing.T) {
+	for _, keys := range [][]string{{}, {"a"}, {"/"}, {"?"}} {
+		h := newHarness(t, 80, 24)
+		h.seed(true)
+		h.start()
+		h.press(keys...)
+		h.press("ctrl+c")
+		if !h.quit {
+			t.Fatalf("ctrl+c after %v did not quit", keys)
+		}
+	}
+}

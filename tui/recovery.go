@@ -1,0 +1,297 @@
+package tui
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/bubbles/v2/key"
+
+	"github.com/otterauth/otter/vault"
+)
+
+// supportReminder is shown whenever a recovery code is on screen.
+const supportReminder = "No support team will ever ask you for these."
+
+// recoveryScreen keeps an account's recovery codes: masked by default, one
+// revealed at a time, "use next" copies the next unused one and marks it
+// used, and a pasted block adds more.
+type recoveryScreen struct {
+	c    *common
+	sess *session
+	id   string
+	w, h int
+
+	sel      int
+	off      int
+	revealed int // index of the code on screen, -1 for none
+	adding   bool
+	block    field
+}
+
+func newRecoveryScreen(c *common, sess *session, id string) *recoveryScreen {
+	r := &recoveryScreen{c: c, sess: sess, id: id, revealed: -1, block: newField(echoNormal, "paste the codes here")}
+	r.block.limit = 64 << 10
+	r.adding = len(r.codes()) == 0
+	return r
+}
+
+func (r *recoveryScreen) SetSize(w, h int) { r.w, r.h = w, h }
+func (r *recoveryScreen) Title() string    { return "Recovery codes" }
+func (r *recoveryScreen) Typing() bool     { return r.adding }
+
+func (r *recoveryScreen) codes() []vault.RecoveryCode {
+	if set := r.sess.data.RecoveryFor(r.id); set != nil {
+		return set.Codes
+	}
+	return nil
+}
+
+func (r *recoveryScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case dataMsg:
+		if r.sess.account(r.id) == nil {
+			return emit(popMsg{})
+		}
+	case writeMsg:
+		r.written(msg)
+	case tea.PasteMsg:
+		if r.adding {
+			r.block.Update(msg, r.c.keys)
+		}
+	case tea.KeyPressMsg:
+		if r.adding {
+			return r.addKey(msg)
+		}
+		return r.key(msg)
+	}
+	return nil
+}
+
+func (r *recoveryScreen) written(msg writeMsg) {
+	if msg.id != r.id || msg.err != nil {
+		return
+	}
+	switch msg.op {
+	case opRecoverUse:
+		for i, c := range r.codes() {
+			if c.Code == msg.code {
+				r.revealed, r.sel = i, i
+				r.scroll()
+			}
+		}
+	case opRecoverAdd:
+		r.adding = false
+		r.block.Reset()
+	}
+}
+
+func (r *recoveryScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := r.c.keys
+	n := len(r.codes())
+	switch {
+	case key.Matches(msg, k.Back):
+		return emit(popMsg{})
+	case key.Matches(msg, k.Up):
+		r.sel = max(0, r.sel-1)
+	case key.Matches(msg, k.Down):
+		r.sel = clampInt(r.sel+1, 0, max(0, n-1))
+	case key.Matches(msg, k.AddCode):
+		r.adding = true
+	case key.Matches(msg, k.UseNext):
+		return r.useNext()
+	case key.Matches(msg, k.Reveal) && n > 0:
+		if r.revealed == r.sel {
+			r.revealed = -1
+			return nil
+		}
+		r.revealed = r.sel
+		return r.logReveal()
+	}
+	r.scroll()
+	return nil
+}
+
+func (r *recoveryScreen) addKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := r.c.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		r.block.Reset()
+		r.adding = false
+		if len(r.codes()) == 0 {
+			return emit(popMsg{})
+		}
+	case key.Matches(msg, k.Submit):
+		return r.addCodes()
+	default:
+		r.block.Update(msg, k)
+	}
+	return nil
+}
+
+func (r *recoveryScreen) useNext() tea.Cmd {
+	now, id := r.c.now(), r.id
+	return r.sess.write(opRecoverUse, id, func(d *vault.Data, w *writeMsg) error {
+		a := d.Account(id)
+		if a == nil {
+			return errAccountGone
+		}
+		code, left, err := d.UseRecoveryCode(id, now)
+		if err != nil {
+			return err
+		}
+		w.code, w.n, w.label = code, left, label(a)
+		d.Log(now, "recovery.use", label(a))
+		return nil
+	})
+}
+
+func (r *recoveryScreen) logReveal() tea.Cmd {
+	now, id := r.c.now(), r.id
+	return r.sess.write(opRecoverLog, id, func(d *vault.Data, w *writeMsg) error {
+		if a := d.Account(id); a != nil {
+			d.Log(now, "recovery.reveal", label(a))
+		}
+		return nil
+	})
+}
+
+func (r *recoveryScreen) addCodes() tea.Cmd {
+	codes := parseRecoveryCodes(r.block.Value())
+	if len(codes) == 0 {
+		return emit(statusMsg{text: "No codes found: paste them separated by spaces, commas or new lines.", kind: statusErr})
+	}
+	for _, c := range codes {
+		if len(c) > 128 {
+			return emit(statusMsg{text: "That does not look like recovery codes: one is longer than 128 characters.", kind: statusErr})
+		}
+	}
+	now, id := r.c.now(), r.id
+	return r.sess.write(opRecoverAdd, id, func(d *vault.Data, w *writeMsg) error {
+		if d.Account(id) == nil {
+			return errAccountGone
+		}
+		w.n = d.AddRecoveryCodes(id, codes, now)
+		w.dup = len(codes) - w.n
+		return nil
+	})
+}
+
+var (
+	bulletRE       = regexp.MustCompile(`^(\d{1,3}[.)]|[-*•])$`)
+	bulletPrefixRE = regexp.MustCompile(`^\d{1,3}[.)](\S+)$`)
+	separatorRE    = regexp.MustCompile(`[\s,;]+`)
+)
+
+// parseRecoveryCodes splits a pasted block into codes, dropping list
+// bullets such as "1." or "-" (the same rules as `otter recovery add`).
+func parseRecoveryCodes(text string) []string {
+	var out []string
+	for _, f := range separatorRE.Split(text, -1) {
+		if f == "" || bulletRE.MatchString(f) {
+			continue
+		}
+		if m := bulletPrefixRE.FindStringSubmatch(f); m != nil {
+			f = m[1]
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// listTop is the number of lines above the list.
+func (r *recoveryScreen) listTop() int {
+	if r.revealed >= 0 {
+		return 3
+	}
+	return 2
+}
+
+func (r *recoveryScreen) scroll() {
+	n := max(1, r.h-r.listTop())
+	if r.sel < r.off {
+		r.off = r.sel
+	}
+	if r.sel >= r.off+n {
+		r.off = r.sel - n + 1
+	}
+}
+
+func (r *recoveryScreen) View() string {
+	st := r.c.st
+	a := r.sess.account(r.id)
+	if a == nil {
+		return " This account was deleted."
+	}
+	lines := []string{" " + st.Issuer.Render(label(a))}
+	if r.adding {
+		lines = append(lines, wrapIndent("Paste the codes the site gave you (spaces, commas or new lines between them), then press enter.", r.w),
+			"", " "+st.Focused.Render("> ")+r.block.View(max(4, r.w-4), true, st))
+		return strings.Join(lines, "\n")
+	}
+	codes := r.codes()
+	lines = append(lines, r.summary(codes))
+	if r.revealed >= 0 {
+		lines = append(lines, " "+st.Warning.Render(supportReminder))
+	}
+	r.scroll()
+	end := min(len(codes), r.off+max(1, r.h-r.listTop()))
+	for i := r.off; i < end; i++ {
+		lines = append(lines, r.codeLine(i, codes[i]))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (r *recoveryScreen) summary(codes []vault.RecoveryCode) string {
+	st := r.c.st
+	left := 0
+	for _, c := range codes {
+		if c.UsedAt.IsZero() {
+			left++
+		}
+	}
+	s := fmt.Sprintf("%d of %d left", left, len(codes))
+	switch {
+	case left == 0:
+		return " " + st.Error.Render("✗ "+s+": generate new codes on the site now.")
+	case left <= 2:
+		return " " + st.Warning.Render("⚠ "+s+": generate new codes on the site soon.")
+	}
+	return " " + st.Subtle.Render(s)
+}
+
+func (r *recoveryScreen) codeLine(i int, c vault.RecoveryCode) string {
+	st := r.c.st
+	mark := "  "
+	if i == r.sel {
+		mark = st.Selected.Render("▸ ")
+	}
+	code := "••••••••"
+	if i == r.revealed {
+		code = st.Code.Render(c.Code)
+	}
+	state := ""
+	if !c.UsedAt.IsZero() {
+		state = st.Subtle.Render("used " + c.UsedAt.Local().Format("2006-01-02"))
+		if i != r.revealed {
+			code = st.Subtle.Render(code)
+		}
+	}
+	num := st.Subtle.Render(fmt.Sprintf("%2d ", i+1))
+	w := max(10, r.w-cellWidth(state)-8)
+	return " " + mark + num + pad(clip(code, w), w) + " " + state
+}
+
+func (r *recoveryScreen) ShortHelp() []key.Binding {
+	k := r.c.keys
+	if r.adding {
+		return []key.Binding{with(k.Submit, "enter", "add"), with(k.Back, "esc", "cancel")}
+	}
+	some := len(r.codes()) > 0
+	return []key.Binding{enabled(k.UseNext, some), enabled(k.Reveal, some), k.AddCode, k.Back}
+}
+
+func (r *recoveryScreen) FullHelp() [][]key.Binding {
+	return [][]key.Binding{append(r.ShortHelp(), r.c.keys.Up, r.c.keys.Down)}
+}

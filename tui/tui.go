@@ -1,0 +1,64 @@
+// Package tui is otter's full-screen interface (otter with no arguments),
+// built on Bubble Tea v2. It owns the screens of DESIGN §6: onboarding,
+// unlock, the codes list, account detail, add/edit, recovery codes and
+// help. The root model in model.go runs the state machine; every screen
+// lives in its own file; all key bindings are in keys.go and all styles in
+// styles.go. Update never does I/O: vault, keyring, Argon2 and clipboard
+// work happens in commands that report back with messages.
+package tui
+
+import (
+	"context"
+	"os"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+
+	"github.com/otterauth/otter/internal/clipboard"
+	"github.com/otterauth/otter/vault"
+)
+
+// Config is what cmd/otter hands the TUI.
+type Config struct {
+	VaultPath string
+	Options   *vault.Options    // passed to vault.Load and vault.Create
+	Store     vault.SecretStore // the OS keyring
+	KDF       vault.KDFParams   // for a new password slot; zero means vault.DefaultKDF
+	Now       func() time.Time  // nil means time.Now
+	// LockoutDir holds the failed-unlock record; "" means paths.State().
+	LockoutDir string
+	// FIDO is the seam for unlocking with a FIDO2 key (a later issue); nil
+	// means no such unlock method is offered.
+	FIDO FIDOUnlock
+}
+
+// FIDOUnlock returns a credential for a vault's fido2 slots. Its Derive
+// blocks until the key is touched or ctx ends: the unlock screen shows
+// "touch your key" meanwhile and Esc cancels ctx.
+type FIDOUnlock func(ctx context.Context) (vault.Credential, error)
+
+// Run starts the TUI on the terminal and returns when the user quits. It
+// returns the error that stopped the TUI from opening the vault (a corrupt
+// file, say) so that the caller can report it and exit accordingly.
+func Run(cfg Config) error {
+	var clip clipboardBackend
+	if b := clipboard.Detect(os.Getenv, nil); b != nil {
+		clip = b // nil: OSC 52 through Bubble Tea (SSH, no system clipboard)
+	}
+	m := newModel(cfg, clip)
+	var opts []tea.ProgramOption
+	if os.Getenv("NO_COLOR") != "" {
+		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	final, err := tea.NewProgram(m, opts...).Run()
+	if fm, ok := final.(*Model); ok {
+		fm.shutdown()
+		if err == nil {
+			err = fm.fatalErr
+		}
+	} else {
+		m.shutdown()
+	}
+	return err
+}

@@ -1,0 +1,335 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"charm.land/bubbles/v2/key"
+
+	"github.com/otterauth/otter/internal/lockout"
+	"github.com/otterauth/otter/internal/paths"
+	"github.com/otterauth/otter/vault"
+)
+
+// unlockMethod is a way to open the vault.
+type unlockMethod int
+
+const (
+	methodKeyring unlockMethod = iota
+	methodPassword
+	methodRecovery
+	methodFIDO
+	methodCreated // not an unlock: the vault was just created
+)
+
+func (m unlockMethod) String() string {
+	return [...]string{"the OS keyring", "password", "recovery key", "security key", "new vault"}[m]
+}
+
+// unlockFailedMsg reports a failed unlock attempt.
+type unlockFailedMsg struct {
+	method unlockMethod
+	err    error
+}
+
+// unlockScreen opens the vault: silently from the keyring when it can,
+// otherwise with a masked password field, the recovery key, or (later) a
+// FIDO2 key. Failed password and recovery-key attempts are counted by the
+// lockout record, which refuses attempts after too many.
+type unlockScreen struct {
+	c    *common
+	cfg  Config
+	w, h int
+
+	locked    *vault.Locked
+	methods   []unlockMethod
+	method    unlockMethod
+	afterLock bool // locked by the user or by the idle timer: no silent keyring
+
+	input    field
+	busy     bool
+	cancel   context.CancelFunc // cancels a FIDO2 touch
+	err      string
+	hint     string
+	failures int
+}
+
+func newUnlockScreen(c *common, cfg Config) *unlockScreen {
+	return &unlockScreen{c: c, cfg: cfg, input: newField(echoMask, "")}
+}
+
+func (u *unlockScreen) SetSize(w, h int) { u.w, u.h = w, h }
+func (u *unlockScreen) Title() string    { return "Unlock" }
+func (u *unlockScreen) Typing() bool {
+	return !u.busy && (u.method == methodPassword || u.method == methodRecovery)
+}
+
+// setLocked takes the freshly loaded file and picks the first method; the
+// keyring is tried silently unless the user just locked the vault.
+func (u *unlockScreen) setLocked(l *vault.Locked) tea.Cmd {
+	u.locked = l
+	u.methods = nil
+	has := map[vault.SlotType]bool{}
+	for _, s := range l.Slots() {
+		has[s.Type] = true
+	}
+	add := func(m unlockMethod, ok bool) {
+		if ok {
+			u.methods = append(u.methods, m)
+		}
+	}
+	add(methodKeyring, has[vault.SlotKeyring] && u.cfg.Store != nil)
+	add(methodFIDO, has[vault.SlotFIDO2] && u.cfg.FIDO != nil)
+	add(methodPassword, has[vault.SlotPassword])
+	add(methodRecovery, has[vault.SlotRecovery])
+	if len(u.methods) == 0 {
+		u.err = "This vault has no unlock method otter can use here."
+		return nil
+	}
+	u.setMethod(u.methods[0])
+	if u.method == methodKeyring && !u.afterLock {
+		return u.try()
+	}
+	return nil
+}
+
+func (u *unlockScreen) setMethod(m unlockMethod) {
+	u.method = m
+	u.input.Reset()
+	u.input.echo = echoMask
+	u.input.placeholder = ""
+	if m == methodRecovery {
+		u.input.echo = echoNormal
+		u.input.placeholder = "XXXX-XXXX-…"
+	}
+}
+
+// nextMethod cycles through the vault's methods.
+func (u *unlockScreen) nextMethod() {
+	for i, m := range u.methods {
+		if m == u.method {
+			u.setMethod(u.methods[(i+1)%len(u.methods)])
+			u.err = ""
+			return
+		}
+	}
+}
+
+func (u *unlockScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case unlockFailedMsg:
+		return u.failed(msg)
+	case tea.KeyPressMsg:
+		return u.key(msg)
+	case tea.PasteMsg:
+		if u.Typing() {
+			u.input.Update(msg, u.c.keys)
+		}
+	}
+	return nil
+}
+
+func (u *unlockScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := u.c.keys
+	if u.busy {
+		if key.Matches(msg, k.Back) && u.cancel != nil {
+			u.cancel()
+		}
+		return nil
+	}
+	switch {
+	case u.locked == nil:
+		return nil
+	case key.Matches(msg, k.Method) && len(u.methods) > 1:
+		u.nextMethod()
+	case key.Matches(msg, k.Submit):
+		return u.try()
+	case u.Typing():
+		if u.input.Update(msg, k) {
+			u.err = ""
+		}
+	}
+	return nil
+}
+
+// try starts an unlock attempt with the current method.
+func (u *unlockScreen) try() tea.Cmd {
+	var cred vault.Credential
+	var secret []byte
+	switch u.method {
+	case methodKeyring:
+		cred = vault.Keyring{Store: u.cfg.Store}
+	case methodPassword:
+		if u.input.Empty() {
+			return nil
+		}
+		secret = u.input.Bytes()
+		cred = vault.Password{Secret: secret}
+	case methodRecovery:
+		key, err := vault.ParseRecoveryKey(u.input.Value())
+		if err != nil {
+			u.err = unlockErrText(methodRecovery, fmt.Errorf("%w: %v", errBadRecoveryKey, err))
+			return nil
+		}
+		secret, cred = key, vault.RecoveryKey{Key: key}
+	}
+	u.busy, u.err, u.hint = true, "", ""
+	u.input.Reset()
+	return u.attempt(cred, secret)
+}
+
+// attempt runs in a command: lockout check, the unlock itself (Argon2 for
+// a password), then the lockout record's update.
+func (u *unlockScreen) attempt(cred vault.Credential, secret []byte) tea.Cmd {
+	l, method, fido := u.locked, u.method, u.cfg.FIDO
+	tracker := u.tracker()
+	var ctx context.Context
+	if method == methodFIDO {
+		ctx, u.cancel = context.WithCancel(context.Background())
+	}
+	return func() tea.Msg {
+		defer clear(secret)
+		counted := method != methodKeyring
+		if counted {
+			if err := tracker.Check(); err != nil {
+				return unlockFailedMsg{method: method, err: err}
+			}
+		}
+		if method == methodFIDO {
+			c, err := fido(ctx)
+			if err != nil {
+				return unlockFailedMsg{method: method, err: err}
+			}
+			cred = c
+		}
+		v, err := l.Unlock(cred)
+		if err != nil {
+			if counted && errors.Is(err, vault.ErrWrongCredential) {
+				if lerr := tracker.Fail(kindOf(method)); errors.Is(lerr, lockout.ErrLocked) {
+					err = lerr
+				}
+			}
+			return unlockFailedMsg{method: method, err: err}
+		}
+		sum, _ := tracker.Success()
+		return openedMsg{v: v, method: method, since: sum}
+	}
+}
+
+func kindOf(m unlockMethod) string {
+	switch m {
+	case methodRecovery:
+		return "recovery"
+	case methodFIDO:
+		return "pin"
+	}
+	return "password"
+}
+
+func (u *unlockScreen) tracker() *lockout.Tracker {
+	dir := u.cfg.LockoutDir
+	if dir == "" {
+		dir = paths.State()
+	}
+	return lockout.Open(dir, u.locked.VaultID(), u.c.now)
+}
+
+func (u *unlockScreen) failed(msg unlockFailedMsg) tea.Cmd {
+	u.busy = false
+	if u.cancel != nil {
+		u.cancel()
+		u.cancel = nil
+	}
+	if msg.method == methodKeyring {
+		// Fall back to the vault's other methods with a clear hint.
+		u.hint = keyringText(msg.err)
+		if len(u.methods) > 1 && !u.afterLock {
+			u.nextMethod()
+		} else {
+			u.err = u.hint
+			u.hint = ""
+		}
+		return nil
+	}
+	u.err = unlockErrText(msg.method, msg.err)
+	if errors.Is(msg.err, vault.ErrWrongCredential) {
+		u.failures++
+		u.err += fmt.Sprintf(" %d failed %s.", u.failures, plural(u.failures, "attempt"))
+	}
+	return nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// wipe zeroes the typed secret.
+func (u *unlockScreen) wipe() {
+	u.input.Reset()
+	if u.cancel != nil {
+		u.cancel()
+	}
+}
+
+func (u *unlockScreen) View() string {
+	st := u.c.st
+	var b strings.Builder
+	b.WriteString(" " + st.Bold.Render("Unlock the vault") + "\n")
+	b.WriteString(" " + st.Subtle.Render(clip(shortPath(u.cfg.VaultPath), u.w-2)) + "\n\n")
+	switch {
+	case u.locked == nil:
+		b.WriteString(" " + st.Subtle.Render("Reading the vault…") + "\n")
+	case u.busy:
+		b.WriteString(" " + st.Subtle.Render(u.busyText()) + "\n")
+	case u.method == methodKeyring:
+		b.WriteString(" Press enter to unlock with the OS keyring.\n")
+	default:
+		name := map[unlockMethod]string{methodPassword: "Password", methodRecovery: "Recovery key", methodFIDO: "Security key"}[u.method]
+		if u.method == methodFIDO {
+			b.WriteString(" Press enter, then touch your security key.\n")
+			break
+		}
+		lw := len(name) + 2
+		b.WriteString(" " + st.Focused.Render(name) + "  " + u.input.View(max(4, u.w-lw-2), true, st) + "\n")
+	}
+	if u.err != "" {
+		b.WriteString("\n" + indent(wrap(st.Error.Render("✗ "+u.err), u.w-2), " ") + "\n")
+	}
+	if u.hint != "" {
+		b.WriteString("\n" + indent(wrap(st.Warning.Render(u.hint), u.w-2), " ") + "\n")
+	}
+	return b.String()
+}
+
+func (u *unlockScreen) busyText() string {
+	switch u.method {
+	case methodKeyring:
+		return "Unlocking with the OS keyring…"
+	case methodFIDO:
+		return "Touch your security key… (esc cancels)"
+	}
+	return "Unlocking…"
+}
+
+func (u *unlockScreen) ShortHelp() []key.Binding {
+	k := u.c.keys
+	other := "other method"
+	for i, m := range u.methods {
+		if m == u.method && len(u.methods) > 1 {
+			other = u.methods[(i+1)%len(u.methods)].String()
+		}
+	}
+	return []key.Binding{
+		enabled(with(k.Submit, "enter", "unlock"), !u.busy),
+		enabled(with(k.Method, "tab", other), len(u.methods) > 1 && !u.busy),
+		enabled(with(k.Back, "esc", "cancel"), u.busy && u.cancel != nil),
+	}
+}
+
+func (u *unlockScreen) FullHelp() [][]key.Binding { return [][]key.Binding{u.ShortHelp()} }
