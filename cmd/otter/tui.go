@@ -1,11 +1,22 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
 
-// runTUI starts the full-screen interface (otter with no arguments).
+	"github.com/otterauth/otter/tui"
+)
+
+// runTUI starts the full-screen interface (otter with no arguments); without
+// a terminal it prints the help instead.
 func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	if !a.interactive() {
 		return cmd.Help()
 	}
-	return &userError{code: exitError, msg: "the TUI is not built yet", hint: "see otter --help for the CLI"}
+	return tui.Run(tui.Config{
+		VaultPath: a.path(),
+		Options:   a.options(),
+		Store:     a.store,
+		KDF:       a.kdf,
+		Now:       a.now,
+	})
 }
