@@ -33,16 +33,44 @@ type Store struct {
 
 // Get returns the secret stored for account.
 func (s Store) Get(account string) ([]byte, error) {
+	if v, err := s.fast(account); !errors.Is(err, errSlowPath) {
+		if err != nil {
+			return nil, err
+		}
+		return decode(account, v)
+	}
 	var v string
 	err := s.call(func() (err error) { v, err = gokeyring.Get(Service, account); return err })
 	if err != nil {
 		return nil, err
 	}
-	b, err := base64.StdEncoding.DecodeString(v)
+	return decode(account, []byte(v))
+}
+
+// fast runs fastGet under the same timeout as every other call.
+func (s Store) fast(account string) ([]byte, error) {
+	var v []byte
+	err := s.call(func() (err error) { v, err = fastGet(account); return err })
+	if errors.Is(err, errSlowPath) || (err != nil && !errors.Is(err, ErrNotFound)) {
+		return nil, errSlowPath
+	}
+	return v, err
+}
+
+func decode(account string, v []byte) ([]byte, error) {
+	b := make([]byte, base64.StdEncoding.DecodedLen(len(v)))
+	n, err := base64.StdEncoding.Decode(b, v)
+	wipeBytes(v)
 	if err != nil {
 		return nil, fmt.Errorf("keyring entry %q is not otter's: %w", account, ErrNotFound)
 	}
-	return b, nil
+	return b[:n], nil
+}
+
+func wipeBytes(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
 }
 
 // Set stores secret for account, replacing any previous value.
@@ -79,7 +107,9 @@ func classify(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, gokeyring.ErrNotFound):
+	case errors.Is(err, errSlowPath):
+		return err
+	case errors.Is(err, gokeyring.ErrNotFound), errors.Is(err, ErrNotFound):
 		return ErrNotFound
 	default:
 		return fmt.Errorf("%w: %v", ErrUnavailable, err)
