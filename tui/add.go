@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/internal/otp"
 	"github.com/otterauth/otter/vault"
@@ -102,7 +102,9 @@ func indexOf(list []string, s string) int {
 }
 
 func (a *addScreen) SetSize(w, h int) { a.w, a.h = w, h }
-func (a *addScreen) Typing() bool     { return a.focus != fAdvanced && a.focus != fType && a.focus != fAlgorithm }
+func (a *addScreen) Typing() bool {
+	return a.focus != fAdvanced && a.focus != fType && a.focus != fAlgorithm
+}
 func (a *addScreen) Title() string {
 	if a.id != "" {
 		return "Edit account"
@@ -328,7 +330,7 @@ func (a *addScreen) formKey() (*otp.Key, error) {
 		err = k.Validate()
 	}
 	if err == nil && k.Issuer == "" && k.Account == "" {
-		err = &otp.ParseError{Field: "issuer", Msg: "give an issuer or an account name"}
+		err = &otp.ParseError{Field: "issuer", Msg: "give an issuer or an account name (or both)"}
 	}
 	if err != nil {
 		k.Wipe()

@@ -3,8 +3,8 @@ package tui
 import (
 	"fmt"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 )
 
 // codesScreen is the home screen: every account with its live code, a
@@ -247,6 +247,6 @@ func (s *codesScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{enabled(k.Copy, some), k.Filter, enabled(k.ClearFilter, s.filtered), k.Add, enabled(k.Detail, some),
 			enabled(k.Recovery, some), enabled(k.Pin, some), k.QuitQ},
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Home, k.End},
+		{with(k.Up, "↑↓ jk", "move"), with(k.PageUp, "pgup/dn", "page"), with(k.Home, "g/G", "first/last")},
 	}
 }

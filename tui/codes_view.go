@@ -114,8 +114,8 @@ func (s *codesScreen) codeWidth(end int) int {
 	w := 7
 	for i := s.off; i < end; i++ {
 		a := s.all[s.shown[i]].acc
-		if d := a.Digits + a.Digits/3; d > w && !isHOTP(a) {
-			w = min(d, 11)
+		if a.Type != string(otp.TypeSteam) && a.Digits > 6 {
+			w = max(w, len(group(strings.Repeat("0", min(a.Digits, 10)))))
 		}
 	}
 	return w
@@ -150,7 +150,7 @@ func (s *codesScreen) row(a *vault.Account, lc liveCode, selected bool, codeW in
 	line1 := mark + pin + pad(name.Render(clip(issuer, nameW)), nameW) + "  " + code
 	right := s.timeCell(lc, 6)
 	if lc.next != "" {
-		right = s.nextCell(lc, 0) + " " + right
+		right = s.nextCell(lc, codeW) + " " + right
 	}
 	accW := s.w - 4 - cellWidth(right) - 1
 	line2 := "    " + pad(st.Account.Render(clip(account, accW)), accW) + " " + right

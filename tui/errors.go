@@ -37,7 +37,10 @@ func errText(err error) string {
 	case errors.Is(err, vault.ErrLimit):
 		return "Too large: " + err.Error() + "."
 	case errors.As(err, &pe):
-		return fmt.Sprintf("%s: %s.", pe.Field, pe.Msg)
+		if pe.Field == "uri" || pe.Field == "data" {
+			return "Not an otpauth URI: " + pe.Msg + "."
+		}
+		return upperFirst(pe.Field) + ": " + pe.Msg + "."
 	case errors.Is(err, keyring.ErrUnavailable):
 		return "The OS keyring did not answer (is a Secret Service running and unlocked?)."
 	case errors.Is(err, lockout.ErrLocked):

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"crypto/sha256"
-	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -315,15 +314,8 @@ func (h *harness) seed(withKeyring bool, accounts ...vault.Account) []byte {
 	defer v.Close()
 	err = v.Update(func(d *vault.Data) error {
 		for _, a := range accounts {
-			rec := a.Notes == "with recovery"
-			if rec {
-				a.Notes = ""
-			}
 			added := d.AddAccount(a, t0.Add(-24*time.Hour))
 			added.UseCount, added.LastUsed, added.Pinned = a.UseCount, a.LastUsed, a.Pinned
-			if rec {
-				d.AddRecoveryCodes(added.ID, []string{"ab12-cd34", "ef56-gh78", "jk90-lm12"}, t0.Add(-time.Hour))
-			}
 		}
 		return nil
 	})
@@ -333,4 +325,27 @@ func (h *harness) seed(withKeyring bool, accounts ...vault.Account) []byte {
 	return key
 }
 
-func errorsIs(err, target error) bool { return errors.Is(err, target) }
+// addRecovery gives the account of issuer recovery codes.
+func (h *harness) addRecovery(issuer string, codes ...string) {
+	h.t.Helper()
+	l, err := vault.Load(h.cfg.VaultPath, h.cfg.Options)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	v, err := l.Unlock(vault.Password{Secret: []byte(testPass)})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer v.Close()
+	err = v.Update(func(d *vault.Data) error {
+		for _, a := range d.Live() {
+			if a.Issuer == issuer {
+				d.AddRecoveryCodes(a.ID, codes, t0.Add(-time.Hour))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}

@@ -6,8 +6,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 )
 
 // echoMode says how a field shows its value.
@@ -184,7 +184,7 @@ func (f *field) View(width int, focused bool, st *Styles) string {
 		return f.placeholderView(width, focused, st)
 	}
 	start := 0
-	if pos >= width {
+	if pos >= width && focused {
 		start = pos - width + 1
 	}
 	end := min(len(d), start+width)

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/vault"

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/policy"

@@ -81,7 +81,7 @@ func (o *onboardScreen) passwordView(b *strings.Builder) {
 		o.para(b, st.Subtle.Render("10+ characters with an uppercase letter and a digit or symbol."))
 	default:
 		if err := policy.Check(pw); err != nil {
-			o.para(b, st.Warning.Render("… "+policyText(err)))
+			o.para(b, st.Warning.Render("✗ "+policyText(err)))
 		} else {
 			o.para(b, st.OK.Render("✓ Meets the policy."))
 		}

@@ -5,8 +5,8 @@ import (
 	"regexp"
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/vault"
 )
@@ -25,6 +25,7 @@ type recoveryScreen struct {
 
 	sel      int
 	off      int
+	top      int // lines above the list, as last drawn
 	revealed int // index of the code on screen, -1 for none
 	adding   bool
 	block    field
@@ -200,16 +201,20 @@ func parseRecoveryCodes(text string) []string {
 	return out
 }
 
-// listTop is the number of lines above the list.
-func (r *recoveryScreen) listTop() int {
+// head is the lines above the list: the account, the count (with a
+// warning when few are left) and, while a code shows, the reminder.
+func (r *recoveryScreen) head(a *vault.Account, codes []vault.RecoveryCode) []string {
+	st := r.c.st
+	lines := []string{" " + st.Issuer.Render(clip(label(a), r.w-2))}
+	lines = append(lines, strings.Split(wrapIndent(r.summary(codes), r.w), "\n")...)
 	if r.revealed >= 0 {
-		return 3
+		lines = append(lines, strings.Split(wrapIndent(st.Warning.Render(supportReminder), r.w), "\n")...)
 	}
-	return 2
+	return lines
 }
 
 func (r *recoveryScreen) scroll() {
-	n := max(1, r.h-r.listTop())
+	n := max(1, r.h-r.top)
 	if r.sel < r.off {
 		r.off = r.sel
 	}
@@ -224,21 +229,23 @@ func (r *recoveryScreen) View() string {
 	if a == nil {
 		return " This account was deleted."
 	}
-	lines := []string{" " + st.Issuer.Render(label(a))}
 	if r.adding {
+		lines := []string{" " + st.Issuer.Render(clip(label(a), r.w-2))}
 		lines = append(lines, wrapIndent("Paste the codes the site gave you (spaces, commas or new lines between them), then press enter.", r.w),
 			"", " "+st.Focused.Render("> ")+r.block.View(max(4, r.w-4), true, st))
 		return strings.Join(lines, "\n")
 	}
 	codes := r.codes()
-	lines = append(lines, r.summary(codes))
-	if r.revealed >= 0 {
-		lines = append(lines, " "+st.Warning.Render(supportReminder))
-	}
+	lines := r.head(a, codes)
+	r.top = len(lines)
 	r.scroll()
-	end := min(len(codes), r.off+max(1, r.h-r.listTop()))
+	end := min(len(codes), r.off+max(1, r.h-r.top))
+	codeW := 8
+	for _, c := range codes {
+		codeW = max(codeW, cellWidth(c.Code))
+	}
 	for i := r.off; i < end; i++ {
-		lines = append(lines, r.codeLine(i, codes[i]))
+		lines = append(lines, r.codeLine(i, codes[i], codeW))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -254,14 +261,14 @@ func (r *recoveryScreen) summary(codes []vault.RecoveryCode) string {
 	s := fmt.Sprintf("%d of %d left", left, len(codes))
 	switch {
 	case left == 0:
-		return " " + st.Error.Render("✗ "+s+": generate new codes on the site now.")
+		return st.Error.Render("✗ " + s + ": generate new codes on the site now.")
 	case left <= 2:
-		return " " + st.Warning.Render("⚠ "+s+": generate new codes on the site soon.")
+		return st.Warning.Render("⚠ " + s + ": generate new codes on the site soon.")
 	}
-	return " " + st.Subtle.Render(s)
+	return st.Subtle.Render(s)
 }
 
-func (r *recoveryScreen) codeLine(i int, c vault.RecoveryCode) string {
+func (r *recoveryScreen) codeLine(i int, c vault.RecoveryCode, codeW int) string {
 	st := r.c.st
 	mark := "  "
 	if i == r.sel {
@@ -279,8 +286,8 @@ func (r *recoveryScreen) codeLine(i int, c vault.RecoveryCode) string {
 		}
 	}
 	num := st.Subtle.Render(fmt.Sprintf("%2d ", i+1))
-	w := max(10, r.w-cellWidth(state)-8)
-	return " " + mark + num + pad(clip(code, w), w) + " " + state
+	w := min(codeW, max(8, r.w-cellWidth(state)-8))
+	return " " + mark + num + pad(clip(code, w), w) + "  " + state
 }
 
 func (r *recoveryScreen) ShortHelp() []key.Binding {

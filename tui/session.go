@@ -39,15 +39,15 @@ func newSession(v *vault.Vault, epoch int, now func() time.Time) *session {
 type writeOp int
 
 const (
-	opUse       writeOp = iota // bump UseCount/LastUsed after a copy
-	opHOTP                     // counter+1 persisted, code in writeMsg.code
-	opPin                      // pinned flag toggled
-	opDelete                   // account tombstoned
-	opAdd                      // accounts added
-	opEdit                     // account edited
-	opRecoverUse               // next recovery code used, code in writeMsg.code
-	opRecoverAdd               // recovery codes added
-	opRecoverLog               // a reveal was logged
+	opUse        writeOp = iota // bump UseCount/LastUsed after a copy
+	opHOTP                      // counter+1 persisted, code in writeMsg.code
+	opPin                       // pinned flag toggled
+	opDelete                    // account tombstoned
+	opAdd                       // accounts added
+	opEdit                      // account edited
+	opRecoverUse                // next recovery code used, code in writeMsg.code
+	opRecoverAdd                // recovery codes added
+	opRecoverLog                // a reveal was logged
 )
 
 // writeMsg reports the end of a vault transaction.

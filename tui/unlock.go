@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
@@ -248,6 +248,7 @@ func (u *unlockScreen) failed(msg unlockFailedMsg) tea.Cmd {
 		u.hint = keyringText(msg.err)
 		if len(u.methods) > 1 && !u.afterLock {
 			u.nextMethod()
+			u.hint += " Use your " + u.method.String() + " instead."
 		} else {
 			u.err = u.hint
 			u.hint = ""
@@ -284,25 +285,23 @@ func (u *unlockScreen) View() string {
 	b.WriteString(" " + st.Subtle.Render(clip(shortPath(u.cfg.VaultPath), u.w-2)) + "\n\n")
 	switch {
 	case u.locked == nil:
-		b.WriteString(" " + st.Subtle.Render("Reading the vault…") + "\n")
+		b.WriteString(wrapIndent(st.Subtle.Render("Reading the vault…"), u.w) + "\n")
 	case u.busy:
-		b.WriteString(" " + st.Subtle.Render(u.busyText()) + "\n")
+		b.WriteString(wrapIndent(st.Subtle.Render(u.busyText()), u.w) + "\n")
 	case u.method == methodKeyring:
-		b.WriteString(" Press enter to unlock with the OS keyring.\n")
+		b.WriteString(wrapIndent("Press enter to unlock with the OS keyring.", u.w) + "\n")
+	case u.method == methodFIDO:
+		b.WriteString(wrapIndent("Press enter, then touch your security key.", u.w) + "\n")
 	default:
-		name := map[unlockMethod]string{methodPassword: "Password", methodRecovery: "Recovery key", methodFIDO: "Security key"}[u.method]
-		if u.method == methodFIDO {
-			b.WriteString(" Press enter, then touch your security key.\n")
-			break
-		}
+		name := map[unlockMethod]string{methodPassword: "Password", methodRecovery: "Recovery key"}[u.method]
 		lw := len(name) + 2
 		b.WriteString(" " + st.Focused.Render(name) + "  " + u.input.View(max(4, u.w-lw-2), true, st) + "\n")
 	}
 	if u.err != "" {
-		b.WriteString("\n" + indent(wrap(st.Error.Render("✗ "+u.err), u.w-2), " ") + "\n")
+		b.WriteString("\n" + wrapIndent(st.Error.Render("✗ "+u.err), u.w) + "\n")
 	}
 	if u.hint != "" {
-		b.WriteString("\n" + indent(wrap(st.Warning.Render(u.hint), u.w-2), " ") + "\n")
+		b.WriteString("\n" + wrapIndent(st.Warning.Render(u.hint), u.w) + "\n")
 	}
 	return b.String()
 }

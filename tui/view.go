@@ -3,8 +3,8 @@ package tui
 import (
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
 	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 )
 
 // View renders the header, the active screen's body, the status line and
@@ -123,7 +123,11 @@ func (m *Model) fullHelp(s screen) string {
 		return ""
 	}
 	_, bh := m.bodySize()
-	rows := max(1, bh-2)
+	top := "\n"
+	if bh < 14 {
+		top = ""
+	}
+	rows := max(1, bh-1-len(top))
 	cols := (len(keys) + rows - 1) / rows
 	rows = (len(keys) + cols - 1) / cols
 	colW := max(kw+4, (m.width-1)/cols)
@@ -135,7 +139,7 @@ func (m *Model) fullHelp(s screen) string {
 		}
 		lines[i%rows] += cell
 	}
-	return "\n" + indent(strings.Join(lines, "\n"), " ")
+	return top + indent(strings.Join(lines, "\n"), " ")
 }
 
 func (m *Model) fatalView(width int) string {
