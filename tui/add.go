@@ -92,6 +92,17 @@ func (a *addScreen) load(acc *vault.Account) {
 	a.alg = max(0, indexOf(algorithms, acc.Algorithm))
 }
 
+// wipe zeroes the form (the secret and the URI hold the key).
+func (a *addScreen) wipe() {
+	for i := range a.fields {
+		a.fields[i].Reset()
+	}
+	for _, k := range a.batch {
+		k.Wipe()
+	}
+	a.batch = nil
+}
+
 func indexOf(list []string, s string) int {
 	for i, v := range list {
 		if strings.EqualFold(v, s) {
@@ -131,7 +142,7 @@ func (a *addScreen) Update(msg tea.Msg) tea.Cmd {
 		if msg.op == opAdd || msg.op == opEdit {
 			a.saving = false
 			if msg.err == nil {
-				return emit(popMsg{})
+				return a.leave()
 			}
 			a.setErr(msg.err)
 		}
@@ -143,12 +154,18 @@ func (a *addScreen) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// leave closes the screen, zeroing what was typed.
+func (a *addScreen) leave() tea.Cmd {
+	a.wipe()
+	return emit(popMsg{})
+}
+
 func (a *addScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := a.c.keys
 	switch {
 	case a.saving:
 	case key.Matches(msg, k.Back):
-		return emit(popMsg{})
+		return a.leave()
 	case key.Matches(msg, k.Save):
 		return a.save()
 	case key.Matches(msg, k.NextField):

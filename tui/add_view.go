@@ -47,7 +47,8 @@ func (a *addScreen) previewLines() []string {
 	case a.err != "":
 		text = st.Error.Render("✗ " + a.err)
 	case a.batch != nil:
-		text = st.OK.Render(fmt.Sprintf("✓ %d accounts in this export; enter adds them all.", len(a.batch)))
+		text = st.OK.Render(fmt.Sprintf("✓ %d %s in this export: enter adds %s.", len(a.batch),
+			plural(len(a.batch), "account"), map[bool]string{true: "it", false: "them all"}[len(a.batch) == 1]))
 	default:
 		text = a.preview()
 	}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -125,8 +126,16 @@ func (s *codesScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg:
 		s.rebuild()
+	case writeMsg:
+		if msg.op == opAdd && msg.err == nil {
+			s.clearFilter()
+			s.selectID(msg.id)
+		}
 	case tea.PasteMsg:
-		if s.filtering && s.filter.Update(msg, s.c.keys) {
+		if !s.filtering {
+			return s.pasted(msg.Content)
+		}
+		if s.filter.Update(msg, s.c.keys) {
 			s.sel, s.off = 0, 0
 			s.apply()
 		}
@@ -219,6 +228,17 @@ func (s *codesScreen) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
+}
+
+// pasted opens the add screen with an otpauth URI pasted on the list.
+func (s *codesScreen) pasted(text string) tea.Cmd {
+	text = strings.TrimSpace(text)
+	if !hasPrefixFold(text, "otpauth") {
+		return nil
+	}
+	a := newAddScreen(s.c, s.sess, "")
+	a.Update(tea.PasteMsg{Content: text})
+	return emit(pushMsg{a})
 }
 
 func (s *codesScreen) clearFilter() {

@@ -280,7 +280,7 @@ func TestAutoLockWipesAndReturnsToUnlock(t *testing.T) {
 	h.tick(4 * time.Minute)
 	h.see("GitHub")
 	h.tick(time.Minute + time.Second)
-	h.see("Unlock the vault", "Locked after 5m0s without input.", "Press enter to unlock with the OS keyring.")
+	h.see("Unlock the vault", "Locked after 5 min without input.", "Press enter to unlock with the OS keyring.")
 	h.notSee("GitHub", totp(githubSecret, h.now))
 	if v.Data() != nil || h.m.sess != nil || h.m.stack != nil {
 		t.Fatal("keys or data survived the lock")

@@ -317,6 +317,7 @@ func (m *Model) lock(why string) tea.Cmd {
 		m.sess = nil
 	}
 	m.epoch++
+	m.wipeStack()
 	m.stack = nil
 	m.showHelp = false
 	m.refreshing = false
@@ -335,8 +336,20 @@ func (m *Model) quit() tea.Cmd {
 	return tea.Quit
 }
 
+// wiper is a screen holding typed secrets that it can zero.
+type wiper interface{ wipe() }
+
+func (m *Model) wipeStack() {
+	for _, s := range m.stack {
+		if w, ok := s.(wiper); ok {
+			w.wipe()
+		}
+	}
+}
+
 // shutdown closes the vault when the program ends.
 func (m *Model) shutdown() {
+	m.wipeStack()
 	if m.sess != nil {
 		m.sess.v.Close()
 		m.sess = nil
@@ -360,7 +373,7 @@ func (m *Model) onTick() tea.Cmd {
 		return nil
 	}
 	if now.Sub(m.lastInput) >= m.autoLock() {
-		return m.lock("Locked after " + m.autoLock().String() + " without input.")
+		return m.lock("Locked after " + humanDuration(m.autoLock()) + " without input.")
 	}
 	for id, c := range m.sess.hotp {
 		if now.Sub(c.at) >= hotpShown {
@@ -376,6 +389,14 @@ func (m *Model) onTick() tea.Cmd {
 		changed, err := v.Refresh()
 		return refreshMsg{epoch: epoch, changed: changed, err: err}
 	}
+}
+
+// humanDuration writes whole minutes as "5 min", else seconds.
+func humanDuration(d time.Duration) string {
+	if d >= time.Minute && d%time.Minute == 0 {
+		return fmt.Sprintf("%d min", d/time.Minute)
+	}
+	return fmt.Sprintf("%d s", seconds(d))
 }
 
 func (m *Model) autoLock() time.Duration {

@@ -42,6 +42,9 @@ func (r *recoveryScreen) SetSize(w, h int) { r.w, r.h = w, h }
 func (r *recoveryScreen) Title() string    { return "Recovery codes" }
 func (r *recoveryScreen) Typing() bool     { return r.adding }
 
+// wipe zeroes a pasted block of codes.
+func (r *recoveryScreen) wipe() { r.block.Reset() }
+
 func (r *recoveryScreen) codes() []vault.RecoveryCode {
 	if set := r.sess.data.RecoveryFor(r.id); set != nil {
 		return set.Codes
