@@ -184,9 +184,9 @@ func (a *addScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	case a.focus == fAdvanced && key.Matches(msg, k.Toggle):
 		a.advanced = !a.advanced
 	case a.focus == fType && key.Matches(msg, k.Choice, k.Toggle):
-		a.cycleType(msg.String() == "left")
+		a.cycleType(key.Matches(msg, k.Left))
 	case a.focus == fAlgorithm && key.Matches(msg, k.Choice, k.Toggle):
-		a.alg = (a.alg + map[bool]int{true: len(algorithms) - 1, false: 1}[msg.String() == "left"]) % len(algorithms)
+		a.alg = cycle(a.alg, len(algorithms), key.Matches(msg, k.Left))
 		a.check()
 	default:
 		a.edit(msg)
@@ -213,13 +213,17 @@ func (a *addScreen) step(d int) {
 	}
 }
 
-func (a *addScreen) cycleType(back bool) {
-	d := 1
+// cycle steps i through n choices, backwards when back.
+func cycle(i, n int, back bool) int {
 	if back {
-		d = len(types) - 1
+		return (i + n - 1) % n
 	}
+	return (i + 1) % n
+}
+
+func (a *addScreen) cycleType(back bool) {
 	was := types[a.typ]
-	a.typ = (a.typ + d) % len(types)
+	a.typ = cycle(a.typ, len(types), back)
 	switch {
 	case types[a.typ] == "steam":
 		a.fields[fDigits].SetValue("5")
