@@ -1,0 +1,318 @@
+package main
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/vault"
+)
+
+// fido2RPID is the relying party of every otter fido2 slot credential.
+const fido2RPID = "otter"
+
+// errNoFIDO means a FIDO2 unlock cannot even be tried: the vault has no
+// fido2 slot, no key is plugged in, or none of the keys holds a slot's
+// credential. The unlock order then moves on to the password.
+var errNoFIDO = errors.New("no FIDO2 key to unlock with")
+
+// noFIDO is errNoFIDO with the reason.
+type noFIDO string
+
+func (e noFIDO) Error() string        { return string(e) }
+func (e noFIDO) Is(target error) bool { return target == errNoFIDO }
+
+// fido2Cred is the vault credential of fido2 slots: KEK =
+// HKDF-SHA256(hmac-secret output, salt = slot salt, info = "otter fido2
+// slot" ‖ vault id), the hmac-secret salt being the slot salt too. It
+// opens keys lazily and keeps them, and the PIN, until close.
+type fido2Cred struct {
+	a      *app
+	ctx    context.Context
+	device string // --device; "" picks
+
+	keys  []*fido.Device // open keys, in List order
+	pin   []byte
+	fatal error // a failure that must not be repeated on the next slot (a wrong PIN)
+
+	used *fido.Device // the key that enrolled or derived last
+	info fido.Info    // its info
+
+	quiet bool // the TUI owns the terminal: no prompts or messages, keys closed after each Derive
+}
+
+var _ vault.Credential = (*fido2Cred)(nil)
+
+// fido2Credential returns the credential for `otter slot add fido2`:
+// Enrol uses the key at device, or the only key, or the one touched.
+func (a *app) fido2Credential(device string) (vault.Credential, error) {
+	return &fido2Cred{a: a, ctx: context.Background(), device: device}, nil
+}
+
+// fido2UnlockCredential is the TUI's FIDO2 seam (tui.Config.FIDO): a
+// credential for the vault's fido2 slots that never writes to or reads from
+// the terminal, which the TUI owns; a slot enrolled with the key's PIN
+// needs --pin-file (OTTER_PIN_FILE). Cancelling ctx cancels the touch.
+func (a *app) fido2UnlockCredential(ctx context.Context) (vault.Credential, error) {
+	return &fido2Cred{a: a, ctx: ctx, quiet: true}, nil
+}
+
+// SlotType implements vault.Credential.
+func (*fido2Cred) SlotType() vault.SlotType { return vault.SlotFIDO2 }
+
+// Enrol implements vault.Credential: a non-resident hmac-secret credential
+// for rp "otter", then an assertion with the slot salt for its secret.
+func (c *fido2Cred) Enrol(vaultID string, s *vault.Slot) ([]byte, error) {
+	defer c.close()
+	dev, err := c.pick()
+	if err != nil {
+		return nil, err
+	}
+	info, err := dev.Info(c.ctx)
+	if err != nil {
+		return nil, fidoErr(err, false)
+	}
+	if !info.Supports("hmac-secret") {
+		return nil, &userError{code: exitError, msg: fmt.Sprintf("%s does not support hmac-secret, which fido2 slots need", dev.DeviceInfo().Product)}
+	}
+	if info.HasPIN() && c.pin == nil {
+		if c.pin, err = c.a.keyPIN(dev); err != nil {
+			return nil, fidoErr(err, false)
+		}
+	}
+	if len(s.Salt) != 32 {
+		s.Salt = make([]byte, 32)
+		rand.Read(s.Salt)
+	}
+	c.a.touchPrompt(dev)
+	cred, err := dev.MakeCredential(c.ctx, fido.CredentialOptions{RPID: fido2RPID, RPName: "otter",
+		UserID: []byte(vaultID), UserName: "otter vault " + vaultID, HMACSecret: true, PIN: c.pin})
+	if err != nil {
+		return nil, fidoErr(err, false)
+	}
+	c.a.touchPrompt(dev)
+	secret, uv, err := c.secret(dev, cred.ID, s.Salt, c.pin, cred.PublicKey)
+	if err != nil {
+		return nil, fidoErr(err, false)
+	}
+	defer wipe(secret)
+	s.CredentialID, s.RPID, s.PIN, s.UV = cred.ID, fido2RPID, c.pin != nil, uv
+	c.used, c.info = dev, info
+	return fido2KEK(secret, s.Salt, vaultID)
+}
+
+// Derive implements vault.Credential. A key that does not hold the slot's
+// credential fails with fido.ErrNoCredentials, so that the vault tries its
+// next fido2 slot; other failures end the unlock.
+func (c *fido2Cred) Derive(vaultID string, s *vault.Slot) ([]byte, error) {
+	if c.fatal != nil {
+		return nil, c.fatal
+	}
+	if c.quiet {
+		defer c.close()
+	}
+	if len(s.CredentialID) == 0 || s.RPID != fido2RPID || len(s.Salt) != 32 {
+		return nil, fmt.Errorf("fido2 slot %s is malformed", s.ID)
+	}
+	dev, err := c.holder(s.CredentialID)
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	if s.PIN && c.pin == nil {
+		if c.pin, err = c.keyPIN(dev); err != nil {
+			if errors.Is(err, errPINNeeded) {
+				err = &userError{code: exitUnlock, err: errPINNeeded,
+					msg:  "this fido2 slot was enrolled with the key's PIN, so unlocking needs it too",
+					hint: "give it with --pin-file FILE (or OTTER_PIN_FILE), or run on a terminal"}
+			}
+			return nil, c.fail(err)
+		}
+	}
+	pin := c.pin
+	if !s.PIN {
+		pin = nil // the key's answer depends on it: keep the enrolment state
+	}
+	if !c.quiet {
+		c.a.touchPrompt(dev)
+	}
+	secret, uv, err := c.secret(dev, s.CredentialID, s.Salt, pin, nil)
+	if err != nil {
+		return nil, c.fail(err)
+	}
+	defer wipe(secret)
+	if uv != s.UV {
+		return nil, c.fail(&userError{code: exitUnlock, msg: fmt.Sprintf(
+			"the key verified the user %s, but the slot was enrolled %s: its answer cannot open the vault", yesNoUV(uv), yesNoUV(s.UV)),
+			hint: "unlock the way the slot was enrolled (with or without the key's PIN), or use another unlock method"})
+	}
+	c.used = dev
+	return fido2KEK(secret, s.Salt, vaultID)
+}
+
+func yesNoUV(uv bool) string {
+	if uv {
+		return "with PIN or built-in verification"
+	}
+	return "without user verification"
+}
+
+// fail remembers errors that must not be repeated on the next slot: all
+// but "this key does not hold that credential".
+func (c *fido2Cred) fail(err error) error {
+	if !errors.Is(err, fido.ErrNoCredentials) {
+		c.fatal = err
+	}
+	return err
+}
+
+// secret gets the hmac-secret output of credential id for salt, and
+// whether the key verified the user; pub, when given, checks the signature.
+func (c *fido2Cred) secret(dev *fido.Device, id, salt, pin, pub []byte) ([]byte, bool, error) {
+	as, err := dev.GetAssertion(c.ctx, fido.AssertionOptions{RPID: fido2RPID, Allow: [][]byte{id},
+		HMACSalt: salt, PIN: pin, PublicKey: pub})
+	if err != nil {
+		return nil, false, err
+	}
+	if len(as) != 1 || len(as[0].HMACSecret) != 32 {
+		fido.Wipe(as)
+		return nil, false, fmt.Errorf("the key gave no hmac-secret output: %w", fido.ErrUnsupported)
+	}
+	return as[0].HMACSecret, as[0].UV, nil
+}
+
+// fido2KEK derives a slot's key-encryption key from the key's secret.
+func fido2KEK(secret, salt []byte, vaultID string) ([]byte, error) {
+	return hkdf.Key(sha256.New, secret, salt, "otter fido2 slot"+vaultID, 32)
+}
+
+// close closes the keys it opened and wipes the PIN.
+func (c *fido2Cred) close() {
+	for _, k := range c.keys {
+		k.Close()
+	}
+	c.keys = nil
+	wipe(c.pin)
+	c.pin = nil
+}
+
+// keyPIN is app.keyPIN, without the prompt when the TUI owns the terminal.
+func (c *fido2Cred) keyPIN(dev *fido.Device) ([]byte, error) {
+	if c.quiet && c.a.pinFile == "" {
+		return nil, errPINNeeded
+	}
+	return c.a.keyPIN(dev)
+}
+
+// pick opens the key Enrol uses.
+func (c *fido2Cred) pick() (*fido.Device, error) {
+	if c.used != nil {
+		return c.used, nil
+	}
+	dev, err := c.a.pickKey(c.ctx, c.device)
+	if err != nil {
+		return nil, err
+	}
+	c.keys = append(c.keys, dev)
+	return dev, nil
+}
+
+// holder returns the key that holds credential id, found by a silent
+// probe (no touch, no PIN), so that neither a touch nor the PIN goes to a
+// key that cannot answer.
+func (c *fido2Cred) holder(id []byte) (*fido.Device, error) {
+	if err := c.openAll(); err != nil {
+		return nil, err
+	}
+	var maybe *fido.Device
+	for _, k := range c.keys {
+		_, err := k.GetAssertion(c.ctx, fido.AssertionOptions{RPID: fido2RPID, Allow: [][]byte{id}, NoPresence: true})
+		switch {
+		case err == nil:
+			return k, nil
+		case errors.Is(err, fido.ErrKeyRemoved):
+			return nil, err
+		case !errors.Is(err, fido.ErrNoCredentials) && maybe == nil:
+			maybe = k
+		}
+	}
+	if maybe != nil {
+		return maybe, nil
+	}
+	return nil, fmt.Errorf("no plugged-in key holds the slot's credential: %w", fido.ErrNoCredentials)
+}
+
+// openAll opens --device, or every key plugged in, once.
+func (c *fido2Cred) openAll() error {
+	if len(c.keys) > 0 {
+		return nil
+	}
+	devs, err := fido.List()
+	if err != nil {
+		return fidoErr(err, true)
+	}
+	for _, d := range devs {
+		if c.device != "" && d.Path != c.device {
+			continue
+		}
+		k, err := fido.Open(c.ctx, d.Path)
+		if err != nil {
+			if !c.quiet {
+				c.a.warn("cannot open %s: %v", d, err)
+			}
+			continue
+		}
+		c.keys = append(c.keys, k)
+	}
+	if len(c.keys) == 0 {
+		return noFIDO("no FIDO2 key is plugged in")
+	}
+	return nil
+}
+
+// unlockFIDO2 unlocks with a fido2 slot and the key plugged in, using
+// --pin-file or a prompt when the slot was enrolled with the key's PIN.
+// Errors wrap errNoFIDO when there is nothing to try (no fido2 slot, no
+// key, or no key holding a slot's credential); the others are final and
+// carry exit code 3.
+func (a *app) unlockFIDO2(l *vault.Locked) (*vault.Vault, error) {
+	if !slotTypes(l.Slots())[vault.SlotFIDO2] {
+		return nil, noFIDO("the vault has no fido2 slot")
+	}
+	ctx, stop := fidoContext()
+	defer stop()
+	c := &fido2Cred{a: a, ctx: ctx}
+	defer c.close()
+	v, err := l.Unlock(c)
+	switch {
+	case err == nil:
+		return v, nil
+	case errors.Is(err, errNoFIDO):
+		return nil, err
+	case errors.Is(err, fido.ErrNoCredentials):
+		return nil, &userError{code: exitUnlock, err: fmt.Errorf("%w: %w", errNoFIDO, err),
+			msg:  "the plugged-in key is not one of this vault's fido2 keys",
+			hint: "plug in the key you enrolled, or use another unlock method"}
+	case errors.Is(err, vault.ErrWrongCredential):
+		return nil, &userError{code: exitUnlock, err: err,
+			msg:  "the key's answer does not open the vault",
+			hint: "was the slot enrolled with the key's PIN? unlock the same way, or use another unlock method"}
+	}
+	return nil, fidoErr(err, true)
+}
+
+// fidoTrouble says in words why the FIDO2 unlock was not possible.
+func fidoTrouble(err error) string {
+	var ue *userError
+	var nf noFIDO
+	switch {
+	case errors.As(err, &ue):
+		return ue.msg
+	case errors.As(err, &nf):
+		return string(nf)
+	}
+	return err.Error()
+}

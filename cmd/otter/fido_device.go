@@ -1,0 +1,174 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+
+	"github.com/otterauth/otter/fido"
+)
+
+// fidoContext is the context of FIDO operations: Ctrl-C cancels the one in
+// progress on the key instead of killing otter mid-transaction.
+func fidoContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt)
+}
+
+// pickKey opens the key at device, else the only key present, else the
+// one the user touches.
+func (a *app) pickKey(ctx context.Context, device string) (*fido.Device, error) {
+	devs, err := fido.List()
+	if err != nil {
+		return nil, fidoErr(err, false)
+	}
+	if device != "" {
+		for _, d := range devs {
+			if d.Path == device {
+				dev, err := fido.Open(ctx, d.Path)
+				return dev, fidoErr(err, false)
+			}
+		}
+		return nil, &userError{code: exitNotFound, msg: fmt.Sprintf("no FIDO2 key at %s", device),
+			hint: "see the keys plugged in with: otter keys list --connected"}
+	}
+	switch len(devs) {
+	case 0:
+		return nil, errNoKey()
+	case 1:
+		dev, err := fido.Open(ctx, devs[0].Path)
+		return dev, fidoErr(err, false)
+	}
+	fmt.Fprintf(a.stderr, "%d keys are plugged in: touch the one to use…\n", len(devs))
+	dev, err := fido.Select(ctx, devs)
+	if err != nil {
+		return nil, fidoErr(err, false)
+	}
+	fmt.Fprintf(a.stderr, "using %s\n", dev.DeviceInfo())
+	return dev, nil
+}
+
+func errNoKey() error {
+	return &userError{code: exitNotFound, msg: "no FIDO2 key is plugged in", hint: "plug in your security key and try again"}
+}
+
+// touch tells the user that the key waits for a touch.
+func (a *app) touchPrompt(dev *fido.Device) {
+	fmt.Fprintf(a.stderr, "Touch your key (%s)…\n", dev.DeviceInfo().Product)
+}
+
+// errPINNeeded means a key needs its PIN and there is no way to ask.
+var errPINNeeded = errors.New("the key's PIN is needed")
+
+// keyPIN returns the PIN for dev from --pin-file (or OTTER_PIN_FILE) or a
+// prompt, NFC-normalised as CTAP 2.1 asks. The caller wipes it.
+func (a *app) keyPIN(dev *fido.Device) ([]byte, error) {
+	if a.pinFile != "" {
+		p, err := readSecretFile(a.pinFile, "PIN")
+		if err != nil {
+			return nil, err
+		}
+		return normalizePassword(p), nil
+	}
+	if !a.interactive() {
+		return nil, errPINNeeded
+	}
+	p, err := a.promptSecret(fmt.Sprintf("PIN of %s: ", dev.DeviceInfo().Product))
+	if err != nil {
+		return nil, err
+	}
+	return normalizePassword(p), nil
+}
+
+// newKeyPIN reads a new PIN from file or asks for it twice.
+func (a *app) newKeyPIN(file string) ([]byte, error) {
+	if file != "" {
+		p, err := readSecretFile(file, "new PIN")
+		if err != nil {
+			return nil, err
+		}
+		return normalizePassword(p), nil
+	}
+	if !a.interactive() {
+		return nil, usageErr("a new PIN is needed: give it in a file or run on a terminal")
+	}
+	p1, err := a.promptSecret("New PIN: ")
+	if err != nil {
+		return nil, err
+	}
+	p2, err := a.promptSecret("Repeat the PIN: ")
+	if err != nil {
+		wipe(p1)
+		return nil, err
+	}
+	defer wipe(p2)
+	if !bytes.Equal(p1, p2) {
+		wipe(p1)
+		return nil, &userError{code: exitUsage, msg: "the two PINs differ"}
+	}
+	return normalizePassword(p1), nil
+}
+
+// fidoMessages is the one table from fido errors to what the user reads.
+var fidoMessages = []struct {
+	err       error
+	msg, hint string
+}{
+	{errPINNeeded, "the key needs its PIN", "give it with --pin-file FILE (or OTTER_PIN_FILE), or run on a terminal"},
+	{fido.ErrPinInvalid, "wrong PIN", ""},
+	{fido.ErrPinBlocked, "the key's PIN is blocked after too many wrong PINs", "only a reset makes the key usable again, and it erases every credential on it: otter keys reset --yes"},
+	{fido.ErrPinAuthBlocked, "too many wrong PINs in a row", "unplug the key, plug it back in and try again"},
+	{fido.ErrPinRequired, "the key needs its PIN for this", "give it with --pin-file FILE (or OTTER_PIN_FILE), or run on a terminal"},
+	{fido.ErrPinNotSet, "the key has no PIN", "set one with: otter keys pin set"},
+	{fido.ErrPinPolicy, "the new PIN does not meet the key's rules", "use 4 to 63 characters"},
+	{fido.ErrOperationDenied, "the key refused: presence was denied", "try again and touch the key when it blinks"},
+	{fido.ErrActionTimeout, "the key was not touched in time", "try again and touch the key when it blinks"},
+	{fido.ErrKeyRemoved, "the key was removed during the operation", "plug it back in and try again"},
+	{fido.ErrTimeout, "the key did not answer in time", "unplug it, plug it back in and try again"},
+	{fido.ErrRx, "lost contact with the key", "unplug it, plug it back in and try again"},
+	{fido.ErrTx, "lost contact with the key", "unplug it, plug it back in and try again"},
+	{fido.ErrCanceled, "cancelled", ""},
+	{fido.ErrNoCredentials, "the key does not hold that credential", ""},
+	{fido.ErrKeyStoreFull, "the key has no room for another resident credential", "delete one with: otter keys creds rm ID"},
+	{fido.ErrBusy, "the key is busy with another program", "close the other program (a browser asking for the key?) and try again"},
+	{fido.ErrUnsupported, "the key does not support this", ""},
+	{fido.ErrNotAllowed, "the key does not allow this now", ""},
+	{fido.ErrNotFound, "the key is gone", "see the keys plugged in with: otter keys list --connected"},
+}
+
+// fidoErr turns an error of the fido package into what the user reads;
+// unlock selects exit code 3 (an unlock failed) over 1. Other errors pass
+// through.
+func fidoErr(err error, unlock bool) error {
+	var ue *userError
+	if err == nil || errors.As(err, &ue) {
+		return err
+	}
+	code := exitError
+	if unlock {
+		code = exitUnlock
+	}
+	for _, m := range fidoMessages {
+		if errors.Is(err, m.err) {
+			msg := m.msg
+			if n := fido.Retries(err); n >= 0 && errors.Is(err, fido.ErrPinInvalid) {
+				msg = fmt.Sprintf("wrong PIN: %d %s left before the key blocks its PIN", n, fidoPlural(n, "attempt", "attempts"))
+			}
+			return &userError{code: code, msg: msg, hint: m.hint, err: err}
+		}
+	}
+	var fe *fido.Error
+	if errors.As(err, &fe) {
+		return &userError{code: code, msg: "the key failed: " + err.Error(), err: err}
+	}
+	return err
+}
+
+func fidoPlural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// fido2Vault makes a password vault whose fido2 slot is on the first of
+// two virtual keys; withPIN sets the key's PIN first, so the slot is
+// enrolled with it. It returns the password file, the PIN file and the
+// keys' state files; only the first key is plugged in.
+func fido2Vault(t *testing.T, withPIN bool) (e *env, pw, pin string, states []string) {
+	wired(t, "unlock.go", "a.unlockFIDO2(")
+	wired(t, "slot.go", "a.fido2Credential(")
+	e, pw, _ = passwordVault(t)
+	states = withKeys(t, e, 2)
+	plugKeys(t, states[0])
+	pin = e.file("pin", "1234\n")
+	if withPIN {
+		e.ok("", "--pin-file", pin, "keys", "pin", "set")
+	}
+	out := e.ok("", "--password-file", pw, "--pin-file", pin, "keys", "register", "yubi", "--slot")
+	if !strings.Contains(out, "added fido2 slot") {
+		t.Fatalf("register --slot printed %q", out)
+	}
+	return e, pw, pin, states
+}
+
+func TestFIDO2SlotUnlocks(t *testing.T) {
+	e, pw, _, states := fido2Vault(t, false)
+	var list keysListJSON
+	must(t, json.Unmarshal([]byte(e.ok("", "--password-file", pw, "keys", "list", "--json")), &list))
+	if len(list.Registered) != 1 || list.Registered[0].Nickname != "yubi" || list.Registered[0].SlotID == "" ||
+		!strings.Contains(list.Registered[0].Product, "virtual") {
+		t.Fatalf("inventory = %+v", list.Registered)
+	}
+	wantIn(t, e.fails(exitError, "", "--password-file", pw, "keys", "register", "YUBI"), "already registered")
+
+	// No password anywhere: the key alone opens the vault.
+	var slots []slotJSON
+	must(t, json.Unmarshal([]byte(e.ok("", "slot", "list", "--json")), &slots))
+	opened := ""
+	for _, s := range slots {
+		if s.Current {
+			opened = s.Type
+		}
+	}
+	if len(slots) != 3 || opened != "fido2" {
+		t.Fatalf("slots = %+v, want 3 with the fido2 one unlocking", slots)
+	}
+
+	// Two keys present: a silent probe finds the one holding the slot.
+	plugKeys(t, states[1], states[0])
+	e.ok("", "list")
+
+	// `slot add fido2` enrols the second key and adds it to the inventory.
+	out := e.ok("", "--password-file", pw, "slot", "add", "fido2", "--device", "virtual:"+states[1], "--label", "backup")
+	if !strings.Contains(out, "added fido2 slot") {
+		t.Fatalf("slot add fido2 printed %q", out)
+	}
+	plugKeys(t, states[1])
+	e.ok("", "list")
+	must(t, json.Unmarshal([]byte(e.ok("", "keys", "list", "--json")), &list))
+	if len(list.Registered) != 2 || list.Registered[1].Nickname != "backup" || list.Registered[1].SlotID == "" {
+		t.Errorf("inventory after slot add = %+v", list.Registered)
+	}
+
+	// No key: the unlock moves on to the other methods and says why.
+	plugKeys(t)
+	r := e.fails(exitUnlock, "", "list")
+	wantIn(t, r, "no FIDO2 key is plugged in; trying the vault's other unlock methods")
+	e.ok("", "--password-file", pw, "list")
+}
+
+// Every fault of a FIDO2 unlock exits 3 with a clear message and leaves
+// the vault file as it was.
+func TestFIDO2UnlockFaults(t *testing.T) {
+	e, _, pin, states := fido2Vault(t, true)
+	before := readFile(t, e.vault)
+	bad := e.file("bad", "0000\n")
+	for _, tc := range []struct {
+		name  string
+		knobs map[string]string
+		keys  []string
+		args  []string
+		want  string
+	}{
+		{"no PIN given", nil, nil, nil, "enrolled with the key's PIN"},
+		{"wrong PIN", nil, nil, []string{"--pin-file", bad}, "wrong PIN: 7 attempts left"},
+		{"presence denied", map[string]string{"PRESENCE": "deny"}, nil, []string{"--pin-file", pin}, "presence was denied"},
+		{"presence timeout", map[string]string{"PRESENCE": "timeout", "PRESENCE_TIMEOUT": "300ms"}, nil,
+			[]string{"--pin-file", pin}, "not touched in time"},
+		// getInfo, probe, key agreement, PIN token, then the assertion
+		// that waits for a touch: the key goes while it waits.
+		{"key removed", map[string]string{"PRESENCE": "timeout", "PRESENCE_TIMEOUT": "5s", "UNPLUG_AFTER": "5"}, nil,
+			[]string{"--pin-file", pin}, "removed during the operation"},
+		{"credential not on this key", nil, states[1:], []string{"--pin-file", pin}, "not one of this vault's fido2 keys"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, k := range []string{"PRESENCE", "PRESENCE_TIMEOUT", "UNPLUG_AFTER"} {
+				knob(t, k, tc.knobs[k])
+			}
+			if tc.keys != nil {
+				plugKeys(t, tc.keys...)
+			}
+			r := e.fails(exitUnlock, "", append(tc.args, "list")...)
+			wantIn(t, r, tc.want)
+			if !bytes.Equal(readFile(t, e.vault), before) {
+				t.Fatal("a failed FIDO2 unlock changed the vault file")
+			}
+		})
+	}
+	// Wrong PINs until the key blocks its PIN (each run is a new power
+	// cycle, so the three-in-a-row block never hits).
+	var r result
+	for range 8 {
+		if r = e.fails(exitUnlock, "", "--pin-file", bad, "list"); strings.Contains(r.stderr, "blocked") {
+			break
+		}
+	}
+	wantIn(t, r, "PIN is blocked", "otter keys reset --yes")
+	wantIn(t, e.fails(exitUnlock, "", "--pin-file", pin, "list"), "PIN is blocked")
+	if !bytes.Equal(readFile(t, e.vault), before) {
+		t.Fatal("a failed FIDO2 unlock changed the vault file")
+	}
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/vault"
+)
+
+const maxKeyName = 64
+
+func (a *app) keysRegisterCmd() *cobra.Command {
+	var slot bool
+	var device string
+	cmd := &cobra.Command{Use: "register NAME", Short: "Add a key to the vault's inventory (--slot: it also unlocks the vault)", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return a.keysRegister(args[0], device, slot) }}
+	cmd.Flags().BoolVar(&slot, "slot", false, "also add a fido2 unlock slot for the key")
+	cmd.Flags().StringVar(&device, "device", "", "the key's path (see otter keys list)")
+	return cmd
+}
+
+func (a *app) keysRegister(name, device string, slot bool) error {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > maxKeyName {
+		return usageErr("a key name has 1 to %d bytes", maxKeyName)
+	}
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	if k := findKey(v.Data(), name); k != nil {
+		return &userError{code: exitError, msg: fmt.Sprintf("a key named %q is already registered", name), hint: "pick another name"}
+	}
+	ctx, stop := fidoContext()
+	defer stop()
+	dev, err := a.pickKey(ctx, device)
+	if err != nil {
+		return err
+	}
+	defer dev.Close()
+	info, err := dev.Info(ctx)
+	if err != nil {
+		return fidoErr(err, false)
+	}
+	var pin []byte
+	if info.HasPIN() {
+		if pin, err = a.keyPIN(dev); err != nil {
+			return fidoErr(err, false)
+		}
+		defer wipe(pin)
+	}
+	slotID := ""
+	if slot {
+		c := &fido2Cred{a: a, ctx: ctx, used: dev, pin: bytes.Clone(pin)}
+		s, err := v.AddSlot(c, "fido2: "+name)
+		c.close()
+		if err != nil {
+			return err
+		}
+		slotID = s.ID
+	} else if err := a.proveKey(ctx, dev, pin, name); err != nil {
+		return err
+	}
+	if err := a.addKey(v, dev.DeviceInfo(), info, name, slotID); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "registered %q (%s)\n", name, dev.DeviceInfo())
+	if slotID != "" {
+		fmt.Fprintf(a.stdout, "added fido2 slot %s: the key now unlocks the vault\n", shortID(slotID))
+	}
+	return nil
+}
+
+// proveKey makes a throw-away non-resident credential and checks an
+// assertion of it: the key is a working FIDO2 key that answers touches.
+func (a *app) proveKey(ctx context.Context, dev *fido.Device, pin []byte, name string) error {
+	uid := make([]byte, 16)
+	rand.Read(uid)
+	a.touchPrompt(dev)
+	cred, err := dev.MakeCredential(ctx, fido.CredentialOptions{RPID: fido2RPID, RPName: "otter",
+		UserID: uid, UserName: name, PIN: pin})
+	if err != nil {
+		return fidoErr(err, false)
+	}
+	a.touchPrompt(dev)
+	as, err := dev.GetAssertion(ctx, fido.AssertionOptions{RPID: fido2RPID, Allow: [][]byte{cred.ID},
+		PIN: pin, PublicKey: cred.PublicKey})
+	if err != nil {
+		return fidoErr(err, false)
+	}
+	if len(as) != 1 || !bytes.Equal(as[0].CredentialID, cred.ID) || !as[0].UP {
+		return &userError{code: exitError, msg: "the key's test assertion is not valid: it was not registered"}
+	}
+	return nil
+}
+
+// addKey records a key in the vault's inventory.
+func (a *app) addKey(v *vault.Vault, di fido.DeviceInfo, info fido.Info, name, slotID string) error {
+	now := a.now()
+	return v.Update(func(d *vault.Data) error {
+		if findKey(d, name) != nil {
+			return &userError{code: exitError, msg: fmt.Sprintf("a key named %q is already registered", name)}
+		}
+		d.Keys = append(d.Keys, vault.HardwareKey{ID: vault.NewID(nil), Nickname: name, AAGUID: info.AAGUIDString(),
+			Product: productName(di), Added: now, SlotID: slotID, Stamp: d.Tick(now)})
+		d.Log(now, "key.register", name)
+		return nil
+	})
+}
+
+// fido2Enrolled records the key that a fido2 slot c was just enrolled with
+// (by `otter slot add fido2`) in the vault's key inventory, named name or,
+// when empty, after the product.
+func (a *app) fido2Enrolled(v *vault.Vault, c vault.Credential, slotID, name string) error {
+	fc, ok := c.(*fido2Cred)
+	if !ok || fc.used == nil {
+		return nil
+	}
+	di := fc.used.DeviceInfo()
+	if name == "" || findKey(v.Data(), name) != nil {
+		name = fmt.Sprintf("%s (slot %s)", productName(di), shortID(slotID))
+	}
+	return a.addKey(v, di, fc.info, name, slotID)
+}
+
+func productName(di fido.DeviceInfo) string {
+	return di.Product + virtualMark(di.Virtual)
+}
+
+// findKey returns the live key named name (case-insensitive), or nil.
+func findKey(d *vault.Data, name string) *vault.HardwareKey {
+	for i := range d.Keys {
+		if k := &d.Keys[i]; !k.Deleted && strings.EqualFold(k.Nickname, name) {
+			return k
+		}
+	}
+	return nil
+}
