@@ -112,8 +112,8 @@ func (d *device) setPIN(p params, proto uint64) error {
 	if d.st.PINHash != nil {
 		return errNotAllowed
 	}
-	if len(newPINEnc) != encLen(proto, 64) {
-		return errInvalidParameter
+	if err := checkNewPINLen(proto, newPINEnc); err != nil {
+		return err
 	}
 	secret, err := d.platformSecret(p[0x03], proto)
 	if err != nil {
@@ -141,7 +141,10 @@ func (d *device) changePIN(p params, proto uint64) error {
 	if err := d.pinUsable(); err != nil {
 		return err
 	}
-	if len(newPINEnc) != encLen(proto, 64) || len(pinHashEnc) != encLen(proto, 16) {
+	if err := checkNewPINLen(proto, newPINEnc); err != nil {
+		return err
+	}
+	if len(pinHashEnc) != encLen(proto, 16) {
 		return errInvalidParameter
 	}
 	secret, err := d.platformSecret(p[0x03], proto)
@@ -155,6 +158,19 @@ func (d *device) changePIN(p params, proto uint64) error {
 		return err
 	}
 	return d.storeNewPIN(proto, secret, newPINEnc)
+}
+
+// checkNewPINLen checks that newPinEnc holds a PIN padded to 64 bytes;
+// libfido2 pads a PIN of 64 bytes or more to 128 or more, which is a PIN
+// too long rather than a malformed request.
+func checkNewPINLen(proto uint64, newPINEnc []byte) error {
+	switch n := len(newPINEnc); {
+	case n == encLen(proto, 64):
+		return nil
+	case n > encLen(proto, 64) && (n-encLen(proto, 0))%64 == 0:
+		return errPINPolicyViolation
+	}
+	return errInvalidParameter
 }
 
 // pinUsable checks that a PIN is set and not blocked.

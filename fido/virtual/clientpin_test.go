@@ -2,6 +2,7 @@ package virtual
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -9,8 +10,10 @@ func TestPINLifecycle(t *testing.T) {
 	for _, proto := range []uint64{1, 2} {
 		t.Run(fmt.Sprint("protocol", proto), func(t *testing.T) {
 			k := newKey(t)
-			if st := k.setPIN(proto, "123"); st != byte(errPINPolicyViolation) {
-				t.Errorf("3-digit PIN: %#x, want PIN_POLICY_VIOLATION", st)
+			for _, pin := range []string{"123", strings.Repeat("9", 64)} {
+				if st := k.setPIN(proto, pin); st != byte(errPINPolicyViolation) {
+					t.Errorf("PIN of %d digits: %#x, want PIN_POLICY_VIOLATION", len(pin), st)
+				}
 			}
 			if st := k.changePIN(proto, "1234", "5678"); st != byte(errPINNotSet) {
 				t.Errorf("changePIN without PIN: %#x", st)

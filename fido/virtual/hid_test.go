@@ -55,7 +55,6 @@ func TestPingLongestMessage(t *testing.T) {
 
 func TestFramingErrors(t *testing.T) {
 	k := newKey(t)
-	k.a.msgTimeout = 50 * time.Millisecond
 	other := k.init()
 	start := func(cid uint32) {
 		pkt := make([]byte, 64)
@@ -87,6 +86,7 @@ func TestFramingErrors(t *testing.T) {
 	k.send(k.cid, hidPing, []byte("x")) // new request before the old one ended
 	k.expectError(k.cid, errInvalidSeq)
 
+	k.a.msgTimeout = 50 * time.Millisecond // read only by Write, on this goroutine
 	start(k.cid)
 	k.expectError(k.cid, errMsgTimeout)
 

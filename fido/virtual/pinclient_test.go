@@ -108,8 +108,9 @@ func (s *pinSession) auth(key, msg []byte) []byte {
 	return sum
 }
 
+// pad64 pads the PIN with zeros to a multiple of 64 bytes, as libfido2 does.
 func pad64(pin string) []byte {
-	b := make([]byte, 64)
+	b := make([]byte, (len(pin)+64)/64*64)
 	copy(b, pin)
 	return b
 }
