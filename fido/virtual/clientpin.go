@@ -282,7 +282,7 @@ func permissionsRequest(p params, proto uint64) (*pinToken, error) {
 		return nil, errInvalidParameter
 	}
 	if perms&^permSupported != 0 {
-		return nil, errUnauthorizedPermision
+		return nil, errUnauthorizedPermission
 	}
 	t := &pinToken{proto: proto, perms: byte(perms)}
 	if p.has(0x0a) {

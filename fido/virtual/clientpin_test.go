@@ -152,7 +152,7 @@ func TestTokenPermissions(t *testing.T) {
 	if st, _ := k.getAssert(gaOpts{allow: [][]byte{c.id}, s: s, tok: wrong}); st != byte(errPINAuthInvalid) {
 		t.Errorf("forged pinUvAuthParam: %#x", st)
 	}
-	if _, st := k.session(2).token("1234", 0x08, ""); st != byte(errUnauthorizedPermision) {
+	if _, st := k.session(2).token("1234", 0x08, ""); st != byte(errUnauthorizedPermission) {
 		t.Errorf("bio enrollment permission: %#x, want UNAUTHORIZED_PERMISSION", st)
 	}
 	// A new token voids the old one.

@@ -51,7 +51,7 @@ const (
 	errPUATRequired          status = 0x36 // CTAP2_ERR_PIN_REQUIRED in CTAP 2.0
 	errPINPolicyViolation    status = 0x37
 	errInvalidSubcommand     status = 0x3e
-	errUnauthorizedPermision status = 0x40
+	errUnauthorizedPermission status = 0x40
 	errOther                 status = 0x7f
 )
 
@@ -112,7 +112,7 @@ func (a *Authenticator) handleCBOR(p *pending, req []byte) []byte {
 	case cmdCredMgmt, cmdCredMgmtPreview:
 		resp, err = a.credentialManagement(cmd, body)
 	case cmdSelection:
-		err = a.waitPresence(p)
+		err = a.selection(p)
 	default:
 		err = errInvalidCommand
 	}

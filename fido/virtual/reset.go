@@ -25,3 +25,9 @@ func (a *Authenticator) reset(pr *pending) error {
 	d.token, d.mismatches = nil, 0
 	return d.commit()
 }
+
+// selection answers authenticatorSelection (CTAP 2.1 §6.9): success once the
+// user touches the key.
+func (a *Authenticator) selection(pr *pending) error {
+	return a.waitPresence(pr)
+}
