@@ -27,32 +27,32 @@ func (s status) Error() string { return fmt.Sprintf("ctap status 0x%02x", byte(s
 
 // CTAP 2.1 §8.2 status codes.
 const (
-	errInvalidCommand        status = 0x01
-	errInvalidParameter      status = 0x02
-	errInvalidLength         status = 0x03
-	errCBORUnexpectedType    status = 0x11
-	errInvalidCBOR           status = 0x12
-	errMissingParameter      status = 0x14
-	errCredentialExcluded    status = 0x19
-	errUnsupportedAlgorithm  status = 0x26
-	errOperationDenied       status = 0x27
-	errKeyStoreFull          status = 0x28
-	errUnsupportedOption     status = 0x2b
-	errInvalidOption         status = 0x2c
-	errKeepaliveCancel       status = 0x2d
-	errNoCredentials         status = 0x2e
-	errUserActionTimeout     status = 0x2f
-	errNotAllowed            status = 0x30
-	errPINInvalid            status = 0x31
-	errPINBlocked            status = 0x32
-	errPINAuthInvalid        status = 0x33
-	errPINAuthBlocked        status = 0x34
-	errPINNotSet             status = 0x35
-	errPUATRequired          status = 0x36 // CTAP2_ERR_PIN_REQUIRED in CTAP 2.0
-	errPINPolicyViolation    status = 0x37
-	errInvalidSubcommand     status = 0x3e
+	errInvalidCommand         status = 0x01
+	errInvalidParameter       status = 0x02
+	errInvalidLength          status = 0x03
+	errCBORUnexpectedType     status = 0x11
+	errInvalidCBOR            status = 0x12
+	errMissingParameter       status = 0x14
+	errCredentialExcluded     status = 0x19
+	errUnsupportedAlgorithm   status = 0x26
+	errOperationDenied        status = 0x27
+	errKeyStoreFull           status = 0x28
+	errUnsupportedOption      status = 0x2b
+	errInvalidOption          status = 0x2c
+	errKeepaliveCancel        status = 0x2d
+	errNoCredentials          status = 0x2e
+	errUserActionTimeout      status = 0x2f
+	errNotAllowed             status = 0x30
+	errPINInvalid             status = 0x31
+	errPINBlocked             status = 0x32
+	errPINAuthInvalid         status = 0x33
+	errPINAuthBlocked         status = 0x34
+	errPINNotSet              status = 0x35
+	errPUATRequired           status = 0x36 // CTAP2_ERR_PIN_REQUIRED in CTAP 2.0
+	errPINPolicyViolation     status = 0x37
+	errInvalidSubcommand      status = 0x3e
 	errUnauthorizedPermission status = 0x40
-	errOther                 status = 0x7f
+	errOther                  status = 0x7f
 )
 
 var (
