@@ -77,3 +77,37 @@ func BenchmarkFind(b *testing.B) {
 		}
 	}
 }
+
+// benchPayload is the payload of a vault of n accounts, as benchVault makes.
+func benchPayload(n int) *payload {
+	d := &Data{DeviceID: NewID(nil)}
+	for i := range n {
+		d.AddAccount(Account{Issuer: fmt.Sprintf("Issuer %d", i), Name: fmt.Sprintf("user%d@example.com", i),
+			Secret: []byte("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"), Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30}, testNow)
+	}
+	return &payload{Data: d, SlotKeys: map[string][]byte{NewID(nil): make([]byte, keyLen), NewID(nil): make([]byte, keyLen)}}
+}
+
+// BenchmarkPayload measures the codec alone, without crypto or I/O.
+func BenchmarkPayload(b *testing.B) {
+	pl := benchPayload(10_000)
+	enc, err := marshalPayload(pl.Data, pl.SlotKeys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("marshal", func(b *testing.B) {
+		b.SetBytes(int64(len(enc)))
+		for b.Loop() {
+			out, _ := marshalPayload(pl.Data, pl.SlotKeys)
+			zero(out)
+		}
+	})
+	b.Run("unmarshal", func(b *testing.B) {
+		b.SetBytes(int64(len(enc)))
+		for b.Loop() {
+			if _, err := unmarshalPayload(enc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -12,6 +12,10 @@ const (
 	maxTags      = 64
 	maxCodes     = 1000
 	maxCodeLen   = 256
+	// maxItems caps records and list items together (accounts, tags,
+	// recovery sets and codes, hardware keys and their account ids, audit
+	// events), which bounds what decoding a payload can allocate.
+	maxItems = 1_000_000
 )
 
 func limitf(format string, args ...any) error {
@@ -25,6 +29,14 @@ func (d *Data) validate() error {
 	}
 	if len(d.Audit) > maxAudit {
 		return limitf("more than %d audit events", maxAudit)
+	}
+	if d.items() > maxItems {
+		return limitf("more than %d records and list items", maxItems)
+	}
+	for _, e := range d.Audit {
+		if !validTime(e.At) {
+			return limitf("audit event %s: date out of range", e.ID)
+		}
 	}
 	for i := range d.Accounts {
 		if err := d.Accounts[i].validate(); err != nil {
@@ -40,8 +52,26 @@ func (d *Data) validate() error {
 		if longest(k.ID, k.Nickname, k.AAGUID, k.Product, k.SlotID) > maxFieldLen || len(k.Accounts) > maxAccounts {
 			return limitf("hardware key %q: field too long", k.Nickname)
 		}
+		if !validTime(k.Added) {
+			return limitf("hardware key %q: date out of range", k.Nickname)
+		}
 	}
 	return nil
+}
+
+// items counts what maxItems caps.
+func (d *Data) items() int {
+	n := len(d.Accounts) + len(d.Recovery) + len(d.Keys) + len(d.Audit)
+	for i := range d.Accounts {
+		n += len(d.Accounts[i].Tags)
+	}
+	for i := range d.Recovery {
+		n += len(d.Recovery[i].Codes)
+	}
+	for i := range d.Keys {
+		n += len(d.Keys[i].Accounts)
+	}
+	return n
 }
 
 func (a *Account) validate() error {
@@ -54,6 +84,8 @@ func (a *Account) validate() error {
 		return limitf("account %q: url or notes too long", a.Issuer)
 	case len(a.Tags) > maxTags || longest(a.Tags...) > maxFieldLen:
 		return limitf("account %q: too many or too long tags", a.Issuer)
+	case !validTime(a.Created) || !validTime(a.Updated) || !validTime(a.LastUsed):
+		return limitf("account %q: date out of range", a.Issuer)
 	}
 	return nil
 }
@@ -65,6 +97,9 @@ func (r *RecoverySet) validate() error {
 	for _, c := range r.Codes {
 		if len(c.Code) > maxCodeLen {
 			return limitf("recovery code longer than %d bytes", maxCodeLen)
+		}
+		if !validTime(c.Added) || !validTime(c.UsedAt) {
+			return limitf("recovery code: date out of range")
 		}
 	}
 	return nil

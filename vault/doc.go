@@ -34,9 +34,75 @@
 //
 // The header is JSON with the fields vault_id (16 random bytes, hex),
 // generation (incremented by every save), created, updated and slots (at most
-// 16, see [Slot]). The plaintext payload is JSON of
+// 16, see [Slot]). The plaintext payload holds the [Data] and every slot's
+// slot key in the encoding below.
 //
-//	{"data": Data, "slot_keys": {slotID: slotKey, ...}}
+// # Payload encoding
+//
+// The payload is in the protocol buffers wire format, written and read by
+// hand (there is no generated code). As a .proto schema:
+//
+//	message Payload {
+//	  Data data = 1;                   // required
+//	  repeated SlotKey slot_keys = 2;  // at most 16, written sorted by slot_id
+//	}
+//	message SlotKey { string slot_id = 1; bytes key = 2; }  // key: 32 bytes
+//	message Data {
+//	  string device_id = 1;
+//	  repeated Account accounts = 2;      // at most 100 000
+//	  repeated RecoverySet recovery = 3;  // at most 100 000
+//	  repeated HardwareKey keys = 4;      // at most 100 000
+//	  repeated AuditEvent audit = 5;      // at most 10 000
+//	  Settings settings = 6;
+//	  Stamp clock = 7;
+//	}
+//	message Stamp { int64 ms = 1; uint32 c = 2; string dev = 3; }
+//	message Account {
+//	  string id = 1;          string issuer = 2;      string name = 3;
+//	  bytes secret = 4;       string type = 5;        string algorithm = 6;
+//	  int64 digits = 7;       int64 period = 8;       uint64 counter = 9;
+//	  sfixed64 created = 10;  sfixed64 updated = 11;  Stamp stamp = 12;
+//	  sfixed64 last_used = 13;  int64 use_count = 14;  bool deleted = 15;
+//	  bool pinned = 16;       repeated string tags = 17;  // at most 64
+//	  string notes = 18;      string url = 19;
+//	}
+//	message RecoverySet {
+//	  string id = 1;  string account_id = 2;
+//	  repeated RecoveryCode codes = 3;  // at most 1000
+//	  Stamp stamp = 4;  bool deleted = 5;
+//	}
+//	message RecoveryCode { string code = 1; sfixed64 added = 2; sfixed64 used_at = 3; }
+//	message HardwareKey {
+//	  string id = 1;  string nickname = 2;  string aaguid = 3;  string product = 4;
+//	  sfixed64 added = 5;  bool lost = 6;
+//	  repeated string accounts = 7;  // account ids, at most 100 000
+//	  string slot_id = 8;  Stamp stamp = 9;  bool deleted = 10;
+//	}
+//	message AuditEvent { string id = 1; sfixed64 at = 2; string kind = 3; string detail = 4; }
+//	message Settings { int64 clipboard_clear = 1; int64 auto_lock = 2; }  // nanoseconds
+//
+// Field numbers are never renumbered or reused. The rules:
+//
+//   - A field holding its zero value is not written, and an absent field
+//     decodes as the zero value. Empty and nil slices (a secret, tags, codes,
+//     any list) are both written as nothing and decode as nil; an empty
+//     string inside a list is kept.
+//   - Times are unix nanoseconds (sfixed64); the zero time.Time is absent,
+//     so the unix epoch itself (0) stays distinct from it. Times decode in
+//     UTC without a monotonic reading; a save refuses times outside the
+//     years 1678 to 2262 ([ErrLimit]). Durations are int64 nanoseconds, Go
+//     ints are int64 varints.
+//   - Strings are stored as given, without a UTF-8 check.
+//   - As in protobuf, a reader skips fields it does not know (any field
+//     number, or a known number with another wire type), so that an older
+//     build reads a newer payload; it does not keep them when it saves. Of a
+//     repeated singular field the last wins; a repeated message merges.
+//   - Decoding is bounded: every length is checked against the bytes left,
+//     the lists are capped as above, and records and list items together
+//     (accounts, tags, recovery sets and codes, hardware keys and their
+//     account ids, audit events) number at most 1 000 000, which a save
+//     also enforces. Whatever the payload, decoding allocates at most about
+//     100 MiB of records besides the copies of its strings and secrets.
 //
 // # Key hierarchy
 //

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -50,7 +51,11 @@ func (osFS) ReadFile(name string, max int64) ([]byte, error) {
 	if fi.Size() > max {
 		return nil, fmt.Errorf("%s is %d bytes (max %d): %w", name, fi.Size(), max, ErrLimit)
 	}
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	// Sized from Stat, so that a large vault is read without regrowing.
+	var buf bytes.Buffer
+	buf.Grow(int(fi.Size()) + bytes.MinRead)
+	_, err = buf.ReadFrom(io.LimitReader(f, max+1))
+	b := buf.Bytes()
 	if err == nil && int64(len(b)) > max {
 		err = fmt.Errorf("%s grew beyond %d bytes: %w", name, max, ErrLimit)
 	}

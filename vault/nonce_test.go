@@ -24,7 +24,10 @@ func TestEverySaveHasAFreshNonce(t *testing.T) {
 	}
 	// The save path without the disk: the same encode, 10 000 times.
 	st := v.snapshot()
-	plain := []byte(`{"data":{}}`)
+	plain, err := marshalPayload(st.data, st.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range 10_000 {
 		st.hdr.Generation++
 		out, err := encode(&st.hdr, plain, st.dek, v.o.rand)

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"maps"
 )
@@ -134,7 +133,7 @@ func (v *Vault) save(st *state, prev []byte) error {
 	}
 	st.hdr.Generation = v.st.nextGeneration(v.hdr.Generation)
 	st.hdr.Updated = v.o.clock()
-	plain, err := json.Marshal(payload{Data: st.data, SlotKeys: st.keys})
+	plain, err := marshalPayload(st.data, st.keys)
 	if err != nil {
 		return fmt.Errorf("failed to encode vault data: %w", err)
 	}

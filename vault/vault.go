@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -26,12 +25,6 @@ type Vault struct {
 type UnlockInfo struct {
 	SlotID   string
 	SlotType SlotType
-}
-
-// payload is the plaintext sealed under the DEK.
-type payload struct {
-	Data     *Data             `json:"data"`
-	SlotKeys map[string][]byte `json:"slot_keys"`
 }
 
 // Locked is a vault file that was read and checked but not decrypted.
@@ -208,18 +201,23 @@ func openWith(p *parsed, s *Slot, sk []byte) ([]byte, *payload, error) {
 	}
 	plain, err := p.openPayload(dek)
 	if err != nil {
+		zero(dek)
 		return nil, nil, err
 	}
 	defer zero(plain)
-	var pl payload
-	if err := json.Unmarshal(plain, &pl); err != nil || pl.Data == nil {
+	pl, err := unmarshalPayload(plain)
+	if err != nil {
+		zero(dek)
 		return nil, nil, corruptf("unreadable payload: %v", err)
 	}
 	if pl.SlotKeys == nil {
 		pl.SlotKeys = make(map[string][]byte)
 	}
+	if old := pl.SlotKeys[s.ID]; !sameSlice(old, sk) {
+		zero(old)
+	}
 	pl.SlotKeys[s.ID] = sk
-	return dek, &pl, nil
+	return dek, pl, nil
 }
 
 // Data returns the current model. It is a snapshot: Update installs a new
