@@ -15,6 +15,8 @@ import (
 	"unsafe"
 )
 
+const supported = true
+
 // conn is an open libfido2 device.
 type conn struct {
 	dev *C.fido_dev_t

@@ -280,6 +280,17 @@ func TestFIDOKeyRemoved(t *testing.T) {
 	if _, err := Open(bg, d.DeviceInfo().Path); !errors.Is(err, ErrNotFound) {
 		t.Errorf("opening an unplugged key: %v", err)
 	}
+	if _, err := AddVirtual(d.DeviceInfo().Path[len(virtualPrefix):]); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := Open(bg, d.DeviceInfo().Path)
+	if err != nil {
+		t.Fatalf("plugged back in: %v", err)
+	}
+	defer d2.Close()
+	if _, err := d2.GetAssertion(bg, AssertionOptions{RPID: "example.org", Allow: [][]byte{c.ID}}); err != nil {
+		t.Errorf("the replugged key lost its credential: %v", err)
+	}
 }
 
 func TestFIDOReset(t *testing.T) {

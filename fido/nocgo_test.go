@@ -9,6 +9,9 @@ import (
 )
 
 func TestWithoutCgoEverythingIsUnsupported(t *testing.T) {
+	if Supported() {
+		t.Error("Supported() without cgo")
+	}
 	if _, err := List(); !errors.Is(err, ErrUnsupported) {
 		t.Errorf("List: %v, want ErrUnsupported", err)
 	}

@@ -63,7 +63,8 @@ var reg struct {
 
 // AddVirtual plugs in the virtual key with the given state file (created
 // if missing) and returns it, so that tests can steer presence or unplug
-// it. Adding the same file twice returns the same key.
+// it. Adding the same file again returns the same key, unless it was
+// unplugged: then it is plugged back in (a power cycle).
 func AddVirtual(statePath string) (*virtual.Authenticator, error) {
 	loadEnv()
 	return addVirtual(statePath, knobs{})
@@ -97,10 +98,15 @@ type knobs struct {
 func addVirtual(statePath string, kn knobs) (*virtual.Authenticator, error) {
 	reg.Lock()
 	defer reg.Unlock()
-	for _, k := range reg.keys {
-		if k.path == virtualPrefix+statePath {
+	for i, k := range reg.keys {
+		if k.path != virtualPrefix+statePath {
+			continue
+		}
+		if !k.unplugged() {
 			return k.a, nil
 		}
+		reg.keys = append(reg.keys[:i], reg.keys[i+1:]...) // plugged back in
+		break
 	}
 	a, err := virtual.Open(statePath)
 	if err != nil {

@@ -251,7 +251,10 @@ func (c *fido2Cred) openAll() error {
 		return nil
 	}
 	devs, err := fido.List()
-	if err != nil {
+	switch {
+	case errors.Is(err, fido.ErrUnsupported):
+		return noFIDO(errNoFIDOBuild.msg)
+	case err != nil:
 		return fidoErr(err, true)
 	}
 	for _, d := range devs {

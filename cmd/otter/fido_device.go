@@ -20,9 +20,9 @@ func fidoContext() (context.Context, context.CancelFunc) {
 // pickKey opens the key at device, else the only key present, else the
 // one the user touches.
 func (a *app) pickKey(ctx context.Context, device string) (*fido.Device, error) {
-	devs, err := fido.List()
+	devs, err := listKeys()
 	if err != nil {
-		return nil, fidoErr(err, false)
+		return nil, err
 	}
 	if device != "" {
 		for _, d := range devs {
@@ -48,6 +48,19 @@ func (a *app) pickKey(ctx context.Context, device string) (*fido.Device, error) 
 	}
 	fmt.Fprintf(a.stderr, "using %s\n", dev.DeviceInfo())
 	return dev, nil
+}
+
+// errNoFIDOBuild means this binary has no libfido2 (built without cgo).
+var errNoFIDOBuild = &userError{code: exitError, msg: "this otter was built without FIDO2 support",
+	hint: "build it with cgo and libfido2 (Debian: apt install libfido2-dev)", err: fido.ErrUnsupported}
+
+// listKeys lists the keys plugged in.
+func listKeys() ([]fido.DeviceInfo, error) {
+	devs, err := fido.List()
+	if errors.Is(err, fido.ErrUnsupported) {
+		return nil, errNoFIDOBuild
+	}
+	return devs, fidoErr(err, false)
 }
 
 func errNoKey() error {

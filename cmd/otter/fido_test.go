@@ -2,10 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/otterauth/otter/tui"
+	"github.com/otterauth/otter/vault"
 )
+
+var _ tui.FIDOUnlock = (*app)(nil).fido2UnlockCredential
 
 // fido2Vault makes a password vault whose fido2 slot is on the first of
 // two virtual keys; withPIN sets the key's PIN first, so the slot is
@@ -124,5 +130,29 @@ func TestFIDO2UnlockFaults(t *testing.T) {
 	wantIn(t, e.fails(exitUnlock, "", "--pin-file", pin, "list"), "PIN is blocked")
 	if !bytes.Equal(readFile(t, e.vault), before) {
 		t.Fatal("a failed FIDO2 unlock changed the vault file")
+	}
+}
+
+// The TUI's credential never prompts or prints (the TUI owns the
+// terminal): it takes the PIN from --pin-file or fails with a message.
+func TestFIDO2TUICredential(t *testing.T) {
+	e, _, pin, states := fido2Vault(t, true)
+	plugHere(t, states[0])
+	l, err := vault.Load(e.vault, nil)
+	must(t, err)
+	var stderr bytes.Buffer
+	a := newApp(strings.NewReader(""), &stderr, &stderr)
+	c, err := a.fido2UnlockCredential(context.Background())
+	must(t, err)
+	if _, err := l.Unlock(c); err == nil || !strings.Contains(err.Error(), "enrolled with the key's PIN") {
+		t.Errorf("without a PIN file: %v", err)
+	}
+	a.pinFile = pin
+	c, _ = a.fido2UnlockCredential(context.Background())
+	v, err := l.Unlock(c)
+	must(t, err)
+	v.Close()
+	if stderr.Len() > 0 {
+		t.Errorf("the TUI credential wrote to the terminal: %q", stderr.String())
 	}
 }

@@ -55,9 +55,9 @@ func (a *app) keysListCmd() *cobra.Command {
 }
 
 func (a *app) keysList(asJSON, connectedOnly bool) error {
-	devs, err := fido.List()
+	devs, err := listKeys()
 	if err != nil {
-		return fidoErr(err, false)
+		return err
 	}
 	out := keysListJSON{Connected: []connectedJSON{}, Registered: []registeredJSON{}}
 	for _, d := range devs {

@@ -22,6 +22,9 @@ import (
 // into, owned elsewhere) contains call.
 func wired(t *testing.T, file, call string) {
 	t.Helper()
+	if !fido.Supported() {
+		t.Skip("built without cgo: no libfido2")
+	}
 	src, err := os.ReadFile(file)
 	if err != nil || !strings.Contains(string(src), call) {
 		t.Skipf("%s does not call %s yet: the FIDO2 commands are not wired in", file, call)
@@ -52,18 +55,27 @@ func plugKeys(t *testing.T, states ...string) {
 
 func knob(t *testing.T, name, value string) { t.Setenv("OTTER_FIDO_VIRTUAL_"+name, value) }
 
+// plugHere plugs the virtual key with this state file into the test
+// process itself until the test ends; never the children's
+// OTTER_FIDO_VIRTUAL keys, which fido would read once per process.
+func plugHere(t *testing.T, state string) {
+	t.Helper()
+	env := os.Getenv("OTTER_FIDO_VIRTUAL")
+	os.Setenv("OTTER_FIDO_VIRTUAL", "")
+	_, err := fido.AddVirtual(state)
+	os.Setenv("OTTER_FIDO_VIRTUAL", env)
+	must(t, err)
+	t.Cleanup(func() { fido.RemoveVirtual(state) })
+}
+
 // seed changes a virtual key's state in this process: f runs with the key
 // open, which is then unplugged so that the state file is final.
 func seed(t *testing.T, state string, f func(*fido.Device)) {
 	t.Helper()
-	if _, err := fido.AddVirtual(state); err != nil {
-		t.Fatal(err)
-	}
+	plugHere(t, state)
 	defer fido.RemoveVirtual(state)
 	d, err := fido.Open(context.Background(), "virtual:"+state)
-	if err != nil {
-		t.Fatal(err)
-	}
+	must(t, err)
 	defer d.Close()
 	f(d)
 }
