@@ -64,6 +64,8 @@ func (a *app) rootCmd() *cobra.Command {
 	root.AddCommand(
 		a.initCmd(), a.addCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
+		a.importCmd(), a.exportCmd(), a.qrCmd(),
+		a.keysCmd(),
 	)
 	return root
 }

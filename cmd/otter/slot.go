@@ -25,9 +25,12 @@ func (a *app) slotCmd() *cobra.Command {
 	list := &cobra.Command{Use: "list", Short: "List unlock slots", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.slotList(asJSON) }}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	var newPasswordFile, keyOut, lbl string
-	add := &cobra.Command{Use: "add password|keyring|recovery", Short: "Add an unlock slot", Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error { return a.slotAdd(args[0], lbl, newPasswordFile, keyOut) }}
+	var newPasswordFile, keyOut, lbl, device string
+	add := &cobra.Command{Use: "add password|keyring|recovery|fido2", Short: "Add an unlock slot", Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			return a.slotAdd(args[0], lbl, newPasswordFile, keyOut, device)
+		}}
+	add.Flags().StringVar(&device, "device", "", "fido2: the key's path (see otter keys list)")
 	add.Flags().StringVar(&newPasswordFile, "new-password-file", "", "read the new password from this file")
 	add.Flags().StringVar(&keyOut, "recovery-key-out", "", "write a new recovery key to this new file instead of stdout")
 	add.Flags().StringVar(&lbl, "label", "", "a name for the slot")
@@ -62,7 +65,7 @@ func (a *app) slotList(asJSON bool) error {
 	return tw.Flush()
 }
 
-func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut string) error {
+func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut, device string) error {
 	var cred vault.Credential
 	var display string
 	switch vault.SlotType(typ) {
@@ -89,7 +92,11 @@ func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut string) error {
 			return err
 		}
 	case vault.SlotFIDO2:
-		return &userError{code: exitError, msg: "fido2 slots are not supported by this build yet"}
+		c, err := a.fido2Credential(device)
+		if err != nil {
+			return err
+		}
+		cred = c
 	default:
 		return usageErr("unknown slot type %q: want password, keyring or recovery", typ)
 	}
@@ -100,6 +107,11 @@ func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut string) error {
 	s, err := v.AddSlot(cred, lbl)
 	if err != nil {
 		return err
+	}
+	if s.Type == vault.SlotFIDO2 {
+		if err := a.fido2Enrolled(v, cred, s.ID, lbl); err != nil {
+			a.warn("the slot was added but the key could not be added to the inventory: %v", err)
+		}
 	}
 	fmt.Fprintf(a.stdout, "added %s slot %s\n", s.Type, shortID(s.ID))
 	if display != "" && keyOut == "" {

@@ -18,5 +18,6 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		Store:     a.store,
 		KDF:       a.kdf,
 		Now:       a.now,
+		FIDO:      a.fido2UnlockCredential,
 	})
 }

@@ -90,6 +90,13 @@ func (a *app) unlock(l *vault.Locked) (*vault.Vault, error) {
 		}
 		a.hint("%s; trying the vault's other unlock methods", keyringTrouble(err))
 	}
+	if types[vault.SlotFIDO2] {
+		v, err := a.unlockFIDO2(l)
+		if err == nil || !errors.Is(err, errNoFIDO) {
+			return v, err
+		}
+		a.hint("%s; trying the vault's other unlock methods", fidoTrouble(err))
+	}
 	if a.interactive() {
 		if types[vault.SlotPassword] {
 			p, err := a.promptSecret("Vault password: ")
