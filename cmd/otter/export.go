@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"filippo.io/age"
+	"github.com/spf13/cobra"
+
+	"github.com/otterauth/otter/internal/importers"
+	"github.com/otterauth/otter/vault"
+)
+
+type exportFlags struct {
+	format         string
+	recipients     []string
+	passphraseFile string
+	insecure       bool
+	force          bool
+}
+
+func (a *app) exportCmd() *cobra.Command {
+	var fl exportFlags
+	cmd := &cobra.Command{
+		Use:   "export [--format age] [--recipient KEY | --passphrase-file F] FILE",
+		Short: "Back up every account to an age-encrypted file (or, with --insecure, a plain URI list)",
+		Long: `Write every account, with its recovery codes, tags and notes, to FILE.
+
+--format age (the default) writes an age file that otter import age and the
+standard age tool read: encrypted to the public keys given with --recipient,
+or else to a passphrase (from --passphrase-file, or asked twice on a
+terminal). --format otpauth --insecure writes the otpauth:// URIs in plain
+text, for apps that read nothing else; delete such a file after use.
+
+The file is created with mode 0600 and never overwrites an existing one
+unless --force is given.`,
+		Example: `  otter export backup.age
+  otter export --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p backup.age
+  otter export --format otpauth --insecure uris.txt`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return a.runExport(args[0], &fl) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.format, "format", "age", "age or otpauth")
+	f.StringArrayVar(&fl.recipients, "recipient", nil, "encrypt to this age public key (repeatable)")
+	f.StringVar(&fl.passphraseFile, "passphrase-file", "", "encrypt to the passphrase read from this file")
+	f.BoolVar(&fl.insecure, "insecure", false, "allow --format otpauth, which writes secrets in plain text")
+	f.BoolVar(&fl.force, "force", false, "overwrite FILE if it exists")
+	return cmd
+}
+
+func (a *app) runExport(file string, fl *exportFlags) error {
+	var to []age.Recipient
+	var how string
+	switch fl.format {
+	case "age":
+		var err error
+		if to, how, err = a.exportRecipients(fl); err != nil {
+			return err
+		}
+	case "otpauth":
+		if !fl.insecure {
+			return &userError{code: exitUsage, msg: "refusing to write every secret in plain text",
+				hint: "prefer the encrypted --format age; if an app reads nothing but URIs, add --insecure and delete the file after use"}
+		}
+		how = "plain text"
+	default:
+		return &userError{code: exitUsage, msg: fmt.Sprintf("unknown export format %q", fl.format), hint: "formats: age, otpauth"}
+	}
+	if err := checkTarget(file, fl.force); err != nil {
+		return err
+	}
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	entries := entriesOf(v.Data())
+	if len(entries) == 0 {
+		return &userError{code: exitNotFound, msg: "the vault has no accounts to export"}
+	}
+	var buf bytes.Buffer
+	defer func() { clear(buf.Bytes()) }()
+	if fl.format == "age" {
+		err = importers.WriteBackup(&buf, entries, a.now(), to...)
+	} else {
+		for _, e := range entries {
+			buf.WriteString(e.Key.URI() + "\n")
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := writeNew(file, buf.Bytes(), fl.force); err != nil {
+		return err
+	}
+	err = v.Update(func(d *vault.Data) error {
+		d.Log(a.now(), "export", fmt.Sprintf("%s, %d accounts", fl.format, len(entries)))
+		return nil
+	})
+	fmt.Fprintf(a.stdout, "exported %d accounts to %s (%s, %s)\n", len(entries), file, fl.format, how)
+	fmt.Fprintln(a.stderr, supportReminder)
+	if fl.format == "otpauth" {
+		a.warn("%s holds every secret in plain text: delete it as soon as it has served", file)
+	}
+	return err
+}
+
+// exportRecipients reads the recipients or passphrase before the vault is
+// opened, so that a mistake costs no unlock.
+func (a *app) exportRecipients(fl *exportFlags) ([]age.Recipient, string, error) {
+	if len(fl.recipients) > 0 && fl.passphraseFile != "" {
+		return nil, "", usageErr("give --recipient or --passphrase-file, not both")
+	}
+	if len(fl.recipients) > 0 {
+		to, err := importers.Recipients(fl.recipients)
+		if err != nil {
+			return nil, "", &userError{code: exitUsage, msg: "bad --recipient: " + err.Error(), err: err,
+				hint: "a recipient is an age public key such as age1ql3z…; age-keygen -y KEYFILE prints yours"}
+		}
+		return to, fmt.Sprintf("%d recipients", len(to)), nil
+	}
+	var pass []byte
+	var err error
+	switch {
+	case fl.passphraseFile != "":
+		pass, err = readSecretFile(fl.passphraseFile, "passphrase")
+	case a.interactive():
+		pass, err = a.promptBackupPassphrase()
+	default:
+		return nil, "", &userError{code: exitUsage, msg: "an age backup needs a passphrase or a recipient",
+			hint: "give --passphrase-file FILE or --recipient AGE_PUBLIC_KEY"}
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	defer wipe(pass)
+	if len(pass) == 0 {
+		return nil, "", usageErr("the passphrase is empty")
+	}
+	logN := 18 // age's default, about a second
+	if a.vaultOpts.AllowWeakKDF {
+		logN = 10 // test builds only (--test-weak-kdf)
+	}
+	r, err := importers.PassphraseRecipient(pass, logN)
+	if err != nil {
+		return nil, "", err
+	}
+	return []age.Recipient{r}, "passphrase", nil
+}
+
+func (a *app) promptBackupPassphrase() ([]byte, error) {
+	p1, err := a.promptSecret("Passphrase for the backup: ")
+	if err != nil {
+		return nil, err
+	}
+	p2, err := a.promptSecret("Repeat the passphrase: ")
+	if err != nil {
+		wipe(p1)
+		return nil, err
+	}
+	defer wipe(p2)
+	if !bytes.Equal(p1, p2) {
+		wipe(p1)
+		return nil, usageErr("the two passphrases differ")
+	}
+	return p1, nil
+}
+
+// entriesOf turns the live accounts into export entries. The keys share
+// the vault's secret buffers: they are not wiped here.
+func entriesOf(d *vault.Data) []importers.Entry {
+	var out []importers.Entry
+	for _, acc := range d.Live() {
+		e := importers.Entry{Key: keyFromAccount(acc), Tags: acc.Tags, Notes: acc.Notes, URL: acc.URL, Pinned: acc.Pinned}
+		if set := d.RecoveryFor(acc.ID); set != nil {
+			for _, c := range set.Codes {
+				e.Recovery = append(e.Recovery, importers.RecoveryCode{Code: c.Code, Added: c.Added, UsedAt: c.UsedAt})
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func checkTarget(file string, force bool) error {
+	if file == "" || file == "-" {
+		return usageErr("give the file to write the export to")
+	}
+	if _, err := os.Lstat(file); err == nil && !force {
+		return &userError{code: exitUsage, msg: file + " already exists", hint: "choose another name, or pass --force to replace it"}
+	}
+	return nil
+}
+
+// writeNew writes data to path atomically with mode 0600: a temporary file
+// in the same directory, synced, then linked into place (which fails if
+// path appeared meanwhile) or, with overwrite, renamed over it.
+func writeNew(path string, data []byte, overwrite bool) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("failed to create the export: %w", err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := writeSync(f, data); err != nil {
+		return fmt.Errorf("failed to write the export: %w", err)
+	}
+	if err := place(tmp, path, overwrite); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// place moves tmp to path: renamed over it with overwrite, else hard-linked
+// so that an existing path is never replaced. On file systems without hard
+// links it checks and renames, with a tiny race.
+func place(tmp, path string, overwrite bool) error {
+	exists := &userError{code: exitUsage, msg: path + " already exists", hint: "pass --force to replace it"}
+	var err error
+	switch {
+	case overwrite:
+		err = os.Rename(tmp, path)
+	default:
+		err = os.Link(tmp, path)
+		if errors.Is(err, fs.ErrExist) {
+			return exists
+		}
+		if err != nil {
+			if _, statErr := os.Lstat(path); statErr == nil {
+				return exists
+			}
+			err = os.Rename(tmp, path)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("failed to create the export: %w", err)
+	}
+	return nil
+}
+
+func writeSync(f *os.File, data []byte) error {
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

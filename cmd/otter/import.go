@@ -1,0 +1,354 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/otterauth/otter/internal/importers"
+	"github.com/otterauth/otter/vault"
+)
+
+type importFlags struct {
+	passphraseFile string
+	identityFile   string
+	yes            bool
+	dryRun         bool
+	skipInvalid    bool
+}
+
+func (a *app) importCmd() *cobra.Command {
+	var fl importFlags
+	cmd := &cobra.Command{
+		Use:   "import FORMAT FILE",
+		Short: "Import accounts from another authenticator's export, a QR image or an otter backup",
+		Long: `Import accounts from FILE (- for stdin). FORMAT is one of:
+
+  otpauth    a text file of otpauth:// URIs, one per line
+  google     Google Authenticator export URIs (otpauth-migration://), one per line
+  qr         a PNG or JPEG screenshot or photo: every otpauth or export QR code in it
+  aegis      an Aegis vault export, plain or password-encrypted
+  2fas       a 2FAS backup (.2fas), plain or password-encrypted
+  andotp     an andOTP backup, plain or password-encrypted (.json.aes)
+  bitwarden  a Bitwarden JSON export (not encrypted)
+  ente       an Ente Auth plain-text export
+  age        an otter backup written by otter export
+  auto       guess from the content
+
+A preview comes first, then a confirmation (--yes for scripts). Accounts
+already in the vault (same issuer, account and secret) are skipped. If any
+entry cannot be imported, nothing is, unless --skip-invalid is given.`,
+		Example: `  otter import aegis aegis-export.json --passphrase-file pw.txt
+  otter import qr screenshot.png
+  otter import age backup.age --identity-file key.txt --yes`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(_ *cobra.Command, args []string) error { return a.runImport(args[0], args[1], &fl) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.passphraseFile, "passphrase-file", "", "read the export's passphrase from this file")
+	f.StringVar(&fl.identityFile, "identity-file", "", "age identity file that opens a backup encrypted to its public key")
+	f.BoolVarP(&fl.yes, "yes", "y", false, "import without asking (for scripts)")
+	f.BoolVar(&fl.dryRun, "dry-run", false, "show what would be imported and stop")
+	f.BoolVar(&fl.skipInvalid, "skip-invalid", false, "import the valid entries even if some cannot be imported")
+	return cmd
+}
+
+func (a *app) runImport(format, file string, fl *importFlags) error {
+	format = strings.ToLower(format)
+	if !slices.Contains(importers.Formats, format) {
+		return &userError{code: exitUsage, msg: fmt.Sprintf("unknown import format %q", format),
+			hint: "formats: " + strings.Join(importers.Formats, ", ")}
+	}
+	if !fl.yes && !fl.dryRun && (file == "-" || !a.interactive()) {
+		return &userError{code: exitUsage, msg: "refusing to import without confirmation: there is no terminal to ask on",
+			hint: "check the preview with --dry-run, then run again with --yes"}
+	}
+	res, err := a.readExport(format, file, fl)
+	if err != nil {
+		return err
+	}
+	defer res.Wipe()
+	for _, w := range res.Warnings {
+		a.warn("%s", w)
+	}
+	if err := a.checkProblems(res, fl.skipInvalid); err != nil {
+		return err
+	}
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	plan := planImport(v.Data(), res.Entries)
+	a.printPreview(res, file, plan)
+	fresh := plan.fresh()
+	switch {
+	case fl.dryRun:
+		fmt.Fprintln(a.stdout, "dry run: nothing imported")
+		return nil
+	case fresh == 0:
+		fmt.Fprintln(a.stdout, "nothing to import: every account is already in the vault")
+		return nil
+	case !fl.yes && !a.confirm(fmt.Sprintf("Import %d accounts? [y/N] ", fresh)):
+		return &userError{code: exitError, msg: "nothing imported"}
+	}
+	return a.applyImport(v, res, plan)
+}
+
+// readExport reads and parses the file, asking for a passphrase on a
+// terminal when the export is encrypted and none was given.
+func (a *app) readExport(format, file string, fl *importFlags) (*importers.Result, error) {
+	data, err := a.readImportFile(file)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(data)
+	opts := &importers.Options{}
+	if fl.passphraseFile != "" {
+		if opts.Passphrase, err = readSecretFile(fl.passphraseFile, "passphrase"); err != nil {
+			return nil, err
+		}
+	}
+	defer func() { wipe(opts.Passphrase) }()
+	if fl.identityFile != "" {
+		if opts.Identity, err = readSecretFile(fl.identityFile, "identity"); err != nil {
+			return nil, err
+		}
+	}
+	defer func() { wipe(opts.Identity) }()
+	res, err := importers.ParseWith(format, data, opts)
+	if errors.Is(err, importers.ErrPassphraseRequired) && fl.passphraseFile == "" && file != "-" && a.interactive() {
+		if opts.Passphrase, err = a.promptSecret("Passphrase of the export: "); err != nil {
+			return nil, err
+		}
+		res, err = importers.ParseWith(format, data, opts)
+	}
+	if err != nil {
+		return nil, importError(err)
+	}
+	return res, nil
+}
+
+func (a *app) readImportFile(file string) ([]byte, error) {
+	var r io.Reader = a.stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, &userError{code: exitUsage, msg: fmt.Sprintf("cannot read the export: %v", err), err: err}
+		}
+		defer f.Close()
+		if st, err := f.Stat(); err == nil && st.Size() > importers.MaxSize {
+			return nil, &userError{code: exitError, msg: fmt.Sprintf("%s is larger than %d MiB: not an export otter reads", file, importers.MaxSize>>20)}
+		}
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, importers.MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("failed to read the export: %w", err)
+	}
+	if len(data) > importers.MaxSize {
+		clear(data)
+		return nil, &userError{code: exitError, msg: fmt.Sprintf("the export is larger than %d MiB: not an export otter reads", importers.MaxSize>>20)}
+	}
+	return data, nil
+}
+
+// importError gives importer errors their exit code and hint.
+func importError(err error) error {
+	var fe *importers.FormatError
+	var ve *importers.VersionError
+	switch {
+	case errors.Is(err, importers.ErrPassphraseRequired):
+		return &userError{code: exitUsage, msg: "the export is encrypted", err: err,
+			hint: "give its passphrase with --passphrase-file FILE (or run in a terminal to be asked)"}
+	case errors.Is(err, importers.ErrIdentityRequired):
+		return &userError{code: exitUsage, msg: err.Error(), err: err,
+			hint: "give the age identity (AGE-SECRET-KEY-1…) with --identity-file FILE"}
+	case errors.Is(err, importers.ErrWrongPassphrase), errors.Is(err, importers.ErrWrongIdentity):
+		return &userError{code: exitUnlock, msg: "cannot decrypt the export: " + err.Error(), err: err,
+			hint: "use the passphrase the export was made with, not otter's vault password"}
+	case errors.Is(err, importers.ErrUnknownFormat):
+		return &userError{code: exitUsage, msg: err.Error(), err: err,
+			hint: "name the format, for example: otter import aegis FILE"}
+	case errors.As(err, &ve):
+		return &userError{code: exitError, msg: err.Error(), err: err,
+			hint: "export again from the app in an older format, or update otter"}
+	case errors.As(err, &fe):
+		return &userError{code: exitError, msg: err.Error(), err: err,
+			hint: "is it the right file and format? a truncated or edited file cannot be read"}
+	}
+	return err
+}
+
+// checkProblems reports the entries that cannot be imported and refuses
+// the import unless --skip-invalid.
+func (a *app) checkProblems(res *importers.Result, skip bool) error {
+	if len(res.Problems) == 0 {
+		return nil
+	}
+	for _, p := range res.Problems {
+		name := p.Name
+		if name == "" {
+			name = "(unnamed)"
+		}
+		fmt.Fprintf(a.stderr, "cannot import entry %d, %s: %s\n", p.Index, name, p.Reason)
+	}
+	switch {
+	case !skip:
+		return &userError{code: exitError, msg: fmt.Sprintf("%d of %d entries cannot be imported; nothing was imported",
+			len(res.Problems), len(res.Problems)+len(res.Entries)),
+			hint: fmt.Sprintf("fix them in the exporting app, or pass --skip-invalid to import the other %d", len(res.Entries))}
+	case len(res.Entries) == 0:
+		return &userError{code: exitError, msg: "no entry can be imported"}
+	}
+	a.warn("skipping %d entries that cannot be imported", len(res.Problems))
+	return nil
+}
+
+// importPlan says, for each entry, which account already holds it.
+type importPlan struct {
+	dups []*vault.Account // nil: new
+	self []int            // index of an earlier entry it repeats, or -1
+}
+
+func (p *importPlan) fresh() int {
+	n := 0
+	for i := range p.dups {
+		if p.dups[i] == nil && p.self[i] < 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func planImport(d *vault.Data, entries []importers.Entry) *importPlan {
+	p := &importPlan{dups: make([]*vault.Account, len(entries)), self: make([]int, len(entries))}
+	for i := range entries {
+		acc := accountFromKey(entries[i].Key)
+		p.dups[i] = findDuplicate(d, acc)
+		p.self[i] = -1
+		for j := range i {
+			if entries[j].Key.Issuer == acc.Issuer && entries[j].Key.Account == acc.Name && string(entries[j].Key.Secret) == string(acc.Secret) {
+				p.self[i] = j
+				break
+			}
+		}
+		wipe(acc.Secret)
+	}
+	return p
+}
+
+func (a *app) printPreview(res *importers.Result, file string, p *importPlan) {
+	fmt.Fprintf(a.stdout, "%s (%s): %d accounts\n", importers.DisplayFormat(res.Format), file, len(res.Entries))
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	for i, e := range res.Entries {
+		mark, note := "+", extrasSummary(&e)
+		switch {
+		case p.dups[i] != nil:
+			mark, note = "=", "already in the vault: skipped"
+		case p.self[i] >= 0:
+			mark, note = "=", fmt.Sprintf("repeats entry %d: skipped", p.self[i]+1)
+		}
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark, e.Name(), e.Key.Type, note)
+	}
+	tw.Flush()
+}
+
+func extrasSummary(e *importers.Entry) string {
+	var parts []string
+	if len(e.Tags) > 0 {
+		parts = append(parts, "tags: "+strings.Join(e.Tags, ","))
+	}
+	if n := len(e.Recovery); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d recovery codes", n))
+	}
+	if e.Notes != "" {
+		parts = append(parts, "notes")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// applyImport adds the new entries in one transaction; duplicates are
+// checked again inside it, against what is in the vault by then.
+func (a *app) applyImport(v *vault.Vault, res *importers.Result, p *importPlan) error {
+	var added, skipped int
+	var weak []string
+	err := v.Update(func(d *vault.Data) error {
+		added, skipped, weak = 0, 0, nil
+		now := a.now()
+		for i := range res.Entries {
+			if p.self[i] >= 0 {
+				skipped++
+				continue
+			}
+			acc := accountFromEntry(&res.Entries[i])
+			if findDuplicate(d, acc) != nil {
+				wipe(acc.Secret)
+				skipped++
+				continue
+			}
+			stored := d.AddAccount(acc, now)
+			wipe(acc.Secret)
+			addRecovery(d, stored.ID, res.Entries[i].Recovery, now)
+			added++
+			if res.Entries[i].Key.Weak() {
+				weak = append(weak, res.Entries[i].Name())
+			}
+		}
+		d.Log(now, "import", fmt.Sprintf("%s, %d accounts", res.Format, added))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "imported %d accounts", added)
+	if skipped > 0 {
+		fmt.Fprintf(a.stdout, "; skipped %d already in the vault", skipped)
+	}
+	if n := len(res.Problems); n > 0 {
+		fmt.Fprintf(a.stdout, "; left out %d that cannot be imported", n)
+	}
+	fmt.Fprintln(a.stdout)
+	if len(weak) > 0 {
+		a.warn("secrets shorter than 128 bits: %s; the sites' setup pages may offer longer ones", strings.Join(weak, ", "))
+	}
+	return nil
+}
+
+func accountFromEntry(e *importers.Entry) vault.Account {
+	acc := accountFromKey(e.Key)
+	acc.Tags = slices.Clone(e.Tags)
+	acc.Notes, acc.URL, acc.Pinned = e.Notes, e.URL, e.Pinned
+	return acc
+}
+
+// addRecovery restores recovery codes with their dates and used state.
+func addRecovery(d *vault.Data, id string, codes []importers.RecoveryCode, now time.Time) {
+	if len(codes) == 0 {
+		return
+	}
+	list := make([]string, len(codes))
+	byCode := make(map[string]importers.RecoveryCode, len(codes))
+	for i, c := range codes {
+		list[i] = c.Code
+		byCode[strings.TrimSpace(c.Code)] = c
+	}
+	d.AddRecoveryCodes(id, list, now)
+	set := d.RecoveryFor(id)
+	if set == nil {
+		return
+	}
+	for i := range set.Codes {
+		c := byCode[set.Codes[i].Code]
+		if !c.Added.IsZero() {
+			set.Codes[i].Added = c.Added
+		}
+		set.Codes[i].UsedAt = c.UsedAt
+	}
+}

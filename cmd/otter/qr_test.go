@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/otterauth/otter/internal/importers"
+	"github.com/otterauth/otter/internal/otp"
+)
+
+var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
+
+// scanTerminal turns half-block text back into a picture, as a phone
+// camera would see it, and decodes every QR code in it with our decoder.
+// light says which glyph halves are light: drawn ones (dark terminal) or
+// blank ones (inverted output on a light terminal).
+func scanTerminal(t *testing.T, text string, drawnIsLight bool) []string {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(ansiRE.ReplaceAllString(text, ""), "\n"), "\n")
+	w := 0
+	for _, l := range lines {
+		w = max(w, len([]rune(l)))
+	}
+	const px = 4
+	img := image.NewGray(image.Rect(0, 0, (w+8)*px, (2*len(lines)+8)*px))
+	for i := range img.Pix {
+		img.Pix[i] = 255
+	}
+	set := func(x, y int, drawn bool) {
+		v := uint8(0)
+		if drawn == drawnIsLight {
+			v = 255
+		}
+		for dy := range px {
+			for dx := range px {
+				img.SetGray((x+4)*px+dx, (y+4)*px+dy, color.Gray{Y: v})
+			}
+		}
+	}
+	for row, l := range lines {
+		for col, r := range []rune(l) {
+			set(col, 2*row, r == '█' || r == '▀')
+			set(col, 2*row+1, r == '█' || r == '▄')
+		}
+		for col := len([]rune(l)); col < w; col++ {
+			set(col, 2*row, false)
+			set(col, 2*row+1, false)
+		}
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	texts, err := importers.DecodeQR(buf.Bytes())
+	if err != nil {
+		t.Fatalf("the terminal QR code does not scan: %v\n%s", err, text)
+	}
+	return texts
+}
+
+func TestQRRenderScans(t *testing.T) {
+	uri := "otpauth://totp/Example%20Corp:bob%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Example%20Corp&algorithm=SHA1&digits=6&period=30"
+	code, err := encodeQR(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code.width() > 80 {
+		t.Errorf("a typical URI takes %d columns, more than 80", code.width())
+	}
+	for _, c := range []struct {
+		name          string
+		color, invert bool
+		drawnIsLight  bool
+	}{{"plain", false, false, true}, {"color", true, false, true}, {"invert", false, true, false}} {
+		var b strings.Builder
+		code.render(&b, c.color, c.invert)
+		if got := scanTerminal(t, b.String(), c.drawnIsLight); len(got) != 1 || got[0] != uri {
+			t.Errorf("%s: scanned %q", c.name, got)
+		}
+		if c.color != strings.Contains(b.String(), "\x1b[") {
+			t.Errorf("%s: colors %v", c.name, !c.color)
+		}
+	}
+}
+
+func TestQRCommand(t *testing.T) {
+	needWired(t, "qr QUERY")
+	e, pw, _ := passwordVault(t)
+	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"))
+	r := e.run("", "--password-file", pw, "qr", "github")
+	if r.code != 0 || !strings.Contains(r.stderr, supportReminder) {
+		t.Fatalf("qr: exit %d: %s", r.code, r.stderr)
+	}
+	name, drawing, _ := strings.Cut(r.stdout, "\n")
+	if name != "GitHub:alice" {
+		t.Errorf("title %q", name)
+	}
+	k, err := otp.ParseURI(scanTerminal(t, drawing, true)[0])
+	if err != nil || k.Issuer != "GitHub" || otp.EncodeSecret(k.Secret) != rfcSeedB32 || k.Digits != 8 {
+		t.Fatalf("scanned %v, %v", k, err)
+	}
+	checkAudit(t, e, pw, "qr", "otpauth, GitHub:alice")
+}
+
+// TestQRGoogle: twelve accounts move in several transfer codes that each
+// fit 80 columns; the Steam account is left out with a warning.
+func TestQRGoogle(t *testing.T) {
+	needWired(t, "qr QUERY")
+	e, pw, _ := passwordVault(t)
+	var uris []string
+	for _, n := range []string{"ann", "ben", "cat", "dan", "eve", "fay", "gus", "hal", "ivy", "jon", "kim", "lee"} {
+		uris = append(uris, "otpauth://totp/Service%20"+n+":"+n+"@example.com?secret="+rfcSeedB32)
+	}
+	uris = append(uris, "otpauth://steam/Steam:dave?secret=JRZCL47CMXVOQMNPZR2F7J4RGI")
+	e.ok("", append([]string{"--password-file", pw, "add"}, uris...)...)
+	r := e.run("", "--password-file", pw, "qr", "--google")
+	if r.code != 0 || !strings.Contains(r.stderr, "Steam:dave cannot be moved") {
+		t.Fatalf("qr --google: exit %d: %s", r.code, r.stderr)
+	}
+	parts := regexp.MustCompile(`(?m)^Code \d+ of (\d+): .*\n`).Split(r.stdout, -1)[1:]
+	if len(parts) < 2 {
+		t.Fatalf("%d codes, want several:\n%s", len(parts), r.stdout)
+	}
+	seen := map[string]bool{}
+	for i, p := range parts {
+		for _, l := range strings.Split(strings.TrimRight(p, "\n"), "\n") {
+			if n := len([]rune(l)); n > 80 {
+				t.Errorf("code %d is %d columns wide", i+1, n)
+			}
+		}
+		keys, b, err := otp.ParseMigration(scanTerminal(t, p, true)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Size != len(parts) || b.Index != i {
+			t.Errorf("code %d says batch %d of %d", i+1, b.Index+1, b.Size)
+		}
+		for _, k := range keys {
+			seen[k.Account] = true
+		}
+	}
+	if len(seen) != 12 {
+		t.Fatalf("the codes carry %d accounts, want 12: %v", len(seen), seen)
+	}
+}
