@@ -5,7 +5,7 @@
 set -euo pipefail
 want=(gcc pkg-config libfido2-dev)
 case "${1:-run}" in
-  test) want+=(dbus dbus-daemon gnome-keyring tmux) ;;
+  test) want+=(dbus dbus-daemon gnome-keyring tmux age libsecret-tools) ;;
   bench) want+=(dbus dbus-daemon gnome-keyring oathtool pass pass-extension-otp keepassxc gnupg hyperfine) ;;
 esac
 missing=()
