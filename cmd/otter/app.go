@@ -32,6 +32,8 @@ type app struct {
 
 	v    *vault.Vault
 	lock *lockout.Tracker // failed-attempt record of the vault being opened
+
+	started bool // a command got past cobra's parsing and validation
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -55,6 +57,9 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+	// Cobra validates the command name and arguments before any pre-run:
+	// an error before this point is a usage error (exit 2).
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { a.started = true; return nil }
 	f := root.PersistentFlags()
 	f.StringVar(&a.vaultPath, "vault", envOr("OTTER_VAULT", ""), "vault file (default: the user data dir; env OTTER_VAULT)")
 	f.StringVar(&a.passwordFile, "password-file", os.Getenv("OTTER_PASSWORD_FILE"), "read the vault password from this file (env OTTER_PASSWORD_FILE)")

@@ -356,3 +356,10 @@ func TestFailedAttemptsReportedAfterUnlock(t *testing.T) {
 		t.Fatalf("the report repeats: %s", r.stderr)
 	}
 }
+
+func TestUsageErrorsAreExit2(t *testing.T) {
+	e := newEnv(t).withoutKeyring()
+	for _, args := range [][]string{{"frobnicate"}, {"code"}, {"code", "a", "b"}, {"list", "--no-such-flag"}, {"code", "x", "--at", "yesterday"}} {
+		e.fails(exitUsage, "", args...)
+	}
+}

@@ -39,6 +39,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	if !a.started {
+		err = &userError{code: exitUsage, msg: err.Error(), hint: "see otter --help", err: err}
+	}
 	code, msg, hint := describe(err)
 	fmt.Fprintf(stderr, "otter: error: %s\n", msg)
 	if hint != "" {

@@ -169,7 +169,14 @@ func (a *app) recoveryUse(query string) error {
 	case left == 0:
 		a.warn("that was the last recovery code for %s: generate new ones on the site now", label(acc))
 	case left <= 2:
-		a.warn("only %d recovery codes left for %s: generate new ones on the site soon", left, label(acc))
+		a.warn("only %d recovery %s left for %s: generate new ones on the site soon", left, plural(left, "code", "codes"), label(acc))
 	}
 	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
