@@ -58,6 +58,10 @@ func (m *Model) written(msg writeMsg) tea.Cmd {
 		m.setStatus("Saved "+msg.label+".", statusOK)
 	case opRecoverAdd:
 		m.setStatus(fmt.Sprintf("Added %d recovery codes%s.", msg.n, dupText(msg.dup)), statusOK)
+	case opKeyAdd:
+		m.setStatus("Registered “"+msg.label+"” in the vault's key inventory.", statusOK)
+	case opKeyLost:
+		m.setStatus("Marked “"+msg.label+"” lost.", statusWarn)
 	}
 	return tea.Batch(cmds...)
 }

@@ -187,6 +187,8 @@ func (s *codesScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		s.clearFilter()
 	case key.Matches(msg, k.Add):
 		return emit(pushMsg{newAddScreen(s.c, s.sess, "")})
+	case key.Matches(msg, k.Keys):
+		return openKeysScreen(s.c, s.sess)
 	case key.Matches(msg, k.QuitQ):
 		return emit(quitReq{})
 	case id == "":
@@ -266,7 +268,7 @@ func (s *codesScreen) FullHelp() [][]key.Binding {
 	some := len(s.shown) > 0
 	return [][]key.Binding{
 		{enabled(k.Copy, some), k.Filter, enabled(k.ClearFilter, s.filtered), k.Add, enabled(k.Detail, some),
-			enabled(k.Recovery, some), enabled(k.Pin, some), k.QuitQ},
+			enabled(k.Recovery, some), enabled(k.Pin, some), k.Keys, k.QuitQ},
 		{with(k.Up, "↑↓ jk", "move"), with(k.PageUp, "pgup/dn", "page"), with(k.Home, "g/G", "first/last")},
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/otterauth/otter/fido"
 )
 
 // screen is what every screen implements. Only the root model returns a
@@ -25,14 +27,20 @@ type screen interface {
 	FullHelp() [][]key.Binding
 }
 
-// common is what the screens share: styles, keys, the clock and the
-// timers (tea.Tick and tea.Every; tests replace them to fire by hand).
+// common is what the screens share: styles, keys, the clock, the timers
+// (tea.Tick and tea.Every; tests replace them to fire by hand) and the
+// FIDO seams.
 type common struct {
 	st    *Styles
 	keys  *keyMap
 	now   func() time.Time
 	after func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 	every func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
+	// device runs a command that may wait on a security key (for a touch,
+	// say); tests replace it to run such commands in the background.
+	device func(tea.Cmd) tea.Cmd
+	// listKeys lists the security keys plugged in (fido.List).
+	listKeys func() ([]fido.DeviceInfo, error)
 }
 
 // emit returns a command that delivers msg.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/otp"
@@ -49,6 +50,10 @@ func errText(err error) string {
 		return "That account is already in the vault (same issuer, name and secret)."
 	case errors.Is(err, errAccountGone):
 		return "That account was deleted meanwhile (in another otter?)."
+	case errors.Is(err, errKeyNameTaken):
+		return "A key with that name is already registered: pick another name."
+	case errors.Is(err, errKeyGone):
+		return "That key was removed from the inventory meanwhile (in another otter?)."
 	}
 	return "Error: " + err.Error() + "."
 }
@@ -70,8 +75,74 @@ func unlockErrText(method unlockMethod, err error) string {
 		return keyringText(err)
 	case errors.Is(err, vault.ErrNoUsableSlot):
 		return "This vault cannot be opened that way."
+	case method == methodFIDO:
+		return unlockKeyText(err)
 	}
 	return errText(err)
+}
+
+// unlockKeyText explains why a security-key unlock failed.
+func unlockKeyText(err error) string {
+	switch {
+	case errors.Is(err, lockout.ErrLocked):
+		return errText(err)
+	case errors.Is(err, errKeyPIN):
+		return "The key needs its PIN for this vault's slot. Set OTTER_PIN_FILE, or unlock another way."
+	case errors.Is(err, vault.ErrWrongCredential):
+		return "The key's answer does not open the vault. Was its slot enrolled with the PIN? Unlock the same way, or another way."
+	case errors.Is(err, fido.ErrNoCredentials):
+		return "The key plugged in is not one of this vault's keys. Plug in the key you enrolled, or unlock another way."
+	}
+	return keyErrText(err)
+}
+
+// keyErrText says what went wrong with a security key.
+func keyErrText(err error) string {
+	for _, m := range keyMessages {
+		if errors.Is(err, m.err) {
+			if n := fido.Retries(err); n >= 0 && m.err == fido.ErrPinInvalid {
+				return fmt.Sprintf("Wrong PIN: %d %s left before the key blocks its PIN.", n, plural(n, "attempt"))
+			}
+			if m.err == fido.ErrUnsupported && !fido.Supported() {
+				return "This otter was built without FIDO2 support (it needs cgo and libfido2)."
+			}
+			return m.text
+		}
+	}
+	var fe *fido.Error
+	if errors.As(err, &fe) {
+		return "The key failed: " + err.Error() + "."
+	}
+	return errText(err)
+}
+
+// keyMessages is the table from security-key errors to what the user
+// reads, first match wins.
+var keyMessages = []struct {
+	err  error
+	text string
+}{
+	{errNoKey, "No security key is plugged in. Plug it in and try again."},
+	{fido.ErrCanceled, "Cancelled."},
+	{fido.ErrPinInvalid, "Wrong PIN."},
+	{fido.ErrPinBlocked, "The key's PIN is blocked after too many wrong PINs. Only a reset makes the key usable again, and a reset erases every credential on it (otter keys reset)."},
+	{fido.ErrPinAuthBlocked, "Too many wrong PINs in a row: unplug the key, plug it back in and try again."},
+	{fido.ErrPinRequired, "The key needs its PIN for this."},
+	{fido.ErrPinNotSet, "The key has no PIN: set one first."},
+	{fido.ErrPinPolicy, "The key refused the new PIN: use 4 to 63 characters (the key may ask for more)."},
+	{fido.ErrOperationDenied, "The key refused: presence was denied. Try again and touch the key when it blinks."},
+	{fido.ErrActionTimeout, "The key was not touched in time. Try again and touch it when it blinks."},
+	{fido.ErrKeyRemoved, "The key was removed. Plug it back in and try again."},
+	{fido.ErrTimeout, "The key did not answer in time: unplug it, plug it back in and try again."},
+	{fido.ErrRx, "Lost contact with the key: unplug it, plug it back in and try again."},
+	{fido.ErrTx, "Lost contact with the key: unplug it, plug it back in and try again."},
+	{fido.ErrNoCredentials, "The key does not hold that credential."},
+	{fido.ErrKeyStoreFull, "The key has no room for another resident credential: delete one first."},
+	{fido.ErrBusy, "The key is busy with another program (a browser asking for it?): close it and try again."},
+	{fido.ErrUnsupported, "The key does not support this."},
+	{fido.ErrNotAllowed, "The key does not allow this now."},
+	{fido.ErrNotFound, "The key is gone: was it unplugged?"},
+	{errBadAssertion, "The key's test signature did not check out: it was not registered."},
 }
 
 // errBadRecoveryKey wraps vault.ParseRecoveryKey's complaint.

@@ -100,6 +100,9 @@ type harness struct {
 	timers []timerMsg
 	osc52  []string
 	quit   bool
+	// Security keys (harness_key_test.go).
+	keys    []string     // paths of the virtual keys plugged in
+	pending chan tea.Msg // results of background device commands
 }
 
 func newHarness(t *testing.T, w, h int) *harness {
@@ -121,6 +124,7 @@ func newHarness(t *testing.T, w, h int) *harness {
 		return func() tea.Msg { return timerMsg{d, fn(hs.now.Add(d))} }
 	}
 	hs.m.c.after, hs.m.c.every, hs.m.clip.after = timer, timer, timer
+	hs.m.c.listKeys = hs.listKeys
 	hs.size(w, h)
 	return hs
 }

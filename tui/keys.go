@@ -27,7 +27,11 @@ type keyMap struct {
 	Detail      key.Binding
 	Recovery    key.Binding
 	Pin         key.Binding
+	Keys        key.Binding
 	QuitQ       key.Binding
+
+	// Unlock.
+	SecurityKey key.Binding
 
 	// Account detail.
 	Edit    key.Binding
@@ -39,6 +43,14 @@ type keyMap struct {
 	Reveal  key.Binding
 	UseNext key.Binding
 	AddCode key.Binding
+
+	// Security keys.
+	Open     key.Binding
+	Refresh  key.Binding
+	KeyPIN   key.Binding
+	Creds    key.Binding
+	Register key.Binding
+	Lost     key.Binding
 
 	// Forms.
 	NextField key.Binding
@@ -85,7 +97,10 @@ func newKeyMap() *keyMap {
 		Detail:      b(s("right", "l", "i"), "→", "details"),
 		Recovery:    b(s("r"), "r", "recovery"),
 		Pin:         b(s("p"), "p", "pin"),
+		Keys:        b(s("K"), "K", "security keys"),
 		QuitQ:       b(s("q"), "q", "quit"),
+
+		SecurityKey: b(s("ctrl+t"), "ctrl+t", "security key"),
 
 		Edit:    b(s("e"), "e", "edit"),
 		Delete:  b(s("x", "delete"), "x", "delete"),
@@ -95,6 +110,13 @@ func newKeyMap() *keyMap {
 		Reveal:  b(s("v", "space"), "v", "reveal"),
 		UseNext: b(s("u"), "u", "use next"),
 		AddCode: b(s("a"), "a", "add"),
+
+		Open:     b(s("enter", "right", "l"), "enter", "open"),
+		Refresh:  b(s("R"), "R", "refresh"),
+		KeyPIN:   b(s("p"), "p", "PIN"),
+		Creds:    b(s("c"), "c", "credentials"),
+		Register: b(s("r"), "r", "register"),
+		Lost:     b(s("L"), "L", "mark lost"),
 
 		NextField: b(s("tab", "down"), "tab/↓", "next field"),
 		PrevField: b(s("shift+tab", "up"), "shift+tab/↑", "previous field"),

@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/vault"
 )
@@ -102,7 +103,8 @@ func newModel(cfg Config, clip clipboardBackend) *Model {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &common{st: newStyles(), keys: newKeyMap(), now: cfg.Now, after: tea.Tick, every: tea.Every}
+	c := &common{st: newStyles(), keys: newKeyMap(), now: cfg.Now, after: tea.Tick, every: tea.Every,
+		device: func(cmd tea.Cmd) tea.Cmd { return cmd }, listKeys: fido.List}
 	h := help.New()
 	h.Styles = c.st.Help
 	m := &Model{cfg: cfg, c: c, width: 80, height: 24, help: h, clip: clipState{backend: clip, after: c.after}}

@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -40,8 +41,11 @@ func TestFIDOSeam(t *testing.T) {
 		touched = true
 		return fakeFIDO{}, ctx.Err()
 	}
+	h.m.c.listKeys = func() ([]fido.DeviceInfo, error) {
+		return []fido.DeviceInfo{{Path: "/dev/hidraw9", Product: "Fake"}}, nil
+	}
 	h.start()
-	h.see("Press enter, then touch your security key.", "tab recovery key")
+	h.see("Unlock with your security key: press enter, then touch it.", "tab recovery key")
 	h.press("enter")
 	h.see("Codes (0)")
 	if !touched {

@@ -48,6 +48,8 @@ const (
 	opRecoverUse                // next recovery code used, code in writeMsg.code
 	opRecoverAdd                // recovery codes added
 	opRecoverLog                // a reveal was logged
+	opKeyAdd                    // a security key joined the inventory, name in label
+	opKeyLost                   // a security key was marked lost, name in label
 )
 
 // writeMsg reports the end of a vault transaction.
@@ -59,6 +61,7 @@ type writeMsg struct {
 	n     int    // accounts or codes added; recovery codes left
 	dup   int    // duplicates skipped
 	label string
+	note  string // a longer report for the screen that asked
 	err   error
 }
 

@@ -30,6 +30,7 @@ type Styles struct {
 	Focused  lipgloss.Style // label of the focused field
 	Cursor   lipgloss.Style
 	Key      lipgloss.Style // the recovery key on the onboarding screen
+	Spinner  lipgloss.Style // "touch your key"
 	Help     help.Styles
 }
 
@@ -56,6 +57,7 @@ func newStyles() *Styles {
 		Focused:  lipgloss.NewStyle().Bold(true).Foreground(cyan),
 		Cursor:   lipgloss.NewStyle().Reverse(true),
 		Key:      lipgloss.NewStyle().Bold(true),
+		Spinner:  lipgloss.NewStyle().Foreground(cyan),
 	}
 	st.Help = help.Styles{
 		ShortKey:       lipgloss.NewStyle().Bold(true),

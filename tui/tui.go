@@ -1,10 +1,11 @@
 // Package tui is otter's full-screen interface (otter with no arguments),
 // built on Bubble Tea v2. It owns the screens of DESIGN §6: onboarding,
-// unlock, the codes list, account detail, add/edit, recovery codes and
-// help. The root model in model.go runs the state machine; every screen
-// lives in its own file; all key bindings are in keys.go and all styles in
-// styles.go. Update never does I/O: vault, keyring, Argon2 and clipboard
-// work happens in commands that report back with messages.
+// unlock, the codes list, account detail, add/edit, recovery codes,
+// security keys and help. The root model in model.go runs the state
+// machine; every screen lives in its own file; all key bindings are in
+// keys.go and all styles in styles.go. Update never does I/O: vault,
+// keyring, Argon2, clipboard and security-key work happens in commands
+// that report back with messages.
 package tui
 
 import (
@@ -28,15 +29,28 @@ type Config struct {
 	Now       func() time.Time  // nil means time.Now
 	// LockoutDir holds the failed-unlock record; "" means paths.State().
 	LockoutDir string
-	// FIDO is the seam for unlocking with a FIDO2 key (a later issue); nil
-	// means no such unlock method is offered.
+	// FIDO is the seam for unlocking with a security key when its PIN is
+	// never needed; FIDOWithPIN, when set, is used instead. With neither,
+	// no such unlock method is offered.
 	FIDO FIDOUnlock
+	// FIDOWithPIN is the seam for unlocking with a security key, PIN
+	// included: the unlock screen asks for the PIN when a fido2 slot needs
+	// it and passes it on.
+	FIDOWithPIN FIDOUnlockPIN
 }
 
 // FIDOUnlock returns a credential for a vault's fido2 slots. Its Derive
 // blocks until the key is touched or ctx ends: the unlock screen shows
 // "touch your key" meanwhile and Esc cancels ctx.
 type FIDOUnlock func(ctx context.Context) (vault.Credential, error)
+
+// FIDOUnlockPIN is FIDOUnlock with the key's PIN (nil: none given). The
+// credential owns pin and may wipe it; the TUI passes a fresh copy each
+// time and calls it once per fido2 slot. When pin is nil and a slot needs
+// the PIN, Derive fails with an error matching fido.ErrPinRequired (an
+// error whose text mentions the PIN and that is no *fido.Error is taken
+// to mean the same).
+type FIDOUnlockPIN func(ctx context.Context, pin []byte) (vault.Credential, error)
 
 // Run starts the TUI on the terminal and returns when the user quits. It
 // returns the error that stopped the TUI from opening the vault (a corrupt

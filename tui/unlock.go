@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -36,9 +35,9 @@ type unlockFailedMsg struct {
 }
 
 // unlockScreen opens the vault: silently from the keyring when it can,
-// otherwise with a masked password field, the recovery key, or (later) a
-// FIDO2 key. Failed password and recovery-key attempts are counted by the
-// lockout record, which refuses attempts after too many.
+// otherwise with a masked password field, the recovery key, or a security
+// key (unlock_key.go). Failed password, recovery-key and key-PIN attempts
+// are counted by the lockout record, which refuses attempts after too many.
 type unlockScreen struct {
 	c    *common
 	cfg  Config
@@ -51,20 +50,21 @@ type unlockScreen struct {
 
 	input    field
 	busy     bool
-	cancel   context.CancelFunc // cancels a FIDO2 touch
+	wait     waiter // a security-key unlock in progress
+	askPIN   bool   // the security key's PIN field is shown
 	err      string
 	hint     string
 	failures int
 }
 
 func newUnlockScreen(c *common, cfg Config) *unlockScreen {
-	return &unlockScreen{c: c, cfg: cfg, input: newField(echoMask, "")}
+	return &unlockScreen{c: c, cfg: cfg, input: newField(echoMask, ""), wait: newWaiter(c)}
 }
 
 func (u *unlockScreen) SetSize(w, h int) { u.w, u.h = w, h }
 func (u *unlockScreen) Title() string    { return "Unlock" }
 func (u *unlockScreen) Typing() bool {
-	return !u.busy && (u.method == methodPassword || u.method == methodRecovery)
+	return !u.busy && (u.method == methodPassword || u.method == methodRecovery || u.method == methodFIDO && u.askPIN)
 }
 
 // setLocked takes the freshly loaded file and picks the first method; the
@@ -82,7 +82,7 @@ func (u *unlockScreen) setLocked(l *vault.Locked) tea.Cmd {
 		}
 	}
 	add(methodKeyring, has[vault.SlotKeyring] && u.cfg.Store != nil)
-	add(methodFIDO, has[vault.SlotFIDO2] && u.cfg.FIDO != nil)
+	add(methodFIDO, has[vault.SlotFIDO2] && (u.cfg.FIDO != nil || u.cfg.FIDOWithPIN != nil))
 	add(methodPassword, has[vault.SlotPassword])
 	add(methodRecovery, has[vault.SlotRecovery])
 	if len(u.methods) == 0 {
@@ -98,9 +98,11 @@ func (u *unlockScreen) setLocked(l *vault.Locked) tea.Cmd {
 
 func (u *unlockScreen) setMethod(m unlockMethod) {
 	u.method = m
+	u.askPIN = false
 	u.input.Reset()
 	u.input.echo = echoMask
 	u.input.placeholder = ""
+	u.input.limit = defaultFieldLimit
 	if m == methodRecovery {
 		u.input.echo = echoNormal
 		u.input.placeholder = "XXXX-XXXX-…"
@@ -122,6 +124,8 @@ func (u *unlockScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case unlockFailedMsg:
 		return u.failed(msg)
+	case spinMsg, opDoneMsg:
+		return u.keyResult(msg)
 	case tea.KeyPressMsg:
 		return u.key(msg)
 	case tea.PasteMsg:
@@ -135,8 +139,8 @@ func (u *unlockScreen) Update(msg tea.Msg) tea.Cmd {
 func (u *unlockScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := u.c.keys
 	if u.busy {
-		if key.Matches(msg, k.Back) && u.cancel != nil {
-			u.cancel()
+		if key.Matches(msg, k.Back) {
+			u.wait.cancelOp()
 		}
 		return nil
 	}
@@ -145,6 +149,15 @@ func (u *unlockScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Method) && len(u.methods) > 1:
 		u.nextMethod()
+	case key.Matches(msg, k.SecurityKey) && u.has(methodFIDO):
+		if u.method != methodFIDO {
+			u.setMethod(methodFIDO)
+			u.err = ""
+		}
+		return u.try()
+	case key.Matches(msg, k.Back) && u.askPIN:
+		u.askPIN = false
+		u.input.Reset()
 	case key.Matches(msg, k.Submit):
 		return u.try()
 	case u.Typing():
@@ -175,6 +188,8 @@ func (u *unlockScreen) try() tea.Cmd {
 			return nil
 		}
 		secret, cred = key, vault.RecoveryKey{Key: key}
+	case methodFIDO:
+		return u.tryKey()
 	}
 	u.busy, u.err, u.hint = true, "", ""
 	u.input.Reset()
@@ -184,12 +199,8 @@ func (u *unlockScreen) try() tea.Cmd {
 // attempt runs in a command: lockout check, the unlock itself (Argon2 for
 // a password), then the lockout record's update.
 func (u *unlockScreen) attempt(cred vault.Credential, secret []byte) tea.Cmd {
-	l, method, fido := u.locked, u.method, u.cfg.FIDO
+	l, method := u.locked, u.method
 	tracker := u.tracker()
-	var ctx context.Context
-	if method == methodFIDO {
-		ctx, u.cancel = context.WithCancel(context.Background())
-	}
 	return func() tea.Msg {
 		defer clear(secret)
 		counted := method != methodKeyring
@@ -197,13 +208,6 @@ func (u *unlockScreen) attempt(cred vault.Credential, secret []byte) tea.Cmd {
 			if err := tracker.Check(); err != nil {
 				return unlockFailedMsg{method: method, err: err}
 			}
-		}
-		if method == methodFIDO {
-			c, err := fido(ctx)
-			if err != nil {
-				return unlockFailedMsg{method: method, err: err}
-			}
-			cred = c
 		}
 		v, err := l.Unlock(cred)
 		if err != nil {
@@ -239,10 +243,6 @@ func (u *unlockScreen) tracker() *lockout.Tracker {
 
 func (u *unlockScreen) failed(msg unlockFailedMsg) tea.Cmd {
 	u.busy = false
-	if u.cancel != nil {
-		u.cancel()
-		u.cancel = nil
-	}
 	if msg.method == methodKeyring {
 		// Fall back to the vault's other methods with a clear hint.
 		u.hint = keyringText(msg.err)
@@ -256,6 +256,10 @@ func (u *unlockScreen) failed(msg unlockFailedMsg) tea.Cmd {
 		return nil
 	}
 	u.err = unlockErrText(msg.method, msg.err)
+	if msg.method == methodFIDO {
+		u.keyFailed(msg.err)
+		return nil
+	}
 	if errors.Is(msg.err, vault.ErrWrongCredential) {
 		u.failures++
 		u.err += fmt.Sprintf(" %d failed %s.", u.failures, plural(u.failures, "attempt"))
@@ -273,9 +277,7 @@ func plural(n int, word string) string {
 // wipe zeroes the typed secret.
 func (u *unlockScreen) wipe() {
 	u.input.Reset()
-	if u.cancel != nil {
-		u.cancel()
-	}
+	u.wait.abandon()
 }
 
 func (u *unlockScreen) View() string {
@@ -286,14 +288,19 @@ func (u *unlockScreen) View() string {
 	switch {
 	case u.locked == nil:
 		b.WriteString(wrapIndent(st.Subtle.Render("Reading the vault…"), u.w) + "\n")
+	case u.busy && u.wait.busy:
+		b.WriteString(u.wait.View(u.w) + "\n")
 	case u.busy:
 		b.WriteString(wrapIndent(st.Subtle.Render(u.busyText()), u.w) + "\n")
 	case u.method == methodKeyring:
 		b.WriteString(wrapIndent("Press enter to unlock with the OS keyring.", u.w) + "\n")
-	case u.method == methodFIDO:
-		b.WriteString(wrapIndent("Press enter, then touch your security key.", u.w) + "\n")
+	case u.method == methodFIDO && !u.askPIN:
+		b.WriteString(wrapIndent("Unlock with your security key: press enter, then touch it.", u.w) + "\n")
 	default:
-		name := map[unlockMethod]string{methodPassword: "Password", methodRecovery: "Recovery key"}[u.method]
+		if u.method == methodFIDO {
+			b.WriteString(wrapIndent("Type your security key's PIN, press enter, then touch the key.", u.w) + "\n")
+		}
+		name := map[unlockMethod]string{methodPassword: "Password", methodRecovery: "Recovery key", methodFIDO: "Key PIN"}[u.method]
 		lw := len(name) + 2
 		b.WriteString(" " + st.Focused.Render(name) + "  " + u.input.View(max(4, u.w-lw-2), true, st) + "\n")
 	}
@@ -310,8 +317,6 @@ func (u *unlockScreen) busyText() string {
 	switch u.method {
 	case methodKeyring:
 		return "Unlocking with the OS keyring…"
-	case methodFIDO:
-		return "Touch your security key… (esc cancels)"
 	}
 	return "Unlocking…"
 }
@@ -327,7 +332,9 @@ func (u *unlockScreen) ShortHelp() []key.Binding {
 	return []key.Binding{
 		enabled(with(k.Submit, "enter", "unlock"), !u.busy),
 		enabled(with(k.Method, "tab", other), len(u.methods) > 1 && !u.busy),
-		enabled(with(k.Back, "esc", "cancel"), u.busy && u.cancel != nil),
+		enabled(k.SecurityKey, u.has(methodFIDO) && u.method != methodFIDO && !u.busy),
+		enabled(with(k.Back, "esc", "cancel"), u.busy && u.wait.busy && !u.wait.cancelling),
+		enabled(with(k.Back, "esc", "back"), u.askPIN && !u.busy),
 	}
 }
 
