@@ -73,7 +73,7 @@ func (a *app) touchPrompt(dev *fido.Device) {
 }
 
 // errPINNeeded means a key needs its PIN and there is no way to ask.
-var errPINNeeded = errors.New("the key's PIN is needed")
+var errPINNeeded = fmt.Errorf("the key's PIN is needed: %w", fido.ErrPinRequired)
 
 // keyPIN returns the PIN for dev from --pin-file (or OTTER_PIN_FILE) or a
 // prompt, NFC-normalised as CTAP 2.1 asks. The caller wipes it.

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
+
 	"github.com/spf13/cobra"
 
 	"github.com/otterauth/otter/tui"
+	"github.com/otterauth/otter/vault"
 )
 
 // runTUI starts the full-screen interface (otter with no arguments); without
@@ -19,5 +22,8 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		KDF:       a.kdf,
 		Now:       a.now,
 		FIDO:      a.fido2UnlockCredential,
+		FIDOWithPIN: func(ctx context.Context, pin []byte) (vault.Credential, error) {
+			return &fido2Cred{a: a, ctx: ctx, quiet: true, pin: pin}, nil
+		},
 	})
 }
