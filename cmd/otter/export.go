@@ -153,21 +153,7 @@ func (a *app) exportRecipients(fl *exportFlags) ([]age.Recipient, string, error)
 }
 
 func (a *app) promptBackupPassphrase() ([]byte, error) {
-	p1, err := a.promptSecret("Passphrase for the backup: ")
-	if err != nil {
-		return nil, err
-	}
-	p2, err := a.promptSecret("Repeat the passphrase: ")
-	if err != nil {
-		wipe(p1)
-		return nil, err
-	}
-	defer wipe(p2)
-	if !bytes.Equal(p1, p2) {
-		wipe(p1)
-		return nil, usageErr("the two passphrases differ")
-	}
-	return p1, nil
+	return a.promptTwice("Passphrase for the backup: ", "Repeat the passphrase: ", "passphrases")
 }
 
 // entriesOf turns the live accounts into export entries. The keys share

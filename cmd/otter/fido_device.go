@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -107,21 +106,11 @@ func (a *app) newKeyPIN(file string) ([]byte, error) {
 	if !a.interactive() {
 		return nil, usageErr("a new PIN is needed: give it in a file or run on a terminal")
 	}
-	p1, err := a.promptSecret("New PIN: ")
+	p, err := a.promptTwice("New PIN: ", "Repeat the PIN: ", "PINs")
 	if err != nil {
 		return nil, err
 	}
-	p2, err := a.promptSecret("Repeat the PIN: ")
-	if err != nil {
-		wipe(p1)
-		return nil, err
-	}
-	defer wipe(p2)
-	if !bytes.Equal(p1, p2) {
-		wipe(p1)
-		return nil, &userError{code: exitUsage, msg: "the two PINs differ"}
-	}
-	return normalizePassword(p1), nil
+	return normalizePassword(p), nil
 }
 
 // fidoMessages is the one table from fido errors to what the user reads.

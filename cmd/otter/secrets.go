@@ -73,11 +73,21 @@ func (a *app) promptSecret(prompt string) ([]byte, error) {
 
 // promptNewPassword asks twice for a new password and checks they match.
 func (a *app) promptNewPassword() ([]byte, error) {
-	p1, err := a.promptSecret("New vault password: ")
+	p, err := a.promptTwice("New vault password: ", "Repeat the password: ", "passwords")
 	if err != nil {
 		return nil, err
 	}
-	p2, err := a.promptSecret("Repeat the password: ")
+	return normalizePassword(p), nil
+}
+
+// promptTwice asks for a new secret twice and returns it when both match;
+// what names the secret in the mismatch error ("passwords", "PINs").
+func (a *app) promptTwice(first, again, what string) ([]byte, error) {
+	p1, err := a.promptSecret(first)
+	if err != nil {
+		return nil, err
+	}
+	p2, err := a.promptSecret(again)
 	if err != nil {
 		wipe(p1)
 		return nil, err
@@ -85,9 +95,9 @@ func (a *app) promptNewPassword() ([]byte, error) {
 	defer wipe(p2)
 	if !bytes.Equal(p1, p2) {
 		wipe(p1)
-		return nil, &userError{code: exitUsage, msg: "the two passwords differ"}
+		return nil, usageErr("the two %s differ", what)
 	}
-	return normalizePassword(p1), nil
+	return p1, nil
 }
 
 func wipe(b []byte) {
