@@ -262,11 +262,39 @@ func (d *Data) DeleteAccount(id string, now time.Time) bool {
 // Log appends an audit event, keeping the newest 10 000. Detail must not
 // hold a secret; it is cut to 1 KiB.
 func (d *Data) Log(now time.Time, kind, detail string) {
-	if len(detail) > 1024 {
-		detail = strings.ToValidUTF8(detail[:1024], "")
+	d.logEvent(AuditEvent{ID: NewID(nil), At: now, Kind: kind, Detail: detail})
+}
+
+func (d *Data) logEvent(e AuditEvent) {
+	if len(e.Detail) > 1024 {
+		e.Detail = strings.ToValidUTF8(e.Detail[:1024], "")
 	}
-	d.Audit = append(d.Audit, AuditEvent{ID: NewID(nil), At: now, Kind: kind, Detail: detail})
+	if len(e.Kind) > maxFieldLen {
+		e.Kind = strings.ToValidUTF8(e.Kind[:maxFieldLen], "")
+	}
+	d.Audit = append(d.Audit, e)
 	if n := len(d.Audit) - maxAudit; n > 0 {
 		d.Audit = slices.Clone(d.Audit[n:])
+	}
+}
+
+// carry appends the events (see Vault.Carry) whose ID is not in the log.
+func (d *Data) carry(events []AuditEvent) {
+	if len(events) == 0 {
+		return
+	}
+	seen := make(map[string]bool, len(d.Audit))
+	for _, e := range d.Audit {
+		seen[e.ID] = true
+	}
+	for _, e := range events {
+		if !isID(e.ID) {
+			e.ID = NewID(nil)
+		}
+		if seen[e.ID] || !validTime(e.At) {
+			continue
+		}
+		seen[e.ID] = true
+		d.logEvent(e)
 	}
 }

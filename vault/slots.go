@@ -26,6 +26,7 @@ func (v *Vault) AddSlot(c Credential, label string) (Slot, error) {
 		}
 		undo = u
 		added = st.hdr.Slots[len(st.hdr.Slots)-1].clone()
+		st.data.Log(v.o.clock(), "slot.add", added.describe())
 		return nil
 	})
 	if err != nil && !v.hasSlot(added.ID) {
@@ -98,10 +99,20 @@ func (v *Vault) seal(st *state, s *Slot, kek []byte) error {
 	return nil
 }
 
+// describe names s for the audit log: type, short id and label.
+func (s *Slot) describe() string {
+	d := fmt.Sprintf("%s slot %.8s", s.Type, s.ID)
+	if s.Label != "" {
+		d += fmt.Sprintf(" %q", s.Label)
+	}
+	return d
+}
+
 // RemoveSlot removes the slot id and rotates the data key: a new DEK is
 // wrapped for every remaining slot through its slot key. It refuses to
 // leave fewer than two slots (ErrTooFewSlots). A keyring slot's secret stays
-// in the keyring; the caller deletes it.
+// in the keyring; the caller deletes it. AddSlot and RemoveSlot record
+// "slot.add" and "slot.remove" audit events in the same write.
 func (v *Vault) RemoveSlot(id string) error {
 	return v.txn(func(st *state) error {
 		i := slices.IndexFunc(st.hdr.Slots, func(s Slot) bool { return s.ID == id })
@@ -111,6 +122,7 @@ func (v *Vault) RemoveSlot(id string) error {
 		if len(st.hdr.Slots)-1 < 2 {
 			return ErrTooFewSlots
 		}
+		st.data.Log(v.o.clock(), "slot.remove", st.hdr.Slots[i].describe()+", data key rotated")
 		st.hdr.Slots = slices.Delete(st.hdr.Slots, i, i+1)
 		delete(st.keys, id)
 		return v.rotate(st)

@@ -61,6 +61,7 @@ func (v *Vault) txn(change func(*state) error) error {
 		return err
 	}
 	st := v.snapshot()
+	st.data.carry(v.carried)
 	err = change(st)
 	if err == nil {
 		err = checkChange(v.data, st.data)
@@ -70,8 +71,22 @@ func (v *Vault) txn(change func(*state) error) error {
 	}
 	if v.data != st.data { // not installed: zero the keys only st had
 		v.discard(st)
+	} else {
+		v.carried = nil
 	}
 	return err
+}
+
+// Carry queues audit events for this Vault's next write: the next Update,
+// AddSlot or RemoveSlot that saves appends, in the same transaction and
+// before its own change, those whose ID is not in the log yet. Nothing is
+// written now, so recording an event that happened without a change (an
+// unlock) costs no write of its own. An event without a valid ID gets a new
+// one; its detail is cut as by Log.
+func (v *Vault) Carry(events ...AuditEvent) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.carried = append(v.carried, events...)
 }
 
 // discard zeroes the keys of st that the vault does not hold.

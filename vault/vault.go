@@ -19,6 +19,8 @@ type Vault struct {
 	keys map[string][]byte // slot id → slot key, for every slot
 	data *Data
 	info UnlockInfo
+
+	carried []AuditEvent // events for the next write (see Carry)
 }
 
 // UnlockInfo says which slot unlocked a Vault.

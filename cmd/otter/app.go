@@ -70,7 +70,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.initCmd(), a.addCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
 		a.importCmd(), a.exportCmd(), a.qrCmd(),
-		a.keysCmd(),
+		a.keysCmd(), a.auditCmd(), a.healthCmd(),
 	)
 	return root
 }

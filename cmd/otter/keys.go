@@ -15,8 +15,9 @@ import (
 )
 
 func (a *app) keysCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "keys", Short: "Manage FIDO2 security keys: list, info, PIN, resident credentials, register, reset"}
-	cmd.AddCommand(a.keysListCmd(), a.keysInfoCmd(), a.keysPINCmd(), a.keysCredsCmd(), a.keysRegisterCmd(), a.keysResetCmd())
+	cmd := &cobra.Command{Use: "keys", Short: "Manage FIDO2 security keys: list, info, PIN, resident credentials, register, reset, lost"}
+	cmd.AddCommand(a.keysListCmd(), a.keysInfoCmd(), a.keysPINCmd(), a.keysCredsCmd(), a.keysRegisterCmd(), a.keysResetCmd(),
+		a.keysLostCmd(), a.keysAccountsCmd())
 	return cmd
 }
 

@@ -122,6 +122,7 @@ func (a *app) recoveryList(query string, asJSON bool) error {
 		return &userError{code: exitNotFound, msg: "no recovery codes for " + label(acc),
 			hint: "add the codes the site gave you: otter recovery add " + query + " FILE"}
 	}
+	a.logReveal(v, acc, set)
 	fmt.Fprintln(a.stderr, supportReminder)
 	if asJSON {
 		out := make([]recoveryCodeJSON, 0, len(set.Codes))
@@ -158,6 +159,9 @@ func (a *app) recoveryUse(query string) error {
 	var left int
 	err = v.Update(func(d *vault.Data) error {
 		code, left, err = d.UseRecoveryCode(acc.ID, a.now())
+		if err == nil {
+			d.Log(a.now(), "recovery.use", fmt.Sprintf("%s, %d left", label(acc), left))
+		}
 		return err
 	})
 	if err != nil {

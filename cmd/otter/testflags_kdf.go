@@ -16,6 +16,7 @@ func addTestFlags(root *cobra.Command, a *app) {
 	var weak bool
 	root.PersistentFlags().BoolVar(&weak, "test-weak-kdf", false, "")
 	_ = root.PersistentFlags().MarkHidden("test-weak-kdf")
+	root.AddCommand(testHookCmds(a)...)
 	prev := root.PersistentPreRunE
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {
 		if weak {

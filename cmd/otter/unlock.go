@@ -27,7 +27,7 @@ func (a *app) open() (*vault.Vault, error) {
 		return nil, err
 	}
 	a.v = v
-	a.reportFailures()
+	a.auditUnlock(v, a.reportFailures())
 	return v, nil
 }
 
@@ -61,14 +61,15 @@ func (a *app) failed(kind string, cause *userError) error {
 }
 
 // reportFailures tells the person about failed attempts since the last
-// successful unlock, and clears them.
-func (a *app) reportFailures() {
+// successful unlock, clears them and returns them for the audit log.
+func (a *app) reportFailures() lockout.Summary {
 	s, err := a.lock.Success()
 	if err != nil || s.Failures == 0 {
-		return
+		return lockout.Summary{}
 	}
 	fmt.Fprintf(a.stderr, "otter: %d failed unlock attempt(s) since your last unlock, the last at %s\n",
 		s.Failures, s.Last.Local().Format("2006-01-02 15:04"))
+	return s
 }
 
 func (a *app) unlock(l *vault.Locked) (*vault.Vault, error) {

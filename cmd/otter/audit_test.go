@@ -1,0 +1,235 @@
+package main
+
+import (
+	"encoding/base32"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/otterauth/otter/internal/lockout"
+	"github.com/otterauth/otter/vault"
+)
+
+// auditLog runs `otter audit --json` with the password.
+func auditLog(t *testing.T, e *env, pw string, args ...string) []auditJSON {
+	t.Helper()
+	var out []auditJSON
+	must(t, json.Unmarshal([]byte(e.ok("", append([]string{"--password-file", pw, "audit", "--json"}, args...)...)), &out))
+	return out
+}
+
+// kindsOf is "kind[*]" per event, * marking pending ones.
+func kindsOf(events []auditJSON) string {
+	var k []string
+	for _, e := range events {
+		if e.Pending {
+			k = append(k, e.Kind+"*")
+		} else {
+			k = append(k, e.Kind)
+		}
+	}
+	return strings.Join(k, " ")
+}
+
+func journalFile(e *env) []string {
+	m, _ := filepath.Glob(filepath.Join(e.dir, "state", "otter", "audit-*.jsonl"))
+	return m
+}
+
+// Unlocks are journalled without writing the vault, then carried into it
+// by the next write; failed attempts come in from the lockout record.
+func TestAuditUnlocksRideOnTheNextWrite(t *testing.T) {
+	e, pw, key := passwordVault(t)
+	before := readFile(t, e.vault)
+	e.ok("", "--password-file", pw, "list")
+	e.ok("", "--recovery-key-file", key, "list")
+	if !bytesEqual(before, readFile(t, e.vault)) {
+		t.Fatal("a read-only command wrote the vault to record its unlock")
+	}
+	if got := kindsOf(auditLog(t, e, pw)); got != "unlock* unlock* unlock*" {
+		t.Fatalf("audit before any write = %s, want three pending unlocks", got)
+	}
+	bad := e.file("bad", "Wrong-Password-1")
+	e.fails(exitUnlock, "", "--password-file", bad, "list")
+	e.fails(exitUnlock, "", "--password-file", bad, "list")
+	start := time.Now().Add(-time.Second)
+	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice")) // the write that carries them
+	log := auditLog(t, e, pw)
+	if got := kindsOf(log); got != "unlock unlock unlock unlock.failed unlock unlock*" {
+		t.Fatalf("audit after a write = %s", got)
+	}
+	if d := log[3].Detail; d != "2 failed unlock attempts before this unlock (password 2)" || log[3].At.Before(start) {
+		t.Errorf("failed attempts carried as %q at %v", d, log[3].At)
+	}
+	if !regexp.MustCompile(`^recovery slot [0-9a-f]{8}$`).MatchString(log[1].Detail) ||
+		!regexp.MustCompile(`^password slot [0-9a-f]{8}$`).MatchString(log[0].Detail) {
+		t.Errorf("unlock details %q, %q: want the slot type and id", log[0].Detail, log[1].Detail)
+	}
+	// The journal keeps only what the vault does not hold yet: the
+	// unlock of that last `otter audit`.
+	j := journalFile(e)
+	if len(j) != 1 || strings.Count(string(readFile(t, j[0])), "\n") != 1 {
+		t.Fatalf("journal %v after the fold should hold the last unlock only", j)
+	}
+	if got := kindsOf(auditLog(t, e, pw, "--limit", "2")); got != "unlock* unlock*" {
+		t.Errorf("--limit 2 = %s", got)
+	}
+	e.fails(exitUsage, "", "--password-file", pw, "audit", "--limit", "-1")
+	if out := e.ok("", "--password-file", pw, "audit"); !strings.Contains(out, "unlock.failed") || !strings.Contains(out, "(pending)") {
+		t.Errorf("audit text:\n%s", out)
+	}
+}
+
+// Silent keyring unlocks (the hot path of `otter code`) write nothing:
+// neither the vault nor the journal.
+func TestAuditKeyringUnlocksWriteNothing(t *testing.T) {
+	needKeyring(t)
+	e := newEnv(t)
+	e.ok("", "init")
+	before := readFile(t, e.vault)
+	for range 3 {
+		e.ok("", "list")
+	}
+	if !bytesEqual(before, readFile(t, e.vault)) || len(journalFile(e)) != 0 {
+		t.Fatalf("keyring unlocks wrote the vault or the journal (%v)", journalFile(e))
+	}
+}
+
+// Every security-relevant action is in the log and no secret is: the
+// test greps every event for every secret and code it used.
+func TestAuditRecordsActionsNeverSecrets(t *testing.T) {
+	e, pw, key := passwordVault(t)
+	const seed = "KRUGS4ZANFZSAYJAONSWG4TFOQQGK3TDN5SGKZBB" // a 200-bit TOTP secret
+	raw, _ := base32.StdEncoding.DecodeString(seed)
+	e.ok("", "--password-file", pw, "add", "otpauth://totp/Bank:carol?secret="+seed+"&issuer=Bank")
+	codes := []string{"rc-alpha-1111", "rc-bravo-2222", "rc-charlie-3333"}
+	e.ok(strings.Join(codes, "\n"), "--password-file", pw, "recovery", "add", "bank")
+	r := e.run("", "--password-file", pw, "recovery", "list", "bank")
+	wantIn(t, r, supportReminder, codes[0])
+	r = e.run("", "--password-file", pw, "recovery", "use", "bank")
+	wantIn(t, r, supportReminder, codes[0])
+	code := strings.TrimSpace(e.ok("", "--password-file", pw, "code", "bank"))
+	newPw := "Another-Strong-Passw0rd"
+	e.ok("", "--password-file", pw, "passwd", "--new-password-file", e.file("new", newPw))
+	pw = e.file("pw2", newPw+"\n")
+	keyOut := filepath.Join(e.dir, "second-key.txt")
+	e.ok("", "--password-file", pw, "slot", "add", "recovery", "--recovery-key-out", keyOut)
+	passphrase := "export-passphrase-canary-42"
+	e.ok("", "--password-file", pw, "export", "--passphrase-file", e.file("pp", passphrase), filepath.Join(e.dir, "backup.age"))
+
+	log := auditLog(t, e, pw, "--limit", "0")
+	byKind := map[string][]string{}
+	for _, ev := range log {
+		byKind[ev.Kind] = append(byKind[ev.Kind], ev.Detail)
+	}
+	for kind, want := range map[string]string{
+		"recovery.reveal": "Bank:carol, 3 codes, 3 unused",
+		"recovery.use":    "Bank:carol, 2 left",
+		"slot.add":        "password slot",
+		"slot.remove":     "password slot",
+		"export":          "age, 1 accounts",
+		"unlock":          "password slot",
+	} {
+		if !strings.Contains(strings.Join(byKind[kind], "|"), want) {
+			t.Errorf("no %s event with %q: %v", kind, want, byKind[kind])
+		}
+	}
+	if len(byKind["slot.add"]) != 2 || !strings.Contains(byKind["slot.add"][1], "recovery slot") {
+		t.Errorf("slot.add events %v: want the new password and the new recovery key", byKind["slot.add"])
+	}
+	secrets := append([]string{seed, strings.ToLower(seed), string(raw), code, strongPassword, newPw, passphrase,
+		strings.TrimSpace(string(readFile(t, key))), strings.TrimSpace(string(readFile(t, keyOut)))}, codes...)
+	text, _ := json.Marshal(log)
+	for _, f := range journalFile(e) {
+		text = append(text, readFile(t, f)...)
+	}
+	text = append(text, directAudit(t, e, newPw)...)
+	for _, s := range secrets {
+		if strings.Contains(string(text), s) {
+			t.Errorf("the audit log holds the secret %q", s)
+		}
+	}
+}
+
+// directAudit decrypts the vault in the test and returns its audit events.
+func directAudit(t *testing.T, e *env, pw string) []byte {
+	t.Helper()
+	l, err := vault.Load(e.vault, &vault.Options{AllowWeakKDF: true})
+	must(t, err)
+	v, err := l.Unlock(vault.Password{Secret: []byte(pw)})
+	must(t, err)
+	defer v.Close()
+	b, _ := json.Marshal(v.Data().Audit)
+	return b
+}
+
+// The journal in-process, with an injected clock: two processes carrying
+// the same events store them once, and the journal empties once the vault
+// holds them.
+func TestAuditJournalCarriesOnce(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "vault.otter")
+	opts := &vault.Options{AllowWeakKDF: true, Now: func() time.Time { return t0 }}
+	pw := vault.Password{Secret: []byte(strongPassword), KDF: vault.KDFParams{Memory: 64, Time: 1, Threads: 1}}
+	key, _, _ := vault.NewRecoveryKey(nil)
+	created, err := vault.Create(path, opts, pw, vault.RecoveryKey{Key: key})
+	must(t, err)
+	created.Close()
+	unlock := func(at time.Time, failed lockout.Summary) *vault.Vault {
+		l, err := vault.Load(path, opts)
+		must(t, err)
+		v, err := l.Unlock(pw)
+		must(t, err)
+		t.Cleanup(v.Close)
+		a := newApp(strings.NewReader(""), os.Stdout, os.Stderr)
+		a.now = func() time.Time { return at }
+		a.auditUnlock(v, failed)
+		return v
+	}
+	v1 := unlock(t0.Add(time.Minute), lockout.Summary{Failures: 1, Last: t0, Kinds: map[string]int{"recovery": 1}})
+	v2 := unlock(t0.Add(2*time.Minute), lockout.Summary{})
+	if v1.Generation() != 1 || v2.Generation() != 1 {
+		t.Fatal("an unlock wrote the vault")
+	}
+	must(t, v2.Update(func(d *vault.Data) error { d.Log(t0.Add(3*time.Minute), "test", "v2"); return nil }))
+	must(t, v1.Update(func(d *vault.Data) error { d.Log(t0.Add(4*time.Minute), "test", "v1"); return nil }))
+	var got []string
+	for _, e := range v1.Data().Audit {
+		got = append(got, e.At.Sub(t0).String()+" "+e.Kind+" "+e.Detail)
+	}
+	want := "0s unlock.failed 1 failed unlock attempt before this unlock (recovery 1)|1m0s unlock password slot " +
+		shortID(v1.Unlocked().SlotID) + "|2m0s unlock password slot " + shortID(v1.Unlocked().SlotID) + "|3m0s test v2|4m0s test v1"
+	if strings.Join(got, "|") != want {
+		t.Fatalf("audit log:\n got %s\nwant %s", strings.Join(got, "|"), want)
+	}
+	j := openJournal(filepath.Join(os.Getenv("XDG_STATE_HOME"), "otter"), v1.VaultID())
+	must(t, os.WriteFile(j.path, append(readFile(t, j.path), "{not json\n"...), 0o600))
+	if p, err := j.pending(v1.Data()); err != nil || len(p) != 0 {
+		t.Fatalf("pending after the fold = %v, %v", p, err)
+	}
+	if _, err := os.Stat(j.path); !os.IsNotExist(err) {
+		t.Errorf("the journal was not emptied once the vault held its events: %v", err)
+	}
+}
+
+// A journal that is never carried stays bounded.
+func TestAuditJournalIsBounded(t *testing.T) {
+	j := openJournal(t.TempDir(), strings.Repeat("ab", 16))
+	ev := vault.AuditEvent{Kind: "unlock", Detail: strings.Repeat("x", 400)}
+	for i := range journalKeep + 200 {
+		ev.ID, ev.At = vault.NewID(nil), time.Unix(int64(i), 0)
+		must(t, j.append([]vault.AuditEvent{ev}))
+	}
+	events, err := j.read()
+	must(t, err)
+	info, err := os.Stat(j.path)
+	must(t, err)
+	if info.Size() > journalMaxSize || len(events) < 100 || events[len(events)-1].At.Unix() != journalKeep+199 {
+		t.Fatalf("journal of %d bytes holds %d events, the newest at %v", info.Size(), len(events), events[len(events)-1].At)
+	}
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/otterauth/otter/internal/health"
+	"github.com/otterauth/otter/vault"
+)
+
+func (a *app) keysLostCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "lost NAME",
+		Short: "Lost-key playbook: what still gets you into each account, remove the key's vault slot, mark it lost",
+		Long: `Run the playbook for a lost or stolen key: list every account the key is
+registered on with the ways in that remain (other keys, unused recovery codes,
+otter's one-time codes), remove the key's vault unlock slot if it has one (the
+data key is rotated), mark the key lost in the inventory and say what to do at
+each site. The key does not need to be plugged in.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error { return a.keysLost(args[0]) },
+	}
+}
+
+func (a *app) keysLost(name string) error {
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	k, err := keyNamed(v.Data(), name)
+	if err != nil {
+		return err
+	}
+	slot := slotOf(v.Slots(), k.SlotID)
+	if slot != nil && len(v.Slots()) <= 2 {
+		return &userError{code: exitError, err: vault.ErrTooFewSlots,
+			msg:  fmt.Sprintf("removing the slot of %q would leave the vault with a single way in; nothing was changed", k.Nickname),
+			hint: "add another unlock method first (otter slot add password, recovery or fido2 with another key), then run: otter keys lost " + health.Quote(k.Nickname)}
+	}
+	id, nick := k.ID, k.Nickname
+	if slot != nil {
+		if err := v.RemoveSlot(slot.ID); err != nil {
+			return err
+		}
+	}
+	now := a.now()
+	err = v.Update(func(d *vault.Data) error {
+		k := liveKey(d, id)
+		if k == nil {
+			return &userError{code: exitNotFound, msg: fmt.Sprintf("the key %q was removed meanwhile", nick)}
+		}
+		k.Lost, k.SlotID, k.Stamp = true, "", d.Tick(now)
+		n := len(liveAccounts(d, k))
+		detail := fmt.Sprintf("%s: registered on %d %s", nick, n, fidoPlural(n, "account", "accounts"))
+		if slot != nil {
+			detail += ", vault slot " + shortID(slot.ID) + " removed"
+		}
+		d.Log(now, "key.lost", detail)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	a.lostReport(v.Data(), liveKey(v.Data(), id), slot)
+	return nil
+}
+
+// lostReport prints the playbook for key k, just marked lost.
+func (a *app) lostReport(d *vault.Data, k *vault.HardwareKey, slot *vault.Slot) {
+	w, q := a.stdout, health.Quote(k.Nickname)
+	fmt.Fprintf(w, "Marked %q lost.\n", k.Nickname)
+	if slot != nil {
+		fmt.Fprintf(w, "Removed its vault slot %s and rotated the data key: the key no longer unlocks this vault.\n", shortID(slot.ID))
+	} else {
+		fmt.Fprintln(w, "It had no vault slot: it never unlocked this vault.")
+	}
+	accs := liveAccounts(d, k)
+	if len(accs) == 0 {
+		fmt.Fprintln(w, "\nNo account is recorded for this key in otter. If you used it on sites, remove it from each one's security settings.")
+	} else {
+		fmt.Fprintf(w, "\nIt is registered on %d %s. At each site, sign in with what you still have, remove %q from the security-key settings and register a replacement:\n",
+			len(accs), fidoPlural(len(accs), "account", "accounts"), k.Nickname)
+		for _, acc := range accs {
+			a.lostAccount(w, d, k, acc)
+		}
+		fmt.Fprintf(w, "\nOnce the key is removed at a site, record it: otter keys accounts %s --rm QUERY\n", q)
+	}
+	fmt.Fprintln(w, "Whoever finds the key needs its PIN where a site asks for one, but only a touch where it does not: act soon.")
+	fmt.Fprintln(w, "Register a replacement: otter keys register NEWNAME --slot, then otter keys accounts NEWNAME --add QUERY for each site.")
+}
+
+// lostAccount prints one account of the playbook: what remains, what to do.
+func (a *app) lostAccount(w io.Writer, d *vault.Data, lost *vault.HardwareKey, acc *vault.Account) {
+	var have []string
+	for i := range d.Keys {
+		o := &d.Keys[i]
+		if o.ID != lost.ID && !o.Deleted && !o.Lost && slices.Contains(o.Accounts, acc.ID) {
+			have = append(have, fmt.Sprintf("the key %q", o.Nickname))
+		}
+	}
+	unused, _ := health.Unused(d, acc.ID)
+	if unused > 0 {
+		have = append(have, fmt.Sprintf("%d unused recovery %s (otter recovery use %s)", unused, fidoPlural(unused, "code", "codes"), health.Quote(label(acc))))
+	}
+	have = append(have, fmt.Sprintf("one-time codes from otter (otter code %s)", health.Quote(label(acc))))
+	fmt.Fprintf(w, "  %s\n    still have: %s\n", label(acc), strings.Join(have, "; "))
+	if len(have) == 1 {
+		fmt.Fprintf(w, "    warning: otter's codes are your only way in: once signed in, save new recovery codes: otter recovery add %s FILE\n", health.Quote(label(acc)))
+	}
+}
+
+// keyNamed returns the live key named name, lost or not, or a not-found
+// error listing the inventory.
+func keyNamed(d *vault.Data, name string) (*vault.HardwareKey, error) {
+	if k := findKey(d, strings.TrimSpace(name)); k != nil {
+		return k, nil
+	}
+	var names []string
+	for _, k := range d.Keys {
+		if !k.Deleted {
+			names = append(names, health.Quote(k.Nickname))
+		}
+	}
+	hint := "the vault's key inventory is empty: otter keys register NAME"
+	if len(names) > 0 {
+		hint = "registered keys: " + strings.Join(names, ", ")
+	}
+	return nil, &userError{code: exitNotFound, msg: fmt.Sprintf("no registered key is named %q", name), hint: hint}
+}
+
+func liveKey(d *vault.Data, id string) *vault.HardwareKey {
+	for i := range d.Keys {
+		if k := &d.Keys[i]; k.ID == id && !k.Deleted {
+			return k
+		}
+	}
+	return nil
+}
+
+// liveAccounts returns the live accounts k is registered on.
+func liveAccounts(d *vault.Data, k *vault.HardwareKey) []*vault.Account {
+	var out []*vault.Account
+	for _, id := range k.Accounts {
+		if acc := d.Account(id); acc != nil {
+			out = append(out, acc)
+		}
+	}
+	return out
+}
+
+func slotOf(slots []vault.Slot, id string) *vault.Slot {
+	for i := range slots {
+		if id != "" && slots[i].ID == id {
+			return &slots[i]
+		}
+	}
+	return nil
+}
