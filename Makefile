@@ -31,14 +31,31 @@ test:
 	OTTER_TEST_BINARY=$(CURDIR)/$(BIN) scripts/with-keyring.sh $(GO) test -race -count=1 -timeout 15m $(PKG)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 
-# fuzz runs every Fuzz target for FUZZTIME each.
+# fuzz runs every Fuzz target of the module for FUZZTIME each, FUZZJOBS
+# (default 2) at a time; `make test` runs it with 10s, `make fuzz
+# FUZZTIME=10m` goes deeper. When a target fails, Go saves the failing input
+# as the package's testdata/fuzz/FuzzName/HASH and every later `go test`
+# replays it: commit that file with the fix, as the regression test.
 fuzz:
 	@bash scripts/fuzz.sh $(FUZZTIME)
 
+# stress runs the vault's reliability suites at full size (OTTER_STRESS=1):
+# 1 000 SIGKILLs of a saving process, 2 processes × 1 000 updates, a reader
+# process during 2 × 500 updates, 10^6 nonces, 1 000 real saves; the same
+# tests run smaller in `make test`. -v shows what each suite covered.
+STRESS_PKG ?= ./vault/
+stress:
+	@bash scripts/deps.sh test
+	OTTER_STRESS=1 $(GO) test -race -count=1 -timeout 60m -v $(STRESS_PKG) 2>&1 | grep -Ev '^(=== |    --- PASS)'; exit $${PIPESTATUS[0]}
+
+# bench runs the Go benchmarks, then times whole commands against
+# oathtool, pass-otp and keepassxc-cli (bench/code.sh) and measures scaling
+# from 10 to 100 000 accounts (bench/scale.sh); BENCHMARKS.md has results.
 bench:
 	@bash scripts/deps.sh bench
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	bash bench/code.sh
+	bash bench/scale.sh
 
 clean:
 	rm -rf bin

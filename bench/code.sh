@@ -13,6 +13,8 @@ if [ -z "${OTTER_KEYRING_SESSION:-}" ]; then
   exec scripts/with-keyring.sh bash "$0" "$@"
 fi
 RUNS=${RUNS:-40}
+# quiet CMD...: runs CMD, showing its output only when it fails.
+quiet() { local out; out=$("$@" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }; }
 work=$(mktemp -d)
 trap 'gpgconf --kill gpg-agent 2>/dev/null || true; rm -rf "$work"' EXIT
 export GNUPGHOME="$work/gnupg" PASSWORD_STORE_DIR="$work/pass"
@@ -37,7 +39,7 @@ for n in "${@:-100 10000}"; do
   mid=$(sed -n "$(( (10#$n + 1) / 2 ))p" "$uris")
   midi=$(printf "%0${#n}d" $(( (10#$n + 1) / 2 )))
   secret=${mid#*secret=}; secret=${secret%%&*}
-  bin/otter init --recovery-key-out "$d/recovery" 2>/dev/null
+  quiet bin/otter init --recovery-key-out "$d/recovery"
   bin/otter add - < "$uris" >/dev/null
   # pass: one real entry, then copies of its ciphertext for the rest of the store
   # (pass reads one file per entry, so the copies only give the store its size).
@@ -45,7 +47,7 @@ for n in "${@:-100 10000}"; do
   for i in $(seq -w 1 "$n"); do
     [ "$i" = "$midi" ] || cp "$PASSWORD_STORE_DIR/otp/acct$midi.gpg" "$PASSWORD_STORE_DIR/otp/acct$i.gpg"
   done
-  keepassxc-cli import -q -p -t 100 "$xml" "$d/db.kdbx" < "$kpw" >/dev/null
+  quiet keepassxc-cli import -q -p -t 100 "$xml" "$d/db.kdbx" < "$kpw"
   kid=$(bin/otter slot list --json | grep -B1 '"keyring"' | sed -n 's/.*"id": "\(.*\)".*/\1/p')
   vid=$(secret-tool search --all service otter 2>&1 | sed -n "s/^attribute.username = \(.*\)\/$kid\$/\1/p" | head -1)
   cat > "$d/spec" <<SPEC
@@ -56,8 +58,12 @@ otter code | - | bin/otter code issuer$midi:user$midi
 pass otp | - | pass otp otp/acct$midi
 keepassxc-cli show -t | $kpw | keepassxc-cli show -q -t $d/db.kdbx acct$midi
 SPEC
-  echo "### $n accounts ($(nproc) cores, $RUNS interleaved runs each, $(date -u +%F))"
+  echo "### $n accounts ($(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $RUNS interleaved runs each, $(date -u '+%F %H:%M UTC'))"
+  echo
+  echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   bin/cmdbench -n "$RUNS" "$d/spec"
+  echo
+  echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
 done

@@ -6,7 +6,7 @@ set -euo pipefail
 want=(gcc pkg-config libfido2-dev)
 case "${1:-run}" in
   test) want+=(dbus dbus-daemon gnome-keyring tmux age libsecret-tools) ;;
-  bench) want+=(dbus dbus-daemon gnome-keyring oathtool pass pass-extension-otp keepassxc gnupg hyperfine) ;;
+  bench) want+=(dbus dbus-daemon gnome-keyring libsecret-tools oathtool pass pass-extension-otp keepassxc gnupg hyperfine) ;;
 esac
 missing=()
 for p in "${want[@]}"; do

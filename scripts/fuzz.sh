@@ -1,12 +1,50 @@
 #!/usr/bin/env bash
-# fuzz.sh TIME: runs every Go fuzz target of the module for TIME each.
+# fuzz.sh TIME: runs every Go fuzz target of the module (every `func Fuzz…`
+# in a _test.go file) for TIME each. FUZZJOBS targets run at once (default:
+# 2, one per core of the CI machine), each with one fuzzing worker, so the
+# whole run takes about TIME × targets / FUZZJOBS plus compilation. A failing
+# target prints its output; Go has then saved the failing input under the
+# package's testdata/fuzz/FuzzName/, where every later `go test` replays it:
+# commit that file with the fix, as a regression test.
 set -euo pipefail
 t=${1:-10s}
+jobs=${FUZZJOBS:-2}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+targets=()
 for pkg in $(go list ./...); do
   dir=$(go list -f '{{.Dir}}' "$pkg")
   for f in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
-    echo "fuzz: $pkg $f ($t)"
-    go test -run '^$' -fuzz "^$f\$" -fuzztime "$t" "$pkg" >/tmp/otter-fuzz.$$ 2>&1 || { cat /tmp/otter-fuzz.$$; rm -f /tmp/otter-fuzz.$$; exit 1; }
+    targets+=("$pkg $f")
   done
 done
-rm -f /tmp/otter-fuzz.$$
+echo "fuzz: ${#targets[@]} targets, $t each, $jobs at a time"
+
+# run PKG NAME: one target; its output goes to a file named after it.
+run() {
+  local log="$out/$(echo "$1.$2" | tr '/' '_')"
+  if go test -run '^$' -fuzz "^$2\$" -fuzztime "$t" -parallel 1 "$1" >"$log" 2>&1; then
+    echo "fuzz: ok   $1 $2 ($(grep -o 'execs: [0-9]*' "$log" | tail -1))"
+  else
+    echo "fuzz: FAIL $1 $2"
+    cat "$log"
+    return 1
+  fi
+}
+
+failed=0
+running=0
+for target in "${targets[@]}"; do
+  if [ "$running" -ge "$jobs" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
+  fi
+  run $target &
+  running=$((running + 1))
+done
+while [ "$running" -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
+exit "$failed"

@@ -1,12 +1,35 @@
 package vault
 
 import (
+	"crypto/rand"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
-var benchSizes = []int{10, 1000, 10_000}
+// benchSizes are the vault sizes the benchmarks run at: 10, 1 000 and
+// 10 000 accounts, or the comma-separated list in OTTER_BENCH_SIZES
+// (bench/scale.sh runs 10 to 100 000).
+var benchSizes = sizesFromEnv([]int{10, 1000, 10_000})
+
+func sizesFromEnv(def []int) []int {
+	env := os.Getenv("OTTER_BENCH_SIZES")
+	if env == "" {
+		return def
+	}
+	var out []int
+	for _, f := range strings.Split(env, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > maxAccounts {
+			panic(fmt.Sprintf("OTTER_BENCH_SIZES: bad size %q", f))
+		}
+		out = append(out, n)
+	}
+	return out
+}
 
 // benchVault creates a vault holding n accounts.
 func benchVault(b *testing.B, n int) (*Vault, creds) {
@@ -68,14 +91,40 @@ func BenchmarkSave(b *testing.B) {
 	}
 }
 
+// BenchmarkFind looks up the account in the middle of the vault, as
+// `otter code` does.
 func BenchmarkFind(b *testing.B) {
-	v, _ := benchVault(b, 10_000)
-	d := v.Data()
-	for b.Loop() {
-		if got := d.Find("issuer 5000:user5000"); len(got) != 1 {
-			b.Fatalf("found %d", len(got))
-		}
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("accounts=%d", n), func(b *testing.B) {
+			v, _ := benchVault(b, n)
+			d := v.Data()
+			q := fmt.Sprintf("issuer %d:user%d", n/2, n/2)
+			for b.Loop() {
+				if got := d.Find(q); len(got) != 1 {
+					b.Fatalf("found %d", len(got))
+				}
+			}
+		})
 	}
+}
+
+// BenchmarkPasswordDerive is the cost of unlocking a password slot with
+// DefaultKDF: one Argon2id derivation. DESIGN keeps it within 0.3–1 s.
+func BenchmarkPasswordDerive(b *testing.B) {
+	salt := make([]byte, 32)
+	rand.Read(salt)
+	s := &Slot{ID: NewID(nil), Type: SlotPassword, KDF: &DefaultKDF, Salt: salt}
+	pw := Password{Secret: []byte("correct horse battery staple")}
+	for b.Loop() {
+		k, err := pw.Derive("", s)
+		if err != nil {
+			b.Fatal(err)
+		}
+		zero(k)
+	}
+	b.ReportMetric(float64(DefaultKDF.Memory)/1024, "MiB")
+	b.ReportMetric(float64(DefaultKDF.Time), "passes")
+	b.ReportMetric(float64(DefaultKDF.Threads), "lanes")
 }
 
 // benchPayload is the payload of a vault of n accounts, as benchVault makes.

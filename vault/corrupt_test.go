@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -61,6 +62,29 @@ func TestEveryBitFlipAndTruncationIsCorrupt(t *testing.T) {
 		assertCorrupt(t, "truncation", err, backup)
 	}
 	t.Logf("%d bit flips and %d truncations of a %d-byte vault", len(good)*8, len(good), len(good))
+}
+
+// The backup a *CorruptError names is the newest one that is itself
+// readable: damaged and truncated backups are passed over.
+func TestCorruptNamesNewestReadableBackup(t *testing.T) {
+	v, c := newVault(t)
+	for i := range 4 {
+		addAccount(t, v, fmt.Sprint(i)) // generation 5; backups 1 to 4
+	}
+	dir := filepath.Join(filepath.Dir(v.Path()), "backups")
+	b4, b3 := filepath.Join(dir, "vault.otter.4"), filepath.Join(dir, "vault.otter.3")
+	flipped := readFile(t, b4)
+	flipped[len(flipped)/3] ^= 0x10
+	writeFile(t, b4, flipped)
+	writeFile(t, b3, readFile(t, b3)[:100])
+	b := readFile(t, v.Path())
+	writeFile(t, v.Path(), b[:len(b)-1])
+	_, err := Load(v.Path(), testOptions())
+	want := filepath.Join(dir, "vault.otter.2")
+	assertCorrupt(t, "damaged vault and newest backups", err, want)
+	if u := open(t, want, c.pw); u.Generation() != 2 {
+		t.Errorf("named backup holds generation %d", u.Generation())
+	}
 }
 
 func TestCorruptWithoutBackup(t *testing.T) {

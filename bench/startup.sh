@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# bench/startup.sh: what linking libfido2 (cgo) costs every command at
+# start-up. Times `otter --help` and a keyring-unlocked `otter code` of the
+# normal build against a CGO_ENABLED=0 build (no FIDO2 support, no dynamic
+# libraries), interleaved, in a private gnome-keyring session; also prints
+# the dynamic libraries the normal build loads. RUNS (default 60).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${OTTER_KEYRING_SESSION:-}" ]; then
+  bash scripts/deps.sh bench
+  go build -trimpath -o bin/otter ./cmd/otter
+  CGO_ENABLED=0 go build -trimpath -o bin/otter-nocgo ./cmd/otter
+  go build -o bin/cmdbench ./bench/cmdbench
+  exec scripts/with-keyring.sh bash "$0" "$@"
+fi
+RUNS=${RUNS:-60}
+# quiet CMD...: runs CMD, showing its output only when it fails.
+quiet() { local out; out=$("$@" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+v="$work/vault.otter"
+quiet bin/otter --vault "$v" init --recovery-key-out "$work/recovery"
+echo "otpauth://totp/GitHub:alice?secret=JBSWY3DPEHPK3PXP&issuer=GitHub" | bin/otter --vault "$v" add - >/dev/null
+cat > "$work/spec" <<SPEC
+oathtool | - | oathtool --totp -b JBSWY3DPEHPK3PXP
+otter --help (cgo, libfido2) | - | bin/otter --help
+otter --help (CGO_ENABLED=0) | - | bin/otter-nocgo --help
+otter code (cgo, libfido2) | - | bin/otter --vault $v code github
+otter code (CGO_ENABLED=0) | - | bin/otter-nocgo --vault $v code github
+SPEC
+echo "### Start-up: cgo/libfido2 vs CGO_ENABLED=0 ($(nproc) cores, $RUNS interleaved runs, $(date -u +%F), load average $(cut -d' ' -f1-3 /proc/loadavg))"
+echo
+bin/cmdbench -n "$RUNS" "$work/spec"
+echo
+echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg). Libraries the cgo build loads:"
+echo
+ldd bin/otter | awk '{print "    " $1}'
