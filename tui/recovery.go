@@ -2,12 +2,12 @@ package tui
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/otterauth/otter/internal/recoverycodes"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -162,7 +162,7 @@ func (r *recoveryScreen) logReveal() tea.Cmd {
 }
 
 func (r *recoveryScreen) addCodes() tea.Cmd {
-	codes := parseRecoveryCodes(r.block.Value())
+	codes := recoverycodes.Parse(r.block.Value())
 	if len(codes) == 0 {
 		return emit(statusMsg{text: "No codes found: paste them separated by spaces, commas or new lines.", kind: statusErr})
 	}
@@ -180,28 +180,6 @@ func (r *recoveryScreen) addCodes() tea.Cmd {
 		w.dup = len(codes) - w.n
 		return nil
 	})
-}
-
-var (
-	bulletRE       = regexp.MustCompile(`^(\d{1,3}[.)]|[-*•])$`)
-	bulletPrefixRE = regexp.MustCompile(`^\d{1,3}[.)](\S+)$`)
-	separatorRE    = regexp.MustCompile(`[\s,;]+`)
-)
-
-// parseRecoveryCodes splits a pasted block into codes, dropping list
-// bullets such as "1." or "-" (the same rules as `otter recovery add`).
-func parseRecoveryCodes(text string) []string {
-	var out []string
-	for _, f := range separatorRE.Split(text, -1) {
-		if f == "" || bulletRE.MatchString(f) {
-			continue
-		}
-		if m := bulletPrefixRE.FindStringSubmatch(f); m != nil {
-			f = m[1]
-		}
-		out = append(out, f)
-	}
-	return out
 }
 
 // head is the lines above the list: the account, the count (with a

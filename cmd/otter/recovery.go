@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 
 	"github.com/spf13/cobra"
 
+	"github.com/otterauth/otter/internal/recoverycodes"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -33,28 +33,6 @@ func (a *app) recoveryCmd() *cobra.Command {
 	return cmd
 }
 
-var (
-	bulletRE       = regexp.MustCompile(`^(\d{1,3}[.)]|[-*•])$`)
-	bulletPrefixRE = regexp.MustCompile(`^\d{1,3}[.)](\S+)$`)
-	separatorRE    = regexp.MustCompile(`[\s,;]+`)
-)
-
-// parseRecoveryCodes splits a pasted block into codes, dropping list
-// bullets such as "1." or "-".
-func parseRecoveryCodes(text string) []string {
-	var out []string
-	for _, f := range separatorRE.Split(text, -1) {
-		if f == "" || bulletRE.MatchString(f) {
-			continue
-		}
-		if m := bulletPrefixRE.FindStringSubmatch(f); m != nil {
-			f = m[1]
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
 func (a *app) recoveryAdd(args []string) error {
 	var r io.Reader = a.stdin
 	if len(args) == 2 && args[1] != "-" {
@@ -69,7 +47,7 @@ func (a *app) recoveryAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	codes := parseRecoveryCodes(string(b))
+	codes := recoverycodes.Parse(string(b))
 	if len(codes) == 0 {
 		return usageErr("no recovery codes found in the input")
 	}

@@ -1,0 +1,34 @@
+package recoverycodes
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"1. aaaa-1111\n2. bbbb-2222\n", []string{"aaaa-1111", "bbbb-2222"}},
+		{"aaaa bbbb,cccc;dddd\r\neeee", []string{"aaaa", "bbbb", "cccc", "dddd", "eeee"}},
+		{"- 1234 5678\n* 9012 3456\n• x", []string{"1234", "5678", "9012", "3456", "x"}},
+		{"1.abcd 2)efgh 10. ijkl", []string{"abcd", "efgh", "ijkl"}},
+		{"  \n\t ", nil},
+	} {
+		if got := Parse(tc.in); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Parse(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("1. aaaa-1111\n2. bbbb-2222")
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, c := range Parse(s) {
+			if c == "" || bulletRE.MatchString(c) {
+				t.Fatalf("Parse(%q) returned %q", s, c)
+			}
+		}
+	})
+}
