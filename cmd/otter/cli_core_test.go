@@ -363,3 +363,13 @@ func TestUsageErrorsAreExit2(t *testing.T) {
 		e.fails(exitUsage, "", args...)
 	}
 }
+
+func TestRmIsAudited(t *testing.T) {
+	e, pw, _ := passwordVault(t)
+	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"))
+	e.ok("", "--password-file", pw, "rm", "github")
+	out := e.ok("", "--password-file", pw, "audit")
+	if !strings.Contains(out, "account.delete") || !strings.Contains(out, "GitHub:alice") {
+		t.Fatalf("otter audit does not show the removal:\n%s", out)
+	}
+}

@@ -66,7 +66,12 @@ func (a *app) keysList(asJSON, connectedOnly bool) error {
 	}
 	if !connectedOnly {
 		if out.Registered, err = a.registeredKeys(); err != nil {
-			return err
+			var ue *userError
+			if !errors.As(err, &ue) || ue.code != exitUnlock {
+				return err
+			}
+			a.hint("the vault did not unlock (%s), so only the keys plugged in are listed", ue.msg)
+			out.Registered = []registeredJSON{}
 		}
 	}
 	if asJSON {

@@ -33,6 +33,7 @@ func (a *app) rmCmd() *cobra.Command {
 				if !d.DeleteAccount(id, a.now()) {
 					return &userError{code: exitNotFound, msg: name + " was already removed"}
 				}
+				d.Log(a.now(), "account.delete", name)
 				return nil
 			})
 			if err != nil {
