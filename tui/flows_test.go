@@ -320,3 +320,27 @@ func TestQuitFromAnywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestUnlockIsAudited: a password unlock and the failure before it reach
+// the vault's audit log with the session's first write (a copy here).
+func TestUnlockIsAudited(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.seed(false, vault.Account{Issuer: "GitHub", Name: "alice", Secret: githubSecret, Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30})
+	h.start()
+	h.typeText("not-the-password")
+	h.press("enter")
+	h.see("Wrong password. 1 failed attempt.")
+	h.typeText(testPass)
+	h.press("enter")
+	h.see("Codes (1)")
+	h.press("enter")
+	h.see("copied")
+	v := h.reopen(vault.Password{Secret: []byte(testPass)})
+	got := map[string]string{}
+	for _, e := range v.Data().Audit {
+		got[e.Kind] = e.Detail
+	}
+	if !strings.Contains(got["unlock"], "password") || !strings.Contains(got["unlock.failed"], "1 failed") {
+		t.Fatalf("audit log after a TUI unlock: %v", got)
+	}
+}

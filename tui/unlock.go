@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -200,7 +201,7 @@ func (u *unlockScreen) try() tea.Cmd {
 // a password), then the lockout record's update.
 func (u *unlockScreen) attempt(cred vault.Credential, secret []byte) tea.Cmd {
 	l, method := u.locked, u.method
-	tracker := u.tracker()
+	tracker, now := u.tracker(), u.c.now
 	return func() tea.Msg {
 		defer clear(secret)
 		counted := method != methodKeyring
@@ -219,8 +220,25 @@ func (u *unlockScreen) attempt(cred vault.Credential, secret []byte) tea.Cmd {
 			return unlockFailedMsg{method: method, err: err}
 		}
 		sum, _ := tracker.Success()
+		carryUnlockAudit(v, sum, now())
 		return openedMsg{v: v, method: method, since: sum}
 	}
+}
+
+// carryUnlockAudit queues the audit events of an unlock for the session's
+// first vault write, as the CLI does: failed attempts before it, and the
+// unlock itself unless the keyring did it (the desktop session, not a person
+// proving who they are).
+func carryUnlockAudit(v *vault.Vault, sum lockout.Summary, now time.Time) {
+	var ev []vault.AuditEvent
+	if sum.Failures > 0 {
+		ev = append(ev, vault.AuditEvent{At: sum.Last.UTC(), Kind: "unlock.failed",
+			Detail: fmt.Sprintf("%d failed unlock attempt(s) before this unlock", sum.Failures)})
+	}
+	if info := v.Unlocked(); info.SlotType != vault.SlotKeyring {
+		ev = append(ev, vault.AuditEvent{At: now.UTC(), Kind: "unlock", Detail: "TUI, " + string(info.SlotType) + " slot"})
+	}
+	v.Carry(ev...)
 }
 
 func kindOf(m unlockMethod) string {

@@ -76,7 +76,7 @@ func (u *unlockScreen) tryKey() tea.Cmd {
 // plugged in, the slots' Derive (the touch), the lockout record's update.
 // It owns pin and zeroes it.
 func (u *unlockScreen) keyAttempt(pin []byte) tea.Cmd {
-	l, tracker, list, mk := u.locked, u.tracker(), u.c.listKeys, u.credMaker()
+	l, tracker, list, mk, now := u.locked, u.tracker(), u.c.listKeys, u.credMaker(), u.c.now
 	u.busy, u.err, u.hint = true, "", ""
 	return u.wait.start("Touch your security key…", func(ctx context.Context) tea.Msg {
 		defer clear(pin)
@@ -99,6 +99,7 @@ func (u *unlockScreen) keyAttempt(pin []byte) tea.Cmd {
 			return fail(err)
 		}
 		sum, _ := tracker.Success()
+		carryUnlockAudit(v, sum, now())
 		return openedMsg{v: v, method: methodFIDO, since: sum}
 	})
 }
