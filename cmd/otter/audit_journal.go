@@ -34,6 +34,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/otterauth/otter/internal/filelock"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/vault"
@@ -165,7 +166,7 @@ func (j *journal) append(events []vault.AuditEvent) error {
 	if err := os.MkdirAll(j.dir, 0o700); err != nil {
 		return err
 	}
-	unlock, err := lockPath(j.lockPath)
+	unlock, err := filelock.Lock(j.lockPath)
 	if err != nil {
 		return err
 	}
@@ -200,7 +201,7 @@ func newest(all []vault.AuditEvent) []vault.AuditEvent {
 
 // rewrite replaces the journal by keep(its events), under the lock.
 func (j *journal) rewrite(keep func([]vault.AuditEvent) []vault.AuditEvent) error {
-	unlock, err := lockPath(j.lockPath)
+	unlock, err := filelock.Lock(j.lockPath)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ package lockout
 import (
 	"errors"
 	"fmt"
+	"github.com/otterauth/otter/internal/filelock"
 	"path/filepath"
 	"strings"
 	"time"
@@ -191,7 +192,7 @@ func (t *Tracker) update(fn func(r *record, now time.Time) bool) (record, time.T
 	if err := t.mkdir(); err != nil {
 		return record{}, time.Time{}, err
 	}
-	unlock, err := lockFile(t.lockPath)
+	unlock, err := filelock.Lock(t.lockPath)
 	if err != nil {
 		return record{}, time.Time{}, fmt.Errorf("failed to lock lockout record: %w", err)
 	}
