@@ -4,6 +4,7 @@ package fido
 
 /*
 #cgo pkg-config: libfido2
+#cgo LDFLAGS: -Wl,--as-needed
 #include <stdlib.h>
 #include <fido.h>
 #include "fido_c.h"
@@ -15,6 +16,8 @@ import (
 	"unsafe"
 )
 
+// supported: this build has the binding; whether libfido2 loads is known
+// at the first use (dl.c).
 const supported = true
 
 // conn is an open libfido2 device.
@@ -22,15 +25,34 @@ type conn struct {
 	dev *C.fido_dev_t
 }
 
-var initOnce sync.Once
+var (
+	initOnce sync.Once
+	initErr  error
+)
 
-func fidoInit() { initOnce.Do(func() { C.fido_init(0) }) }
+// fidoInit loads libfido2 (dl.c) and initialises it, once; it fails with
+// ErrUnsupported when the library cannot be loaded.
+func fidoInit() error {
+	initOnce.Do(func() {
+		if why := C.otter_fido_load(); why != nil {
+			initErr = newError(ErrUnsupported, "cannot load libfido2: %s", C.GoString(why))
+			return
+		}
+		C.fido_init(0)
+	})
+	return initErr
+}
+
+// loaded reports whether libfido2 loads.
+func loaded() bool { return fidoInit() == nil }
 
 // maxDevices bounds one manifest.
 const maxDevices = 64
 
 func manifest() ([]DeviceInfo, error) {
-	fidoInit()
+	if err := fidoInit(); err != nil {
+		return nil, err
+	}
 	list := C.fido_dev_info_new(maxDevices)
 	if list == nil {
 		return nil, codeError(-9)
@@ -53,7 +75,9 @@ func manifest() ([]DeviceInfo, error) {
 }
 
 func openConn(path string, virtual bool, ms int) (*conn, error) {
-	fidoInit()
+	if err := fidoInit(); err != nil {
+		return nil, err
+	}
 	dev := C.fido_dev_new()
 	if dev == nil {
 		return nil, codeError(-9)

@@ -33,9 +33,10 @@ const DefaultTimeout = 60 * time.Second
 // openTimeout bounds opening a key (CTAPHID_INIT and getInfo).
 const openTimeout = 10 * time.Second
 
-// Supported reports whether this build has libfido2 (cgo); without it
-// every operation fails with ErrUnsupported.
-func Supported() bool { return supported }
+// Supported reports whether this build has libfido2 (cgo) and the library
+// loads (it is loaded on first use); without it every operation fails with
+// ErrUnsupported.
+func Supported() bool { return supported && loaded() }
 
 // List returns the keys present: hardware keys libfido2 finds, then the
 // virtual keys (OTTER_FIDO_VIRTUAL and AddVirtual) that are plugged in.

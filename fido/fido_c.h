@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <fido.h>
 
+const char *otter_fido_load(void);
 int otter_set_virtual_io(fido_dev_t *dev);
 char *otter_pin_new(const unsigned char *pin, size_t len);
 void otter_pin_free(char *pin, size_t len);
