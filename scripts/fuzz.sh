@@ -2,13 +2,16 @@
 # fuzz.sh TIME: runs every Go fuzz target of the module (every `func Fuzz…`
 # in a _test.go file) for TIME each. FUZZJOBS targets run at once (default:
 # 2, one per core of the CI machine), each with one fuzzing worker, so the
-# whole run takes about TIME × targets / FUZZJOBS plus compilation. A failing
-# target prints its output; Go has then saved the failing input under the
-# package's testdata/fuzz/FuzzName/, where every later `go test` replays it:
-# commit that file with the fix, as a regression test.
+# whole run takes about TIME × targets / FUZZJOBS plus compilation.
+# FUZZMINIMIZETIME (default 1s) bounds the minimisation of each new input:
+# Go's default of 60s would spend a short run minimising instead of fuzzing.
+# A failing target prints its output; Go has then saved the failing input
+# under the package's testdata/fuzz/FuzzName/, where every later `go test`
+# replays it: commit that file with the fix, as a regression test.
 set -euo pipefail
 t=${1:-10s}
 jobs=${FUZZJOBS:-2}
+mintime=${FUZZMINIMIZETIME:-1s}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -24,8 +27,12 @@ echo "fuzz: ${#targets[@]} targets, $t each, $jobs at a time"
 # run PKG NAME: one target; its output goes to a file named after it.
 run() {
   local log="$out/$(echo "$1.$2" | tr '/' '_')"
-  if go test -run '^$' -fuzz "^$2\$" -fuzztime "$t" -parallel 1 "$1" >"$log" 2>&1; then
+  if go test -run '^$' -fuzz "^$2\$" -fuzztime "$t" -fuzzminimizetime "$mintime" -parallel 1 "$1" >"$log" 2>&1; then
     echo "fuzz: ok   $1 $2 ($(grep -o 'execs: [0-9]*' "$log" | tail -1))"
+  elif grep -q 'context deadline exceeded' "$log" && ! grep -q 'Failing input written to' "$log"; then
+    # A race in Go's fuzz coordinator at the -fuzztime deadline
+    # (go.dev/issue/75804): no input failed, so nothing to fix or keep.
+    echo "fuzz: ok   $1 $2 ($(grep -o 'execs: [0-9]*' "$log" | tail -1); Go reported its deadline race, go.dev/issue/75804)"
   else
     echo "fuzz: FAIL $1 $2"
     cat "$log"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# bench/unlock.sh: what each way of unlocking costs a whole `otter code`, on
+# one vault of 100 accounts with a keyring, a password (vault.DefaultKDF,
+# Argon2id) and a recovery slot, interleaved, in a private gnome-keyring
+# session: keyring (the normal desktop path), --password-file (one
+# Argon2id derivation in a fresh process), --recovery-key-file (HKDF only:
+# otter's own work without the keyring round trip). Then the Argon2id cost
+# alone, in process (BenchmarkPasswordDerive). RUNS (default 20).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ -z "${OTTER_KEYRING_SESSION:-}" ]; then
+  bash scripts/deps.sh bench
+  go build -trimpath -o bin/otter ./cmd/otter
+  for t in cmdbench mkvault; do go build -o "bin/$t" "./bench/$t"; done
+  exec scripts/with-keyring.sh bash "$0" "$@"
+fi
+RUNS=${RUNS:-20}
+# quiet CMD...: runs CMD, showing its output only when it fails.
+quiet() { local out; out=$("$@" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+v="$work/vault.otter"
+printf 'bench-Passw0rd-with-some-length\n' > "$work/pw"
+quiet bin/otter --vault "$v" --password-file "$work/pw" init --recovery-key-out "$work/recovery"
+bin/mkvault "$v" "$work/recovery" 100
+cat > "$work/spec" <<SPEC
+oathtool | - | oathtool --totp -b JBSWY3DPEHPK3PXP
+otter code, keyring | - | bin/otter --vault $v code Issuer000050
+otter code, --recovery-key-file | - | bin/otter --vault $v --recovery-key-file $work/recovery code Issuer000050
+otter code, --password-file (DefaultKDF) | - | bin/otter --vault $v --password-file $work/pw code Issuer000050
+SPEC
+echo "### Unlock paths, 100 accounts ($(nproc) cores, $RUNS interleaved runs, $(date -u '+%F %H:%M UTC'))"
+echo
+echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+bin/cmdbench -n "$RUNS" "$work/spec"
+echo
+echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "Argon2id alone (vault.DefaultKDF, in process, 20 derivations × 3):"
+echo
+go test -run '^$' -bench 'PasswordDerive' -benchtime 20x -count 3 ./vault/ | grep '^Benchmark' | sed 's/^/    /'
