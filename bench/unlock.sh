@@ -4,14 +4,16 @@
 # Argon2id) and a recovery slot, interleaved, in a private gnome-keyring
 # session: keyring (the normal desktop path), --password-file (one
 # Argon2id derivation in a fresh process), --recovery-key-file (HKDF only:
-# otter's own work without the keyring round trip). Then the Argon2id cost
-# alone, in process (BenchmarkPasswordDerive). RUNS (default 20).
+# otter's own work without the keyring round trip). Then one Argon2id
+# derivation alone in a fresh process (bench/kdfcost) at DefaultKDF
+# (64 MiB, 3 passes, 4 lanes) and at candidate costs, and in process
+# (BenchmarkPasswordDerive). RUNS (default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${OTTER_KEYRING_SESSION:-}" ]; then
   bash scripts/deps.sh bench
   go build -trimpath -o bin/otter ./cmd/otter
-  for t in cmdbench mkvault; do go build -o "bin/$t" "./bench/$t"; done
+  for t in cmdbench mkvault kdfcost; do go build -o "bin/$t" "./bench/$t"; done
   exec scripts/with-keyring.sh bash "$0" "$@"
 fi
 RUNS=${RUNS:-20}
@@ -34,6 +36,20 @@ echo
 echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 bin/cmdbench -n "$RUNS" "$work/spec"
+echo
+echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+cat > "$work/kdf.spec" <<SPEC
+oathtool | - | oathtool --totp -b JBSWY3DPEHPK3PXP
+Argon2id m=64 MiB t=3 p=4 (DefaultKDF) | - | bin/kdfcost 64 3
+Argon2id m=64 MiB t=4 p=4 | - | bin/kdfcost 64 4
+Argon2id m=64 MiB t=6 p=4 | - | bin/kdfcost 64 6
+Argon2id m=128 MiB t=3 p=4 | - | bin/kdfcost 128 3
+Argon2id m=256 MiB t=3 p=4 | - | bin/kdfcost 256 3
+SPEC
+echo "One Argon2id derivation in a fresh process (bench/kdfcost), $RUNS interleaved runs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+bin/cmdbench -n "$RUNS" "$work/kdf.spec"
 echo
 echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
