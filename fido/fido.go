@@ -4,10 +4,12 @@
 // assertions (with hmac-secret), resets them, and lets the user pick one of
 // several keys by touching it.
 //
-// The libfido2 binding is cgo and lives in the *_cgo.go files and fido.c;
-// everything else — the API, its types, the one table from libfido2 error
-// codes to the sentinel errors, the virtual key registry — is pure Go.
-// Without cgo every operation returns ErrUnsupported.
+// The libfido2 binding is cgo and lives in the *_cgo.go files, fido.c and
+// dl.c, which loads libfido2 with dlopen on first use so that commands that
+// never touch a key do not pay for loading it; everything else — the API,
+// its types, the one table from libfido2 error codes to the sentinel
+// errors, the virtual key registry — is pure Go. Without cgo, or when
+// libfido2 cannot be loaded, every operation returns ErrUnsupported.
 //
 // Every operation takes a context: cancelling it sends CTAPHID_CANCEL to the
 // key, and its deadline (or the device's timeout, DefaultTimeout unless set)
