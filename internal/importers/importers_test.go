@@ -241,16 +241,27 @@ func TestDamaged(t *testing.T) {
 	}
 }
 
+// flipBase64 replaces the base64 character at b[i] with another valid one
+// (XOR-ing it could make it invalid: 'C'^3 is '@'), so that the damage is
+// to the ciphertext, not to its encoding.
+func flipBase64(b []byte, i int) {
+	if b[i] == 'A' {
+		b[i] = 'B'
+	} else {
+		b[i] = 'A'
+	}
+}
+
 func TestDamagedCiphertextIsNotWrongPassword(t *testing.T) {
 	a := aegisEncrypted(t, fixtures, aegisPass, 1<<10)
 	i := bytes.Index(a, []byte(`"db": "`)) + 20
-	a[i] ^= 'A' ^ 'B'
+	flipBase64(a, i)
 	if _, err := Parse("aegis", a, []byte(aegisPass)); err == nil || errors.Is(err, ErrWrongPassphrase) || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("aegis with a damaged db: %v, want damaged", err)
 	}
 	f := twoFASEncrypted(t, fixtures, twoFASPass)
 	i = bytes.Index(f, []byte(`"servicesEncrypted": "`)) + 30
-	f[i] ^= 'A' ^ 'B'
+	flipBase64(f, i)
 	if _, err := Parse("2fas", f, []byte(twoFASPass)); err == nil || errors.Is(err, ErrWrongPassphrase) || !strings.Contains(err.Error(), "damaged") {
 		t.Errorf("2fas with damaged services: %v, want damaged", err)
 	}
