@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"strings"
@@ -150,13 +151,16 @@ func (a *app) addKeys(keys []*otp.Key) error {
 	err = v.Update(func(d *vault.Data) error {
 		added, skipped = nil, nil
 		now := a.now()
+		ix := newDupIndex(d)
 		for _, k := range keys {
 			acc := accountFromKey(k)
-			if dup := findDuplicate(d, acc); dup != nil {
+			if dup := ix.find(acc); dup != nil {
 				skipped = append(skipped, label(dup))
 				continue
 			}
-			added = append(added, *d.AddAccount(acc, now))
+			stored := *d.AddAccount(acc, now)
+			ix.add(stored)
+			added = append(added, stored)
 		}
 		return nil
 	})
@@ -190,14 +194,33 @@ func keyFromAccount(acc *vault.Account) *otp.Key {
 	}
 }
 
-func findDuplicate(d *vault.Data, acc vault.Account) *vault.Account {
-	for _, x := range d.Live() {
-		if x.Issuer == acc.Issuer && x.Name == acc.Name && bytes.Equal(x.Secret, acc.Secret) {
-			return x
-		}
-	}
-	return nil
+// dupIndex finds accounts with the same issuer, name and secret in one map
+// lookup, so adding or importing n accounts costs O(n), not O(n²). Secrets
+// are keyed by their SHA-256, never copied into the map.
+type dupIndex map[[sha256.Size]byte]*vault.Account
+
+func dupKey(issuer, name string, secret []byte) [sha256.Size]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d:%s%d:%s", len(issuer), issuer, len(name), name)
+	h.Write(secret)
+	return [sha256.Size]byte(h.Sum(nil))
 }
+
+func newDupIndex(d *vault.Data) dupIndex {
+	ix := dupIndex{}
+	for _, x := range d.Live() {
+		ix[dupKey(x.Issuer, x.Name, x.Secret)] = x
+	}
+	return ix
+}
+
+// find returns the account acc duplicates, or nil.
+func (ix dupIndex) find(acc vault.Account) *vault.Account {
+	return ix[dupKey(acc.Issuer, acc.Name, acc.Secret)]
+}
+
+// add records acc (a copy: later appends to the data may move it).
+func (ix dupIndex) add(acc vault.Account) { ix[dupKey(acc.Issuer, acc.Name, acc.Secret)] = &acc }
 
 func label(acc *vault.Account) string {
 	switch {

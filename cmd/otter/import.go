@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -229,15 +230,17 @@ func (p *importPlan) fresh() int {
 
 func planImport(d *vault.Data, entries []importers.Entry) *importPlan {
 	p := &importPlan{dups: make([]*vault.Account, len(entries)), self: make([]int, len(entries))}
+	ix := newDupIndex(d)
+	first := map[[sha256.Size]byte]int{} // entry key → index of its first occurrence in the file
 	for i := range entries {
 		acc := accountFromKey(entries[i].Key)
-		p.dups[i] = findDuplicate(d, acc)
+		p.dups[i] = ix.find(acc)
 		p.self[i] = -1
-		for j := range i {
-			if entries[j].Key.Issuer == acc.Issuer && entries[j].Key.Account == acc.Name && string(entries[j].Key.Secret) == string(acc.Secret) {
-				p.self[i] = j
-				break
-			}
+		k := dupKey(acc.Issuer, acc.Name, acc.Secret)
+		if j, ok := first[k]; ok {
+			p.self[i] = j
+		} else {
+			first[k] = i
 		}
 		wipe(acc.Secret)
 	}
@@ -282,13 +285,14 @@ func (a *app) applyImport(v *vault.Vault, res *importers.Result, p *importPlan) 
 	err := v.Update(func(d *vault.Data) error {
 		added, skipped, weak = 0, 0, nil
 		now := a.now()
+		ix := newDupIndex(d)
 		for i := range res.Entries {
 			if p.self[i] >= 0 {
 				skipped++
 				continue
 			}
 			acc := accountFromEntry(&res.Entries[i])
-			if findDuplicate(d, acc) != nil {
+			if ix.find(acc) != nil {
 				wipe(acc.Secret)
 				skipped++
 				continue
