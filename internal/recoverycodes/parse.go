@@ -16,11 +16,11 @@ var (
 func Parse(text string) []string {
 	var out []string
 	for _, f := range separatorRE.Split(text, -1) {
-		if f == "" || bulletRE.MatchString(f) {
-			continue
-		}
 		if m := bulletPrefixRE.FindStringSubmatch(f); m != nil {
 			f = m[1]
+		}
+		if f == "" || bulletRE.MatchString(f) {
+			continue
 		}
 		out = append(out, f)
 	}
