@@ -16,6 +16,21 @@ func fidoContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt)
 }
 
+// pickKeyInfo is pickKey followed by the key's info; on error the key is
+// already closed, otherwise the caller closes it.
+func (a *app) pickKeyInfo(ctx context.Context, device string) (*fido.Device, fido.Info, error) {
+	dev, err := a.pickKey(ctx, device)
+	if err != nil {
+		return nil, fido.Info{}, err
+	}
+	info, err := dev.Info(ctx)
+	if err != nil {
+		dev.Close()
+		return nil, fido.Info{}, fidoErr(err, false)
+	}
+	return dev, info, nil
+}
+
 // pickKey opens the key at device, else the only key present, else the
 // one the user touches.
 func (a *app) pickKey(ctx context.Context, device string) (*fido.Device, error) {

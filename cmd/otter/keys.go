@@ -166,15 +166,11 @@ func (a *app) keysInfoCmd() *cobra.Command {
 func (a *app) keysInfo(device string, asJSON bool) error {
 	ctx, stop := fidoContext()
 	defer stop()
-	dev, err := a.pickKey(ctx, device)
+	dev, info, err := a.pickKeyInfo(ctx, device)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	info, err := dev.Info(ctx)
-	if err != nil {
-		return fidoErr(err, false)
-	}
 	di := dev.DeviceInfo()
 	j := infoJSON{Path: di.Path, Product: di.Product, Virtual: di.Virtual, AAGUID: info.AAGUIDString(),
 		Versions: info.Versions, Extensions: info.Extensions, Options: info.Options, PINSet: info.HasPIN(),

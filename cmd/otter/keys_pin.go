@@ -26,15 +26,12 @@ func (a *app) keysPINCmd() *cobra.Command {
 func (a *app) keysPINSet(device string) error {
 	ctx, stop := fidoContext()
 	defer stop()
-	dev, err := a.pickKey(ctx, device)
+	dev, info, err := a.pickKeyInfo(ctx, device)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	info, err := dev.Info(ctx)
 	switch {
-	case err != nil:
-		return fidoErr(err, false)
 	case !info.SupportsPIN():
 		return &userError{code: exitError, msg: fmt.Sprintf("%s cannot have a PIN", dev.DeviceInfo().Product)}
 	case info.HasPIN():
@@ -55,15 +52,12 @@ func (a *app) keysPINSet(device string) error {
 func (a *app) keysPINChange(device, newPINFile string) error {
 	ctx, stop := fidoContext()
 	defer stop()
-	dev, err := a.pickKey(ctx, device)
+	dev, info, err := a.pickKeyInfo(ctx, device)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	info, err := dev.Info(ctx)
 	switch {
-	case err != nil:
-		return fidoErr(err, false)
 	case !info.HasPIN():
 		return &userError{code: exitError, msg: "the key has no PIN to change", hint: "set one with: otter keys pin set"}
 	}

@@ -39,15 +39,11 @@ func (a *app) keysRegister(name, device string, slot bool) error {
 	}
 	ctx, stop := fidoContext()
 	defer stop()
-	dev, err := a.pickKey(ctx, device)
+	dev, info, err := a.pickKeyInfo(ctx, device)
 	if err != nil {
 		return err
 	}
 	defer dev.Close()
-	info, err := dev.Info(ctx)
-	if err != nil {
-		return fidoErr(err, false)
-	}
 	var pin []byte
 	if info.HasPIN() {
 		if pin, err = a.keyPIN(dev); err != nil {
