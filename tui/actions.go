@@ -5,6 +5,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/otterauth/otter/internal/vaultops"
 )
 
 // copyCode copies an account's current code. A TOTP or Steam code is on
@@ -18,12 +19,12 @@ func (m *Model) copyCode(id string) tea.Cmd {
 	if isHOTP(a) {
 		return m.sess.hotpCmd(id)
 	}
-	code := keyOf(a).Code(m.c.now())
-	if code == "" {
-		m.setStatus("This account's parameters are invalid; edit it.", statusErr)
+	c, err := vaultops.TOTP(a, m.c.now())
+	if err != nil {
+		m.setStatus(errText(err), statusErr)
 		return nil
 	}
-	return tea.Batch(m.copy(code, "code"), m.sess.useCmd(id))
+	return tea.Batch(m.copy(c.Code, "code"), m.sess.useCmd(id))
 }
 
 func (m *Model) copy(value, what string) tea.Cmd {

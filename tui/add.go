@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"bytes"
 	"errors"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -392,67 +392,34 @@ func (a *addScreen) save() tea.Cmd {
 	return a.sess.addCmd(keys, tags, notes)
 }
 
-func splitTags(s string) []string {
-	var out []string
-	for _, t := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' }) {
-		if t = strings.TrimSpace(t); t != "" {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// errDuplicate means the account is already in the vault.
-var errDuplicate = errors.New("already in the vault with the same secret")
+func splitTags(s string) []string { return vaultops.CleanTags(strings.Split(s, ",")) }
 
 // addCmd adds the keys as accounts, skipping ones already present.
 func (s *session) addCmd(keys []*otp.Key, tags []string, notes string) tea.Cmd {
-	now := s.now()
-	return s.write(opAdd, "", func(d *vault.Data, r *writeMsg) error {
-		for _, k := range keys {
-			acc := vault.Account{Issuer: k.Issuer, Name: k.Account, Secret: bytes.Clone(k.Secret),
-				Type: string(k.Type), Algorithm: string(k.Algorithm), Digits: k.Digits, Period: k.Period,
-				Counter: k.Counter, Tags: tags, Notes: notes}
-			if duplicate(d, &acc) {
-				r.dup++
-				continue
-			}
-			added := d.AddAccount(acc, now)
-			r.id, r.label = added.ID, label(added)
-			r.n++
-		}
-		if r.n == 0 {
-			return errDuplicate
-		}
-		return nil
-	})
-}
-
-func duplicate(d *vault.Data, acc *vault.Account) bool {
-	for _, x := range d.Live() {
-		if x.Issuer == acc.Issuer && x.Name == acc.Name && bytes.Equal(x.Secret, acc.Secret) {
-			return true
-		}
+	accs := make([]vaultops.NewAccount, len(keys))
+	for i, k := range keys {
+		accs[i].Account = vaultops.AccountOf(k)
+		accs[i].Account.Tags, accs[i].Account.Notes = tags, notes
 	}
-	return false
+	return s.run(opAdd, "", func(ops *vaultops.Session, r *writeMsg) error {
+		res, err := ops.Add(accs)
+		for i := range accs {
+			clear(accs[i].Account.Secret)
+		}
+		r.n, r.dup = len(res.Added), len(res.Skipped)
+		if r.n > 0 {
+			last := res.Added[r.n-1]
+			r.id, r.label = last.ID, last.Label()
+		}
+		return err
+	})
 }
 
 // editCmd replaces an account's parameters.
 func (s *session) editCmd(id string, k *otp.Key, tags []string, notes string) tea.Cmd {
-	now := s.now()
-	return s.write(opEdit, id, func(d *vault.Data, r *writeMsg) error {
-		a := d.Account(id)
-		if a == nil {
-			return errAccountGone
-		}
-		a.Issuer, a.Name, a.Secret = k.Issuer, k.Account, bytes.Clone(k.Secret)
-		a.Type, a.Algorithm, a.Digits, a.Period = string(k.Type), string(k.Algorithm), k.Digits, k.Period
-		if k.Type == otp.TypeHOTP {
-			a.Counter = k.Counter
-		}
-		a.Tags, a.Notes = tags, notes
-		r.label = label(a)
-		touch(d, a, now)
-		return nil
+	return s.run(opEdit, id, func(ops *vaultops.Session, r *writeMsg) error {
+		a, err := ops.Edit(id, vaultops.Edit{Key: k, Tags: &tags, Notes: &notes})
+		r.label = a.Label()
+		return err
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/vault"
 )
 
 const labelW = 10
@@ -123,11 +124,8 @@ func choice(v string, focused bool) string {
 func (a *addScreen) batchLines() []string {
 	var out []string
 	for _, k := range a.batch {
-		name := k.Issuer
-		if k.Account != "" {
-			name += " (" + k.Account + ")"
-		}
-		out = append(out, "   "+clip(name, a.w-4))
+		acc := vault.Account{Issuer: k.Issuer, Name: k.Account}
+		out = append(out, "   "+clip(acc.Label(), a.w-4))
 	}
 	return out
 }

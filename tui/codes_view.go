@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -25,7 +26,7 @@ type liveCode struct {
 
 // codeAt computes an account's codes at now.
 func (s *session) codeAt(a *vault.Account, now time.Time) liveCode {
-	k := keyOf(a)
+	k := vaultops.KeyOf(a)
 	if isHOTP(a) {
 		lc := liveCode{hotp: true, counter: a.Counter}
 		if c, ok := s.hotp[a.ID]; ok {

@@ -7,6 +7,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -82,7 +83,7 @@ func (d *detailScreen) View() string {
 		}
 	}
 	if d.confirming {
-		lines = append(lines, wrapIndent(st.Warning.Render("Delete "+label(a)+"? Its recovery codes go too."), d.w),
+		lines = append(lines, wrapIndent(st.Warning.Render("Delete "+a.Label()+"? Its recovery codes go too."), d.w),
 			" "+st.Bold.Render("y")+" delete · "+st.Bold.Render("n")+" keep")
 		gap()
 	}
@@ -112,7 +113,7 @@ func (d *detailScreen) codeLines(a *vault.Account) []string {
 		code = st.Urgent.Render(lc.code)
 	}
 	secs := fmt.Sprintf(" %ds", seconds(lc.left))
-	next := keyOf(a).Code(d.c.now().Add(lc.left))
+	next := vaultops.KeyOf(a).Code(d.c.now().Add(lc.left))
 	return []string{
 		" " + code + "  " + d.c.bar(lc, clampInt(d.w-cellWidth(lc.code)-9, 4, 20)) + secs,
 		" " + st.Next.Render("next "+group(next)),
@@ -154,22 +155,12 @@ func (d *detailScreen) recoverySummary(a *vault.Account) string {
 	if set == nil || len(set.Codes) == 0 {
 		return st.Subtle.Render("none (r adds them)")
 	}
-	left := unusedCodes(set)
+	left := set.Unused()
 	s := fmt.Sprintf("%d of %d left", left, len(set.Codes))
 	if left <= 2 {
 		return st.Warning.Render("⚠ " + s)
 	}
 	return s
-}
-
-func unusedCodes(set *vault.RecoverySet) int {
-	n := 0
-	for _, c := range set.Codes {
-		if c.UsedAt.IsZero() {
-			n++
-		}
-	}
-	return n
 }
 
 func (d *detailScreen) ShortHelp() []key.Binding {

@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/fido"
-	"github.com/otterauth/otter/vault"
+	"github.com/otterauth/otter/internal/vaultops"
 )
 
 // devMode is what the key screen shows.
@@ -111,7 +110,7 @@ func (d *deviceScreen) result(res tea.Msg) tea.Cmd {
 			return nil
 		}
 		d.say("The key answered. Saving it in the inventory…", statusInfo)
-		return d.sess.keyAddCmd(d.name, d.dev, *d.info, d.c.now())
+		return d.sess.keyAddCmd(d.name, d.dev, *d.info)
 	}
 	return nil
 }
@@ -311,7 +310,7 @@ func (d *deviceScreen) submitRegister() tea.Cmd {
 	switch {
 	case name == "" || len(name) > maxKeyName:
 		problem = "A key name has 1 to 64 bytes."
-	case findKeyName(d.sess.data, name) != nil:
+	case vaultops.FindKey(d.sess.data, name) != nil:
 		problem = "A key named “" + name + "” is already registered: pick another name."
 	}
 	var pin []byte
@@ -331,26 +330,11 @@ func (d *deviceScreen) submitRegister() tea.Cmd {
 	return d.wait.start("Touch your security key, then touch it again…", proveOp(d.dev.Path, name, pin))
 }
 
-// findKeyName returns the live key named name (case-insensitive), or nil.
-func findKeyName(d *vault.Data, name string) *vault.HardwareKey {
-	for i := range d.Keys {
-		if k := &d.Keys[i]; !k.Deleted && strings.EqualFold(k.Nickname, name) {
-			return k
-		}
-	}
-	return nil
-}
-
 // keyAddCmd adds a key to the vault's inventory.
-func (s *session) keyAddCmd(name string, di fido.DeviceInfo, info fido.Info, now time.Time) tea.Cmd {
-	return s.write(opKeyAdd, "", func(d *vault.Data, r *writeMsg) error {
+func (s *session) keyAddCmd(name string, di fido.DeviceInfo, info fido.Info) tea.Cmd {
+	return s.run(opKeyAdd, "", func(ops *vaultops.Session, r *writeMsg) error {
 		r.label = name
-		if findKeyName(d, name) != nil {
-			return errKeyNameTaken
-		}
-		d.Keys = append(d.Keys, vault.HardwareKey{ID: vault.NewID(nil), Nickname: name, AAGUID: info.AAGUIDString(),
-			Product: productName(di), Added: now, Stamp: d.Tick(now)})
-		d.Log(now, "key.register", name)
-		return nil
+		_, err := ops.RegisterKey(vaultops.KeyInfo{Name: name, AAGUID: info.AAGUIDString(), Product: productName(di)}, "")
+		return err
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -46,21 +47,17 @@ func errText(err error) string {
 		return "The OS keyring did not answer (is a Secret Service running and unlocked?)."
 	case errors.Is(err, lockout.ErrLocked):
 		return upperFirst(err.Error()) + "."
-	case errors.Is(err, errDuplicate):
+	case errors.Is(err, vaultops.ErrDuplicate):
 		return "That account is already in the vault (same issuer, name and secret)."
-	case errors.Is(err, errAccountGone):
+	case errors.Is(err, vaultops.ErrAccountGone):
 		return "That account was deleted meanwhile (in another otter?)."
-	case errors.Is(err, errKeyNameTaken):
+	case errors.Is(err, vaultops.ErrKeyNameTaken):
 		return "A key with that name is already registered: pick another name."
-	case errors.Is(err, errKeyGone):
+	case errors.Is(err, vaultops.ErrKeyGone):
 		return "That key was removed from the inventory meanwhile (in another otter?)."
 	}
 	return "Error: " + err.Error() + "."
 }
-
-// errAccountGone means an account vanished between a key press and the
-// vault write that acts on it.
-var errAccountGone = errors.New("account deleted")
 
 // unlockErrText explains why an unlock with method failed.
 func unlockErrText(method unlockMethod, err error) string {

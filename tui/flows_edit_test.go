@@ -51,9 +51,9 @@ func TestMigrationAddsEveryAccount(t *testing.T) {
 	h.start()
 	h.press("a")
 	h.paste(uri)
-	h.see("2 accounts in this export", "One (a)", "Two (b)")
+	h.see("2 accounts in this export", "One:a", "Two:b")
 	h.press("enter")
-	h.see("Codes (2)", "Added Two (b) (1 already there).")
+	h.see("Codes (2)", "Added Two:b (1 already there).")
 	v := h.reopen(vault.Password{Secret: []byte(testPass)})
 	if got := v.Data().Find("two"); len(got) != 1 || got[0].Type != "hotp" || got[0].Counter != 5 {
 		t.Fatalf("vault holds %v", got)
@@ -89,7 +89,7 @@ func TestEditPinDelete(t *testing.T) {
 	h.start()
 	h.see("▸   Alpha a")
 	h.press("down", "p")
-	h.see("▸ ★ Beta b", "Pinned Beta (b).") // pinned rows come first
+	h.see("▸ ★ Beta b", "Pinned Beta:b.") // pinned rows come first
 	h.press("right", "e")
 	h.see("Edit account", "Preview")
 	h.press("ctrl+u")
@@ -97,13 +97,13 @@ func TestEditPinDelete(t *testing.T) {
 	h.press("tab", "tab", "tab")
 	h.typeText("work, home")
 	h.press("ctrl+s")
-	h.see("Gamma", "★ pinned", "work, home", "Saved Gamma (b).")
+	h.see("Gamma", "★ pinned", "work, home", "Saved Gamma:b.")
 	h.press("x")
-	h.see("Delete Gamma (b)? Its recovery codes go too.")
+	h.see("Delete Gamma:b? Its recovery codes go too.")
 	h.press("n")
 	h.notSee("Delete Gamma")
 	h.press("x", "y")
-	h.see("Codes (1)", "Deleted Gamma (b).")
+	h.see("Codes (1)", "Deleted Gamma:b.")
 	h.notSee("Gamma b")
 	v := h.reopen(vault.Password{Secret: []byte(testPass)})
 	if live := v.Data().Live(); len(live) != 1 || live[0].Issuer != "Alpha" {

@@ -1,13 +1,13 @@
 package tui
 
 import (
-	"errors"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -29,10 +29,7 @@ type keysScreen struct {
 }
 
 // Errors of the inventory writes.
-var (
-	errKeyNameTaken = errors.New("key name taken")
-	errKeyGone      = errors.New("key deleted")
-)
+var ()
 
 // openKeysScreen pushes the keys screen and lists the keys plugged in.
 func openKeysScreen(c *common, sess *session) tea.Cmd {
@@ -122,39 +119,34 @@ func (s *keysScreen) openDevice(di fido.DeviceInfo, register bool) tea.Cmd {
 	return tea.Sequence(emit(pushMsg{d}), d.load())
 }
 
-// markLost sets the key's lost flag; the result's note lists the
-// accounts it was registered on.
+// markLost runs the vault side of the lost-key playbook: the key's unlock
+// slot is removed (the data key rotated) and the key marked lost; the
+// result's note lists the accounts it was registered on.
 func (s *keysScreen) markLost(id string) tea.Cmd {
-	now := s.c.now()
-	return s.sess.write(opKeyLost, id, func(d *vault.Data, r *writeMsg) error {
-		for i := range d.Keys {
-			k := &d.Keys[i]
-			if k.ID != id || k.Deleted {
-				continue
-			}
-			k.Lost = true
-			k.Stamp = d.Tick(now)
-			d.Log(now, "key.lost", k.Nickname)
-			r.label, r.note = k.Nickname, lostNote(d, k)
-			return nil
+	return s.sess.run(opKeyLost, id, func(ops *vaultops.Session, r *writeMsg) error {
+		lost, err := ops.MarkLost(id)
+		if err != nil {
+			return err
 		}
-		return errKeyGone
+		r.label, r.note = lost.Key.Nickname, lostNote(ops.Data(), lost)
+		return nil
 	})
 }
 
-// lostNote tells what to do after losing key k.
-func lostNote(d *vault.Data, k *vault.HardwareKey) string {
+// lostNote tells what to do after losing a key.
+func lostNote(d *vault.Data, lost vaultops.Lost) string {
+	k := &lost.Key
 	names := keyAccounts(d, k)
 	var b strings.Builder
 	b.WriteString("“" + k.Nickname + "” is marked lost. ")
+	if lost.Slot != nil {
+		b.WriteString("Its vault slot was removed and the data key rotated: it no longer unlocks this vault. ")
+	}
 	if len(names) == 0 {
 		b.WriteString("It is not recorded as registered on any account here.")
 	} else {
 		b.WriteString("It was registered on " + strings.Join(names, ", ") +
 			": remove it from each of those accounts, and check that each still has another way in.")
-	}
-	if k.SlotID != "" {
-		b.WriteString(" It still unlocks this vault: remove its slot with otter keys lost or otter slot rm.")
 	}
 	return b.String()
 }
@@ -162,10 +154,8 @@ func lostNote(d *vault.Data, k *vault.HardwareKey) string {
 // keyAccounts names the live accounts key k is registered on.
 func keyAccounts(d *vault.Data, k *vault.HardwareKey) []string {
 	var names []string
-	for _, id := range k.Accounts {
-		if a := d.Account(id); a != nil {
-			names = append(names, label(a))
-		}
+	for _, a := range vaultops.KeyAccounts(d, k) {
+		names = append(names, a.Label())
 	}
 	return names
 }

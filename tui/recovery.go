@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/internal/recoverycodes"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -135,30 +136,20 @@ func (r *recoveryScreen) addKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (r *recoveryScreen) useNext() tea.Cmd {
-	now, id := r.c.now(), r.id
-	return r.sess.write(opRecoverUse, id, func(d *vault.Data, w *writeMsg) error {
-		a := d.Account(id)
-		if a == nil {
-			return errAccountGone
+	id := r.id
+	return r.sess.run(opRecoverUse, id, func(ops *vaultops.Session, w *writeMsg) error {
+		var err error
+		w.code, w.n, err = ops.UseRecovery(id)
+		if a := ops.Data().Account(id); a != nil {
+			w.label = a.Label()
 		}
-		code, left, err := d.UseRecoveryCode(id, now)
-		if err != nil {
-			return err
-		}
-		w.code, w.n, w.label = code, left, label(a)
-		d.Log(now, "recovery.use", label(a))
-		return nil
+		return err
 	})
 }
 
 func (r *recoveryScreen) logReveal() tea.Cmd {
-	now, id := r.c.now(), r.id
-	return r.sess.write(opRecoverLog, id, func(d *vault.Data, w *writeMsg) error {
-		if a := d.Account(id); a != nil {
-			d.Log(now, "recovery.reveal", label(a))
-		}
-		return nil
-	})
+	id := r.id
+	return r.sess.run(opRecoverLog, id, func(ops *vaultops.Session, _ *writeMsg) error { return ops.LogReveal(id) })
 }
 
 func (r *recoveryScreen) addCodes() tea.Cmd {
@@ -171,14 +162,12 @@ func (r *recoveryScreen) addCodes() tea.Cmd {
 			return emit(statusMsg{text: "That does not look like recovery codes: one is longer than 128 characters.", kind: statusErr})
 		}
 	}
-	now, id := r.c.now(), r.id
-	return r.sess.write(opRecoverAdd, id, func(d *vault.Data, w *writeMsg) error {
-		if d.Account(id) == nil {
-			return errAccountGone
-		}
-		w.n = d.AddRecoveryCodes(id, codes, now)
+	id := r.id
+	return r.sess.run(opRecoverAdd, id, func(ops *vaultops.Session, w *writeMsg) error {
+		var err error
+		w.n, err = ops.AddRecovery(id, codes)
 		w.dup = len(codes) - w.n
-		return nil
+		return err
 	})
 }
 
@@ -186,7 +175,7 @@ func (r *recoveryScreen) addCodes() tea.Cmd {
 // warning when few are left) and, while a code shows, the reminder.
 func (r *recoveryScreen) head(a *vault.Account, codes []vault.RecoveryCode) []string {
 	st := r.c.st
-	lines := []string{" " + st.Issuer.Render(clip(label(a), r.w-2))}
+	lines := []string{" " + st.Issuer.Render(clip(a.Label(), r.w-2))}
 	lines = append(lines, strings.Split(wrapIndent(r.summary(codes), r.w), "\n")...)
 	if r.revealed >= 0 {
 		lines = append(lines, strings.Split(wrapIndent(st.Warning.Render(supportReminder), r.w), "\n")...)
@@ -211,7 +200,7 @@ func (r *recoveryScreen) View() string {
 		return " This account was deleted."
 	}
 	if r.adding {
-		lines := []string{" " + st.Issuer.Render(clip(label(a), r.w-2))}
+		lines := []string{" " + st.Issuer.Render(clip(a.Label(), r.w-2))}
 		lines = append(lines, wrapIndent("Paste the codes the site gave you (spaces, commas or new lines between them), then press enter.", r.w),
 			"", " "+st.Focused.Render("> ")+r.block.View(max(4, r.w-4), true, st))
 		return strings.Join(lines, "\n")
@@ -233,12 +222,7 @@ func (r *recoveryScreen) View() string {
 
 func (r *recoveryScreen) summary(codes []vault.RecoveryCode) string {
 	st := r.c.st
-	left := 0
-	for _, c := range codes {
-		if c.UsedAt.IsZero() {
-			left++
-		}
-	}
+	left := (&vault.RecoverySet{Codes: codes}).Unused()
 	s := fmt.Sprintf("%d of %d left", left, len(codes))
 	switch {
 	case left == 0:

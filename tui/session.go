@@ -6,6 +6,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -14,6 +15,7 @@ import (
 // and never change it (vault.Data is a snapshot).
 type session struct {
 	v     *vault.Vault
+	ops   *vaultops.Session // every change of the data goes through it
 	data  *vault.Data
 	epoch int // the lock generation; results of older sessions are dropped
 	now   func() time.Time
@@ -32,7 +34,7 @@ type shownCode struct {
 const hotpShown = 30 * time.Second
 
 func newSession(v *vault.Vault, epoch int, now func() time.Time) *session {
-	return &session{v: v, data: v.Data(), epoch: epoch, now: now, hotp: map[string]shownCode{}}
+	return &session{v: v, ops: vaultops.New(v, now), data: v.Data(), epoch: epoch, now: now, hotp: map[string]shownCode{}}
 }
 
 // writeOp names what a vault transaction did.
@@ -65,19 +67,13 @@ type writeMsg struct {
 	err   error
 }
 
-// write returns a command running fn in a vault transaction.
-func (s *session) write(op writeOp, id string, fn func(d *vault.Data, r *writeMsg) error) tea.Cmd {
-	v, epoch := s.v, s.epoch
+// run returns a command that runs one operation of the domain layer (a
+// vault transaction) and reports its end; fn fills in the report.
+func (s *session) run(op writeOp, id string, fn func(ops *vaultops.Session, r *writeMsg) error) tea.Cmd {
+	ops, epoch := s.ops, s.epoch
 	return func() tea.Msg {
 		r := writeMsg{epoch: epoch, op: op, id: id}
-		r.err = v.Update(func(d *vault.Data) error {
-			res := writeMsg{epoch: epoch, op: op, id: id}
-			if err := fn(d, &res); err != nil {
-				return err
-			}
-			r = res
-			return nil
-		})
+		r.err = fn(ops, &r)
 		return r
 	}
 }
@@ -90,98 +86,40 @@ func (s *session) account(id string) *vault.Account {
 	return s.data.Account(id)
 }
 
-// touch stamps an account changed at now.
-func touch(d *vault.Data, a *vault.Account, now time.Time) {
-	a.Updated = now
-	a.Stamp = d.Tick(now)
-}
-
 // useCmd records that the account's code was used (most-used sorting).
 func (s *session) useCmd(id string) tea.Cmd {
-	now := s.now()
-	return s.write(opUse, id, func(d *vault.Data, r *writeMsg) error {
-		a := d.Account(id)
-		if a == nil {
-			return errAccountGone
-		}
-		a.UseCount++
-		a.LastUsed = now
-		touch(d, a, now)
-		return nil
-	})
+	return s.run(opUse, id, func(ops *vaultops.Session, _ *writeMsg) error { return ops.RecordUse(id) })
 }
 
 // hotpCmd persists counter+1 and only then returns the code for the old
 // counter, so that a code is never shown twice.
 func (s *session) hotpCmd(id string) tea.Cmd {
-	now := s.now()
-	return s.write(opHOTP, id, func(d *vault.Data, r *writeMsg) error {
-		a := d.Account(id)
-		if a == nil {
-			return errAccountGone
-		}
-		r.code = keyOf(a).Code(now)
-		r.label = label(a)
-		a.Counter++
-		a.UseCount++
-		a.LastUsed = now
-		touch(d, a, now)
-		return nil
+	return s.run(opHOTP, id, func(ops *vaultops.Session, r *writeMsg) error {
+		c, err := ops.NextHOTP(id)
+		r.code, r.label = c.Code, c.Account.Label()
+		return err
 	})
 }
 
 // pinCmd flips the pinned flag.
 func (s *session) pinCmd(id string) tea.Cmd {
-	now := s.now()
-	return s.write(opPin, id, func(d *vault.Data, r *writeMsg) error {
-		a := d.Account(id)
-		if a == nil {
-			return errAccountGone
-		}
-		a.Pinned = !a.Pinned
-		r.label = label(a)
+	return s.run(opPin, id, func(ops *vaultops.Session, r *writeMsg) error {
+		a, err := ops.TogglePin(id)
+		r.label = a.Label()
 		if a.Pinned {
 			r.n = 1
 		}
-		touch(d, a, now)
-		return nil
+		return err
 	})
 }
 
 // deleteCmd tombstones the account and its recovery codes.
 func (s *session) deleteCmd(id string) tea.Cmd {
-	now := s.now()
-	return s.write(opDelete, id, func(d *vault.Data, r *writeMsg) error {
-		a := d.Account(id)
-		if a == nil {
-			return errAccountGone
-		}
-		r.label = label(a)
-		d.DeleteAccount(id, now)
-		d.Log(now, "account.delete", r.label)
-		return nil
+	return s.run(opDelete, id, func(ops *vaultops.Session, r *writeMsg) error {
+		var err error
+		r.label, err = ops.Delete(id)
+		return err
 	})
-}
-
-// keyOf returns the otp.Key of an account. It shares the secret.
-func keyOf(a *vault.Account) *otp.Key {
-	return &otp.Key{
-		Type: otp.Type(a.Type), Issuer: a.Issuer, Account: a.Name, Secret: a.Secret,
-		Algorithm: otp.Algorithm(a.Algorithm), Digits: a.Digits, Period: a.Period, Counter: a.Counter,
-	}
-}
-
-// label names an account as "issuer (name)".
-func label(a *vault.Account) string {
-	switch {
-	case a.Issuer == "" && a.Name == "":
-		return "unnamed account"
-	case a.Issuer == "":
-		return a.Name
-	case a.Name == "":
-		return a.Issuer
-	}
-	return a.Issuer + " (" + a.Name + ")"
 }
 
 // isHOTP reports whether codes of a are generated on demand.

@@ -52,6 +52,21 @@ func (a Account) String() string {
 		a.ID, a.Issuer, a.Name, a.Type, secret, a.Deleted)
 }
 
+// Label names a for people and queries: "issuer:name", or whichever of the
+// two is set ("unnamed account" when neither is). Data.Find finds an
+// account by its label.
+func (a *Account) Label() string {
+	switch {
+	case a.Issuer == "" && a.Name == "":
+		return "unnamed account"
+	case a.Issuer == "":
+		return a.Name
+	case a.Name == "":
+		return a.Issuer
+	}
+	return a.Issuer + ":" + a.Name
+}
+
 // GoString is String, so that %#v does not print the secret either.
 func (a Account) GoString() string { return a.String() }
 

@@ -81,3 +81,11 @@ func (r *RecoverySet) unused() int {
 	}
 	return n
 }
+
+// Unused returns how many of the set's codes are unused (0 for nil).
+func (r *RecoverySet) Unused() int {
+	if r == nil {
+		return 0
+	}
+	return r.unused()
+}

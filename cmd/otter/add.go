@@ -3,7 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/otterauth/otter/internal/otp"
-	"github.com/otterauth/otter/vault"
+	"github.com/otterauth/otter/internal/vaultops"
 )
 
 const maxAddInput = 16 << 20
@@ -142,99 +142,30 @@ func parseAnyURI(s string) ([]*otp.Key, error) {
 }
 
 func (a *app) addKeys(keys []*otp.Key) error {
-	v, err := a.open()
+	s, err := a.session()
 	if err != nil {
 		return err
 	}
-	var added []vault.Account
-	var skipped []string
-	err = v.Update(func(d *vault.Data) error {
-		added, skipped = nil, nil
-		now := a.now()
-		ix := newDupIndex(d)
-		for _, k := range keys {
-			acc := accountFromKey(k)
-			if dup := ix.find(acc); dup != nil {
-				skipped = append(skipped, label(dup))
-				continue
-			}
-			stored := *d.AddAccount(acc, now)
-			ix.add(stored)
-			added = append(added, stored)
+	accs := make([]vaultops.NewAccount, len(keys))
+	bits := make(map[string]int, len(keys))
+	for i, k := range keys {
+		accs[i].Account = vaultops.AccountOf(k)
+		if k.Weak() {
+			bits[accs[i].Account.Label()] = len(k.Secret) * 8
 		}
-		return nil
-	})
-	if err != nil {
+	}
+	res, err := s.Add(accs)
+	if err != nil && !errors.Is(err, vaultops.ErrDuplicate) {
 		return err
 	}
-	for _, acc := range added {
-		fmt.Fprintf(a.stdout, "added %s (id %s)\n", label(&acc), shortID(acc.ID))
-		if len(acc.Secret) < 16 {
-			a.warn("%s: the secret is only %d bits; the site's own setup page may offer a longer one", label(&acc), len(acc.Secret)*8)
+	for _, acc := range res.Added {
+		fmt.Fprintf(a.stdout, "added %s (id %s)\n", acc.Label(), vaultops.ShortID(acc.ID))
+		if n, weak := bits[acc.Label()]; weak {
+			a.warn("%s: the secret is only %d bits; the site's own setup page may offer a longer one", acc.Label(), n)
 		}
 	}
-	for _, s := range skipped {
-		fmt.Fprintf(a.stderr, "skipped %s: already in the vault with the same secret\n", s)
+	for _, acc := range res.Skipped {
+		fmt.Fprintf(a.stderr, "skipped %s: already in the vault with the same secret\n", acc.Label())
 	}
 	return nil
-}
-
-func accountFromKey(k *otp.Key) vault.Account {
-	return vault.Account{
-		Issuer: k.Issuer, Name: k.Account, Secret: append([]byte(nil), k.Secret...),
-		Type: string(k.Type), Algorithm: string(k.Algorithm),
-		Digits: k.Digits, Period: k.Period, Counter: k.Counter,
-	}
-}
-
-func keyFromAccount(acc *vault.Account) *otp.Key {
-	return &otp.Key{
-		Type: otp.Type(acc.Type), Issuer: acc.Issuer, Account: acc.Name, Secret: acc.Secret,
-		Algorithm: otp.Algorithm(acc.Algorithm), Digits: acc.Digits, Period: acc.Period, Counter: acc.Counter,
-	}
-}
-
-// dupIndex finds accounts with the same issuer, name and secret in one map
-// lookup, so adding or importing n accounts costs O(n), not O(n²). Secrets
-// are keyed by their SHA-256, never copied into the map.
-type dupIndex map[[sha256.Size]byte]*vault.Account
-
-func dupKey(issuer, name string, secret []byte) [sha256.Size]byte {
-	h := sha256.New()
-	fmt.Fprintf(h, "%d:%s%d:%s", len(issuer), issuer, len(name), name)
-	h.Write(secret)
-	return [sha256.Size]byte(h.Sum(nil))
-}
-
-func newDupIndex(d *vault.Data) dupIndex {
-	ix := dupIndex{}
-	for _, x := range d.Live() {
-		ix[dupKey(x.Issuer, x.Name, x.Secret)] = x
-	}
-	return ix
-}
-
-// find returns the account acc duplicates, or nil.
-func (ix dupIndex) find(acc vault.Account) *vault.Account {
-	return ix[dupKey(acc.Issuer, acc.Name, acc.Secret)]
-}
-
-// add records acc (a copy: later appends to the data may move it).
-func (ix dupIndex) add(acc vault.Account) { ix[dupKey(acc.Issuer, acc.Name, acc.Secret)] = &acc }
-
-func label(acc *vault.Account) string {
-	switch {
-	case acc.Issuer == "":
-		return acc.Name
-	case acc.Name == "":
-		return acc.Issuer
-	}
-	return acc.Issuer + ":" + acc.Name
-}
-
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
 }

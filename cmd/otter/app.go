@@ -12,6 +12,7 @@ import (
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -31,7 +32,8 @@ type app struct {
 	pinFile         string
 
 	v    *vault.Vault
-	lock *lockout.Tracker // failed-attempt record of the vault being opened
+	s    *vaultops.Session // the operations on v
+	lock *lockout.Tracker  // failed-attempt record of the vault being opened
 
 	started bool // a command got past cobra's parsing and validation
 }
@@ -98,7 +100,7 @@ func (a *app) options() *vault.Options {
 func (a *app) close() {
 	if a.v != nil {
 		a.v.Close()
-		a.v = nil
+		a.v, a.s = nil, nil
 	}
 }
 
@@ -121,4 +123,17 @@ func (a *app) interactive() bool {
 	}
 	errf, ok := a.stderr.(*os.File)
 	return ok && term.IsTerminal(int(errf.Fd()))
+}
+
+// session opens the vault (see open) and returns the operations on it.
+func (a *app) session() (*vaultops.Session, error) {
+	if a.s != nil {
+		return a.s, nil
+	}
+	v, err := a.open()
+	if err != nil {
+		return nil, err
+	}
+	a.s = vaultops.New(v, a.now)
+	return a.s, nil
 }

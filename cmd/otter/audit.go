@@ -91,22 +91,3 @@ func auditEvents(log, pending []vault.AuditEvent) []auditJSON {
 	slices.SortStableFunc(out, func(x, y auditJSON) int { return x.At.Compare(y.At) })
 	return out
 }
-
-// logReveal records that the recovery codes of acc were shown. The codes
-// are shown even if the record cannot be written: being locked out of an
-// account is worse.
-func (a *app) logReveal(v *vault.Vault, acc *vault.Account, set *vault.RecoverySet) {
-	left := 0
-	for _, c := range set.Codes {
-		if c.UsedAt.IsZero() {
-			left++
-		}
-	}
-	err := v.Update(func(d *vault.Data) error {
-		d.Log(a.now(), "recovery.reveal", fmt.Sprintf("%s, %d codes, %d unused", label(acc), len(set.Codes), left))
-		return nil
-	})
-	if err != nil {
-		a.warn("the reveal could not be recorded in the audit log: %v", err)
-	}
-}

@@ -37,6 +37,7 @@ import (
 	"github.com/otterauth/otter/internal/filelock"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -99,14 +100,14 @@ func failedEvent(s lockout.Summary) vault.AuditEvent {
 func slotName(slots []vault.Slot, id string) string {
 	for _, s := range slots {
 		if s.ID == id {
-			name := fmt.Sprintf("%s slot %s", s.Type, shortID(s.ID))
+			name := fmt.Sprintf("%s slot %s", s.Type, vaultops.ShortID(s.ID))
 			if s.Label != "" {
 				name += fmt.Sprintf(" %q", s.Label)
 			}
 			return name
 		}
 	}
-	return "slot " + shortID(id)
+	return "slot " + vaultops.ShortID(id)
 }
 
 // pending returns the journal's events that d's audit log does not hold, and

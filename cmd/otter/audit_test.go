@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/otterauth/otter/internal/lockout"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -203,7 +204,7 @@ func TestAuditJournalCarriesOnce(t *testing.T) {
 		got = append(got, e.At.Sub(t0).String()+" "+e.Kind+" "+e.Detail)
 	}
 	want := "0s unlock.failed 1 failed unlock attempt before this unlock (recovery 1)|1m0s unlock password slot " +
-		shortID(v1.Unlocked().SlotID) + "|2m0s unlock password slot " + shortID(v1.Unlocked().SlotID) + "|3m0s test v2|4m0s test v1"
+		vaultops.ShortID(v1.Unlocked().SlotID) + "|2m0s unlock password slot " + vaultops.ShortID(v1.Unlocked().SlotID) + "|3m0s test v2|4m0s test v1"
 	if strings.Join(got, "|") != want {
 		t.Fatalf("audit log:\n got %s\nwant %s", strings.Join(got, "|"), want)
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/otterauth/otter/internal/otp"
-	"github.com/otterauth/otter/vault"
+	"github.com/otterauth/otter/internal/vaultops"
 )
 
 type codeJSON struct {
@@ -42,11 +42,11 @@ shown twice.`,
 					return err
 				}
 			}
-			v, err := a.open()
+			s, err := a.session()
 			if err != nil {
 				return err
 			}
-			out, err := a.currentCode(v, args[0], t)
+			out, err := currentCode(s, args[0], t)
 			if err != nil {
 				return err
 			}
@@ -70,36 +70,25 @@ shown twice.`,
 
 // currentCode computes the code; a HOTP counter is persisted before the
 // code leaves this function.
-func (a *app) currentCode(v *vault.Vault, query string, t time.Time) (*codeJSON, error) {
-	acc, err := resolve(v.Data(), query)
+func currentCode(s *vaultops.Session, query string, t time.Time) (*codeJSON, error) {
+	acc, err := resolve(s.Data(), query)
 	if err != nil {
 		return nil, err
 	}
 	if acc.Type == string(otp.TypeHOTP) {
-		return a.nextHOTP(v, acc.ID)
-	}
-	k := keyFromAccount(acc)
-	until := t.Add(otp.Remaining(t, k.Period)).Truncate(time.Second)
-	return &codeJSON{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type, Code: k.Code(t),
-		Period: k.Period, Remaining: int(until.Sub(t.Truncate(time.Second)) / time.Second), ValidUntil: &until}, nil
-}
-
-func (a *app) nextHOTP(v *vault.Vault, id string) (*codeJSON, error) {
-	var out *codeJSON
-	err := v.Update(func(d *vault.Data) error {
-		acc := d.Account(id)
-		if acc == nil || acc.Deleted {
-			return &userError{code: exitNotFound, msg: "the account was removed meanwhile"}
+		c, err := s.NextHOTP(acc.ID)
+		if err != nil {
+			return nil, err
 		}
-		k := keyFromAccount(acc)
-		c := acc.Counter
-		out = &codeJSON{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type, Code: k.Code(a.now()), Counter: &c}
-		acc.Counter++
-		acc.Updated = a.now()
-		acc.Stamp = d.Tick(a.now())
-		return nil
-	})
-	return out, err
+		return &codeJSON{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type, Code: c.Code, Counter: &c.Counter}, nil
+	}
+	c, err := vaultops.TOTP(acc, t)
+	if err != nil {
+		return nil, err
+	}
+	until := c.Until
+	return &codeJSON{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type, Code: c.Code,
+		Period: vaultops.KeyOf(acc).Period, Remaining: int(until.Sub(t.Truncate(time.Second)) / time.Second), ValidUntil: &until}, nil
 }
 
 func parseTime(s string) (time.Time, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/otterauth/otter/internal/importers"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -97,10 +98,10 @@ func (a *app) runExport(file string, fl *exportFlags) error {
 	if err := writeNew(file, buf.Bytes(), fl.force); err != nil {
 		return err
 	}
-	err = v.Update(func(d *vault.Data) error {
-		d.Log(a.now(), "export", fmt.Sprintf("%s, %d accounts", fl.format, len(entries)))
-		return nil
-	})
+	s, err := a.session()
+	if err == nil {
+		err = s.Log("export", fmt.Sprintf("%s, %d accounts", fl.format, len(entries)))
+	}
 	fmt.Fprintf(a.stdout, "exported %d accounts to %s (%s, %s)\n", len(entries), file, fl.format, how)
 	fmt.Fprintln(a.stderr, supportReminder)
 	if fl.format == "otpauth" {
@@ -161,7 +162,7 @@ func (a *app) promptBackupPassphrase() ([]byte, error) {
 func entriesOf(d *vault.Data) []importers.Entry {
 	var out []importers.Entry
 	for _, acc := range d.Live() {
-		e := importers.Entry{Key: keyFromAccount(acc), Tags: acc.Tags, Notes: acc.Notes, URL: acc.URL, Pinned: acc.Pinned}
+		e := importers.Entry{Key: vaultops.KeyOf(acc), Tags: acc.Tags, Notes: acc.Notes, URL: acc.URL, Pinned: acc.Pinned}
 		if set := d.RecoveryFor(acc.ID); set != nil {
 			for _, c := range set.Codes {
 				e.Recovery = append(e.Recovery, importers.RecoveryCode{Code: c.Code, Added: c.Added, UsedAt: c.UsedAt})

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/spf13/cobra"
 )
 
@@ -43,7 +44,7 @@ func testHookCmds(a *app) []*cobra.Command {
 				return err
 			}
 			for _, acc := range v.Data().Live() {
-				_ = keyFromAccount(acc).Code(a.now())
+				_ = vaultops.KeyOf(acc).Code(a.now())
 			}
 			a.waitLine("unlocked")
 			a.close()

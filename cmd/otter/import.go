@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -9,11 +8,11 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/otterauth/otter/internal/importers"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -82,11 +81,11 @@ func (a *app) runImport(format, file string, fl *importFlags) error {
 	if err := a.checkProblems(res, fl.skipInvalid); err != nil {
 		return err
 	}
-	v, err := a.open()
+	s, err := a.session()
 	if err != nil {
 		return err
 	}
-	plan := planImport(v.Data(), res.Entries)
+	plan := planImport(s.Data(), res.Entries)
 	a.printPreview(res, file, plan)
 	fresh := plan.fresh()
 	switch {
@@ -99,7 +98,7 @@ func (a *app) runImport(format, file string, fl *importFlags) error {
 	case !fl.yes && !a.confirm(fmt.Sprintf("Import %d accounts? [y/N] ", fresh)):
 		return &userError{code: exitError, msg: "nothing imported"}
 	}
-	return a.applyImport(v, res, plan)
+	return a.applyImport(s, res, plan)
 }
 
 // readExport reads and parses the file, asking for a passphrase on a
@@ -229,20 +228,14 @@ func (p *importPlan) fresh() int {
 }
 
 func planImport(d *vault.Data, entries []importers.Entry) *importPlan {
-	p := &importPlan{dups: make([]*vault.Account, len(entries)), self: make([]int, len(entries))}
-	ix := newDupIndex(d)
-	first := map[[sha256.Size]byte]int{} // entry key → index of its first occurrence in the file
+	accs := make([]vault.Account, len(entries))
 	for i := range entries {
-		acc := accountFromKey(entries[i].Key)
-		p.dups[i] = ix.find(acc)
-		p.self[i] = -1
-		k := dupKey(acc.Issuer, acc.Name, acc.Secret)
-		if j, ok := first[k]; ok {
-			p.self[i] = j
-		} else {
-			first[k] = i
-		}
-		wipe(acc.Secret)
+		accs[i] = vaultops.AccountOf(entries[i].Key)
+	}
+	p := &importPlan{}
+	p.dups, p.self = vaultops.Duplicates(d, accs)
+	for i := range accs {
+		wipe(accs[i].Secret)
 	}
 	return p
 }
@@ -279,80 +272,57 @@ func extrasSummary(e *importers.Entry) string {
 
 // applyImport adds the new entries in one transaction; duplicates are
 // checked again inside it, against what is in the vault by then.
-func (a *app) applyImport(v *vault.Vault, res *importers.Result, p *importPlan) error {
-	var added, skipped int
+func (a *app) applyImport(s *vaultops.Session, res *importers.Result, p *importPlan) error {
+	var accs []vaultops.NewAccount
 	var weak []string
-	err := v.Update(func(d *vault.Data) error {
-		added, skipped, weak = 0, 0, nil
-		now := a.now()
-		ix := newDupIndex(d)
-		for i := range res.Entries {
-			if p.self[i] >= 0 {
-				skipped++
-				continue
-			}
-			acc := accountFromEntry(&res.Entries[i])
-			if ix.find(acc) != nil {
-				wipe(acc.Secret)
-				skipped++
-				continue
-			}
-			stored := d.AddAccount(acc, now)
-			wipe(acc.Secret)
-			addRecovery(d, stored.ID, res.Entries[i].Recovery, now)
-			added++
-			if res.Entries[i].Key.Weak() {
-				weak = append(weak, res.Entries[i].Name())
-			}
+	self := 0
+	for i := range res.Entries {
+		if p.self[i] >= 0 {
+			self++
+			continue
 		}
-		d.Log(now, "import", fmt.Sprintf("%s, %d accounts", res.Format, added))
-		return nil
-	})
+		e := &res.Entries[i]
+		accs = append(accs, vaultops.NewAccount{Account: accountFromEntry(e), Recovery: recoveryOf(e)})
+		if e.Key.Weak() {
+			weak = append(weak, e.Name())
+		}
+	}
+	defer func() {
+		for i := range accs {
+			wipe(accs[i].Account.Secret)
+		}
+	}()
+	out, err := s.Import(res.Format, accs)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "imported %d accounts", added)
-	if skipped > 0 {
+	fmt.Fprintf(a.stdout, "imported %d accounts", len(out.Added))
+	if skipped := self + len(out.Skipped); skipped > 0 {
 		fmt.Fprintf(a.stdout, "; skipped %d already in the vault", skipped)
 	}
 	if n := len(res.Problems); n > 0 {
 		fmt.Fprintf(a.stdout, "; left out %d that cannot be imported", n)
 	}
 	fmt.Fprintln(a.stdout)
-	if len(weak) > 0 {
+	if len(weak) > 0 && len(out.Added) > 0 {
 		a.warn("secrets shorter than 128 bits: %s; the sites' setup pages may offer longer ones", strings.Join(weak, ", "))
 	}
 	return nil
 }
 
 func accountFromEntry(e *importers.Entry) vault.Account {
-	acc := accountFromKey(e.Key)
+	acc := vaultops.AccountOf(e.Key)
 	acc.Tags = slices.Clone(e.Tags)
 	acc.Notes, acc.URL, acc.Pinned = e.Notes, e.URL, e.Pinned
 	return acc
 }
 
-// addRecovery restores recovery codes with their dates and used state.
-func addRecovery(d *vault.Data, id string, codes []importers.RecoveryCode, now time.Time) {
-	if len(codes) == 0 {
-		return
+// recoveryOf returns an entry's recovery codes with their dates and used
+// state.
+func recoveryOf(e *importers.Entry) []vault.RecoveryCode {
+	out := make([]vault.RecoveryCode, len(e.Recovery))
+	for i, c := range e.Recovery {
+		out[i] = vault.RecoveryCode{Code: c.Code, Added: c.Added, UsedAt: c.UsedAt}
 	}
-	list := make([]string, len(codes))
-	byCode := make(map[string]importers.RecoveryCode, len(codes))
-	for i, c := range codes {
-		list[i] = c.Code
-		byCode[strings.TrimSpace(c.Code)] = c
-	}
-	d.AddRecoveryCodes(id, list, now)
-	set := d.RecoveryFor(id)
-	if set == nil {
-		return
-	}
-	for i := range set.Codes {
-		c := byCode[set.Codes[i].Code]
-		if !c.Added.IsZero() {
-			set.Codes[i].Added = c.Added
-		}
-		set.Codes[i].UsedAt = c.UsedAt
-	}
+	return out
 }

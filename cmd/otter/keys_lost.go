@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/otterauth/otter/internal/health"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -27,45 +29,24 @@ each site. The key does not need to be plugged in.`,
 }
 
 func (a *app) keysLost(name string) error {
-	v, err := a.open()
+	s, err := a.session()
 	if err != nil {
 		return err
 	}
-	k, err := keyNamed(v.Data(), name)
+	k, err := keyNamed(s.Data(), name)
 	if err != nil {
 		return err
 	}
-	slot := slotOf(v.Slots(), k.SlotID)
-	if slot != nil && len(v.Slots()) <= 2 {
-		return &userError{code: exitError, err: vault.ErrTooFewSlots,
+	lost, err := s.MarkLost(k.ID)
+	if errors.Is(err, vaultops.ErrLastWayIn) {
+		return &userError{code: exitError, err: err,
 			msg:  fmt.Sprintf("removing the slot of %q would leave the vault with a single way in; nothing was changed", k.Nickname),
 			hint: "add another unlock method first (otter slot add password, recovery or fido2 with another key), then run: otter keys lost " + health.Quote(k.Nickname)}
 	}
-	id, nick := k.ID, k.Nickname
-	if slot != nil {
-		if err := v.RemoveSlot(slot.ID); err != nil {
-			return err
-		}
-	}
-	now := a.now()
-	err = v.Update(func(d *vault.Data) error {
-		k := liveKey(d, id)
-		if k == nil {
-			return &userError{code: exitNotFound, msg: fmt.Sprintf("the key %q was removed meanwhile", nick)}
-		}
-		k.Lost, k.SlotID, k.Stamp = true, "", d.Tick(now)
-		n := len(liveAccounts(d, k))
-		detail := fmt.Sprintf("%s: registered on %d %s", nick, n, fidoPlural(n, "account", "accounts"))
-		if slot != nil {
-			detail += ", vault slot " + shortID(slot.ID) + " removed"
-		}
-		d.Log(now, "key.lost", detail)
-		return nil
-	})
 	if err != nil {
 		return err
 	}
-	a.lostReport(v.Data(), liveKey(v.Data(), id), slot)
+	a.lostReport(s.Data(), &lost.Key, lost.Slot)
 	return nil
 }
 
@@ -74,11 +55,11 @@ func (a *app) lostReport(d *vault.Data, k *vault.HardwareKey, slot *vault.Slot) 
 	w, q := a.stdout, health.Quote(k.Nickname)
 	fmt.Fprintf(w, "Marked %q lost.\n", k.Nickname)
 	if slot != nil {
-		fmt.Fprintf(w, "Removed its vault slot %s and rotated the data key: the key no longer unlocks this vault.\n", shortID(slot.ID))
+		fmt.Fprintf(w, "Removed its vault slot %s and rotated the data key: the key no longer unlocks this vault.\n", vaultops.ShortID(slot.ID))
 	} else {
 		fmt.Fprintln(w, "It had no vault slot: it never unlocked this vault.")
 	}
-	accs := liveAccounts(d, k)
+	accs := vaultops.KeyAccounts(d, k)
 	if len(accs) == 0 {
 		fmt.Fprintln(w, "\nNo account is recorded for this key in otter. If you used it on sites, remove it from each one's security settings.")
 	} else {
@@ -104,19 +85,19 @@ func (a *app) lostAccount(w io.Writer, d *vault.Data, lost *vault.HardwareKey, a
 	}
 	unused, _ := health.Unused(d, acc.ID)
 	if unused > 0 {
-		have = append(have, fmt.Sprintf("%d unused recovery %s (otter recovery use %s)", unused, fidoPlural(unused, "code", "codes"), health.Quote(label(acc))))
+		have = append(have, fmt.Sprintf("%d unused recovery %s (otter recovery use %s)", unused, fidoPlural(unused, "code", "codes"), health.Quote(acc.Label())))
 	}
-	have = append(have, fmt.Sprintf("one-time codes from otter (otter code %s)", health.Quote(label(acc))))
-	fmt.Fprintf(w, "  %s\n    still have: %s\n", label(acc), strings.Join(have, "; "))
+	have = append(have, fmt.Sprintf("one-time codes from otter (otter code %s)", health.Quote(acc.Label())))
+	fmt.Fprintf(w, "  %s\n    still have: %s\n", acc.Label(), strings.Join(have, "; "))
 	if len(have) == 1 {
-		fmt.Fprintf(w, "    warning: otter's codes are your only way in: once signed in, save new recovery codes: otter recovery add %s FILE\n", health.Quote(label(acc)))
+		fmt.Fprintf(w, "    warning: otter's codes are your only way in: once signed in, save new recovery codes: otter recovery add %s FILE\n", health.Quote(acc.Label()))
 	}
 }
 
 // keyNamed returns the live key named name, lost or not, or a not-found
 // error listing the inventory.
 func keyNamed(d *vault.Data, name string) (*vault.HardwareKey, error) {
-	if k := findKey(d, strings.TrimSpace(name)); k != nil {
+	if k := vaultops.FindKey(d, name); k != nil {
 		return k, nil
 	}
 	var names []string
@@ -130,33 +111,4 @@ func keyNamed(d *vault.Data, name string) (*vault.HardwareKey, error) {
 		hint = "registered keys: " + strings.Join(names, ", ")
 	}
 	return nil, &userError{code: exitNotFound, msg: fmt.Sprintf("no registered key is named %q", name), hint: hint}
-}
-
-func liveKey(d *vault.Data, id string) *vault.HardwareKey {
-	for i := range d.Keys {
-		if k := &d.Keys[i]; k.ID == id && !k.Deleted {
-			return k
-		}
-	}
-	return nil
-}
-
-// liveAccounts returns the live accounts k is registered on.
-func liveAccounts(d *vault.Data, k *vault.HardwareKey) []*vault.Account {
-	var out []*vault.Account
-	for _, id := range k.Accounts {
-		if acc := d.Account(id); acc != nil {
-			out = append(out, acc)
-		}
-	}
-	return out
-}
-
-func slotOf(slots []vault.Slot, id string) *vault.Slot {
-	for i := range slots {
-		if id != "" && slots[i].ID == id {
-			return &slots[i]
-		}
-	}
-	return nil
 }

@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -34,7 +36,7 @@ func (a *app) keysRegister(name, device string, slot bool) error {
 	if err != nil {
 		return err
 	}
-	if k := findKey(v.Data(), name); k != nil {
+	if k := vaultops.FindKey(v.Data(), name); k != nil {
 		return &userError{code: exitError, msg: fmt.Sprintf("a key named %q is already registered", name), hint: "pick another name"}
 	}
 	ctx, stop := fidoContext()
@@ -63,12 +65,12 @@ func (a *app) keysRegister(name, device string, slot bool) error {
 	} else if err := a.proveKey(ctx, dev, pin, name); err != nil {
 		return err
 	}
-	if err := a.addKey(v, dev.DeviceInfo(), info, name, slotID); err != nil {
+	if err := a.addKey(dev.DeviceInfo(), info, name, slotID); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "registered %q (%s)\n", name, dev.DeviceInfo())
 	if slotID != "" {
-		fmt.Fprintf(a.stdout, "added fido2 slot %s: the key now unlocks the vault\n", shortID(slotID))
+		fmt.Fprintf(a.stdout, "added fido2 slot %s: the key now unlocks the vault\n", vaultops.ShortID(slotID))
 	}
 	return nil
 }
@@ -97,17 +99,16 @@ func (a *app) proveKey(ctx context.Context, dev *fido.Device, pin []byte, name s
 }
 
 // addKey records a key in the vault's inventory.
-func (a *app) addKey(v *vault.Vault, di fido.DeviceInfo, info fido.Info, name, slotID string) error {
-	now := a.now()
-	return v.Update(func(d *vault.Data) error {
-		if findKey(d, name) != nil {
-			return &userError{code: exitError, msg: fmt.Sprintf("a key named %q is already registered", name)}
-		}
-		d.Keys = append(d.Keys, vault.HardwareKey{ID: vault.NewID(nil), Nickname: name, AAGUID: info.AAGUIDString(),
-			Product: productName(di), Added: now, SlotID: slotID, Stamp: d.Tick(now)})
-		d.Log(now, "key.register", name)
-		return nil
-	})
+func (a *app) addKey(di fido.DeviceInfo, info fido.Info, name, slotID string) error {
+	s, err := a.session()
+	if err != nil {
+		return err
+	}
+	_, err = s.RegisterKey(vaultops.KeyInfo{Name: name, AAGUID: info.AAGUIDString(), Product: productName(di)}, slotID)
+	if errors.Is(err, vaultops.ErrKeyNameTaken) {
+		return &userError{code: exitError, msg: fmt.Sprintf("a key named %q is already registered", name), hint: "pick another name", err: err}
+	}
+	return err
 }
 
 // fido2Enrolled records the key that a fido2 slot c was just enrolled with
@@ -119,22 +120,12 @@ func (a *app) fido2Enrolled(v *vault.Vault, c vault.Credential, slotID, name str
 		return nil
 	}
 	di := fc.used.DeviceInfo()
-	if name == "" || findKey(v.Data(), name) != nil {
-		name = fmt.Sprintf("%s (slot %s)", productName(di), shortID(slotID))
+	if name == "" || vaultops.FindKey(v.Data(), name) != nil {
+		name = fmt.Sprintf("%s (slot %s)", productName(di), vaultops.ShortID(slotID))
 	}
-	return a.addKey(v, di, fc.info, name, slotID)
+	return a.addKey(di, fc.info, name, slotID)
 }
 
 func productName(di fido.DeviceInfo) string {
 	return di.Product + virtualMark(di.Virtual)
-}
-
-// findKey returns the live key named name (case-insensitive), or nil.
-func findKey(d *vault.Data, name string) *vault.HardwareKey {
-	for i := range d.Keys {
-		if k := &d.Keys[i]; !k.Deleted && strings.EqualFold(k.Nickname, name) {
-			return k
-		}
-	}
-	return nil
 }

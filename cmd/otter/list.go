@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -60,7 +61,7 @@ func (a *app) listCmd() *cobra.Command {
 				if r.Recovery != nil {
 					rec = fmt.Sprintf("%d of %d left", r.Recovery.Unused, r.Recovery.Total)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", shortID(r.ID), r.Issuer, r.Account, r.Type, rec, strings.Join(r.Tags, ","))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", vaultops.ShortID(r.ID), r.Issuer, r.Account, r.Type, rec, strings.Join(r.Tags, ","))
 			}
 			return tw.Flush()
 		},
@@ -79,19 +80,9 @@ func toJSON(d *vault.Data, acc *vault.Account) accountJSON {
 		r.Period = acc.Period
 	}
 	if set := d.RecoveryFor(acc.ID); set != nil && len(set.Codes) > 0 {
-		r.Recovery = &codeCount{Unused: unused(set), Total: len(set.Codes)}
+		r.Recovery = &codeCount{Unused: set.Unused(), Total: len(set.Codes)}
 	}
 	return r
-}
-
-func unused(set *vault.RecoverySet) int {
-	n := 0
-	for _, c := range set.Codes {
-		if c.UsedAt.IsZero() {
-			n++
-		}
-	}
-	return n
 }
 
 func writeJSON(a *app, v any) error {

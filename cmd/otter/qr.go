@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -58,12 +59,12 @@ func (a *app) runQR(query string, fl *qrFlags) error {
 	if err != nil {
 		return err
 	}
-	code, err := encodeQR(keyFromAccount(acc).URI())
+	code, err := encodeQR(vaultops.KeyOf(acc).URI())
 	if err != nil {
 		return err
 	}
-	name := label(acc)
-	if err := a.logQR(v, "otpauth, "+name); err != nil {
+	name := acc.Label()
+	if err := a.logQR("otpauth, " + name); err != nil {
 		return err
 	}
 	a.checkFits(code.width())
@@ -88,12 +89,12 @@ func (a *app) runQRGoogle(queries []string, fl *qrFlags) error {
 	var keys []*otp.Key
 	var names []string
 	for _, acc := range accs {
-		k := keyFromAccount(acc)
+		k := vaultops.KeyOf(acc)
 		if why := migrationUnfit(k); why != "" {
-			a.warn("%s cannot be moved with a Google Authenticator code (%s): scan it alone with otter qr %q", label(acc), why, shortID(acc.ID))
+			a.warn("%s cannot be moved with a Google Authenticator code (%s): scan it alone with otter qr %q", acc.Label(), why, vaultops.ShortID(acc.ID))
 			continue
 		}
-		keys, names = append(keys, k), append(names, label(acc))
+		keys, names = append(keys, k), append(names, acc.Label())
 	}
 	if len(keys) == 0 {
 		return &userError{code: exitNotFound, msg: "no account can be moved with a Google Authenticator code"}
@@ -102,7 +103,7 @@ func (a *app) runQRGoogle(queries []string, fl *qrFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := a.logQR(v, fmt.Sprintf("google, %d accounts in %d codes", len(keys), len(batches))); err != nil {
+	if err := a.logQR(fmt.Sprintf("google, %d accounts in %d codes", len(keys), len(batches))); err != nil {
 		return err
 	}
 	return a.showBatches(batches, names, fl)
@@ -200,11 +201,12 @@ func pickAccounts(d *vault.Data, queries []string) ([]*vault.Account, error) {
 	return out, nil
 }
 
-func (a *app) logQR(v *vault.Vault, detail string) error {
-	return v.Update(func(d *vault.Data) error {
-		d.Log(a.now(), "qr", detail)
-		return nil
-	})
+func (a *app) logQR(detail string) error {
+	s, err := a.session()
+	if err != nil {
+		return err
+	}
+	return s.Log("qr", detail)
 }
 
 // termWidth is stdout's width, or 80 when it is not a terminal.

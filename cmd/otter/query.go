@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -32,7 +33,7 @@ func resolve(d *vault.Data, query string) (*vault.Account, error) {
 	}
 	var names []string
 	for _, h := range hits {
-		names = append(names, fmt.Sprintf("%s (id %s)", label(h), shortID(h.ID)))
+		names = append(names, fmt.Sprintf("%s (id %s)", h.Label(), vaultops.ShortID(h.ID)))
 	}
 	return nil, &userError{code: exitNotFound, msg: fmt.Sprintf("%q matches %d accounts: %s", query, len(hits), strings.Join(names, ", ")),
 		hint: "be more specific (issuer:account) or give the id"}

@@ -1,14 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/otterauth/otter/internal/health"
 	"github.com/otterauth/otter/internal/recoverycodes"
-	"github.com/otterauth/otter/vault"
+	"github.com/otterauth/otter/internal/vaultops"
 )
 
 const supportReminder = "No support team will ever ask you for these."
@@ -56,23 +58,19 @@ func (a *app) recoveryAdd(args []string) error {
 			return usageErr("%q… is too long to be a recovery code", c[:16])
 		}
 	}
-	v, err := a.open()
+	s, err := a.session()
 	if err != nil {
 		return err
 	}
-	acc, err := resolve(v.Data(), args[0])
+	acc, err := resolve(s.Data(), args[0])
 	if err != nil {
 		return err
 	}
-	var added int
-	err = v.Update(func(d *vault.Data) error {
-		added = d.AddRecoveryCodes(acc.ID, codes, a.now())
-		return nil
-	})
+	added, err := s.AddRecovery(acc.ID, codes)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "added %d recovery codes to %s", added, label(acc))
+	fmt.Fprintf(a.stdout, "added %d recovery codes to %s", added, acc.Label())
 	if dup := len(codes) - added; dup > 0 {
 		fmt.Fprintf(a.stdout, " (%d already there)", dup)
 	}
@@ -87,20 +85,24 @@ type recoveryCodeJSON struct {
 }
 
 func (a *app) recoveryList(query string, asJSON bool) error {
-	v, err := a.open()
+	s, err := a.session()
 	if err != nil {
 		return err
 	}
-	acc, err := resolve(v.Data(), query)
+	acc, err := resolve(s.Data(), query)
 	if err != nil {
 		return err
 	}
-	set := v.Data().RecoveryFor(acc.ID)
+	set := s.Data().RecoveryFor(acc.ID)
 	if set == nil || len(set.Codes) == 0 {
-		return &userError{code: exitNotFound, msg: "no recovery codes for " + label(acc),
+		return &userError{code: exitNotFound, msg: "no recovery codes for " + acc.Label(),
 			hint: "add the codes the site gave you: otter recovery add " + query + " FILE"}
 	}
-	a.logReveal(v, acc, set)
+	// The codes are shown even if the reveal cannot be recorded: being
+	// locked out of an account is worse.
+	if err := s.LogReveal(acc.ID); err != nil {
+		a.warn("the reveal could not be recorded in the audit log: %v", err)
+	}
 	fmt.Fprintln(a.stderr, supportReminder)
 	if asJSON {
 		out := make([]recoveryCodeJSON, 0, len(set.Codes))
@@ -120,28 +122,24 @@ func (a *app) recoveryList(query string, asJSON bool) error {
 		}
 		fmt.Fprintf(a.stdout, "%s\t%s\n", c.Code, state)
 	}
-	fmt.Fprintf(a.stderr, "%d of %d left\n", unused(set), len(set.Codes))
+	fmt.Fprintf(a.stderr, "%d of %d left\n", set.Unused(), len(set.Codes))
 	return nil
 }
 
 func (a *app) recoveryUse(query string) error {
-	v, err := a.open()
+	s, err := a.session()
 	if err != nil {
 		return err
 	}
-	acc, err := resolve(v.Data(), query)
+	acc, err := resolve(s.Data(), query)
 	if err != nil {
 		return err
 	}
-	var code string
-	var left int
-	err = v.Update(func(d *vault.Data) error {
-		code, left, err = d.UseRecoveryCode(acc.ID, a.now())
-		if err == nil {
-			d.Log(a.now(), "recovery.use", fmt.Sprintf("%s, %d left", label(acc), left))
-		}
-		return err
-	})
+	code, left, err := s.UseRecovery(acc.ID)
+	if errors.Is(err, vaultops.ErrNoRecoveryCodes) {
+		return &userError{code: exitNotFound, msg: acc.Label() + " has no recovery codes", err: err,
+			hint: "add the codes the site gave you: otter recovery add " + health.Quote(acc.Label()) + " FILE"}
+	}
 	if err != nil {
 		return err
 	}
@@ -149,9 +147,9 @@ func (a *app) recoveryUse(query string) error {
 	fmt.Fprintln(a.stderr, supportReminder)
 	switch {
 	case left == 0:
-		a.warn("that was the last recovery code for %s: generate new ones on the site now", label(acc))
+		a.warn("that was the last recovery code for %s: generate new ones on the site now", acc.Label())
 	case left <= 2:
-		a.warn("only %d recovery %s left for %s: generate new ones on the site soon", left, plural(left, "code", "codes"), label(acc))
+		a.warn("only %d recovery %s left for %s: generate new ones on the site soon", left, plural(left, "code", "codes"), acc.Label())
 	}
 	return nil
 }

@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/otterauth/otter/vault"
 )
 
 func (a *app) rmCmd() *cobra.Command {
@@ -17,26 +15,19 @@ func (a *app) rmCmd() *cobra.Command {
 		Short: "Remove an account (its recovery codes go with it; backups keep old generations)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			v, err := a.open()
+			s, err := a.session()
 			if err != nil {
 				return err
 			}
-			acc, err := resolve(v.Data(), args[0])
+			acc, err := resolve(s.Data(), args[0])
 			if err != nil {
 				return err
 			}
-			name, id := label(acc), acc.ID
+			name, id := acc.Label(), acc.ID
 			if !yes && a.interactive() && !a.confirm(fmt.Sprintf("Remove %s? Its codes stop working here. [y/N] ", name)) {
 				return &userError{code: exitError, msg: "nothing removed"}
 			}
-			err = v.Update(func(d *vault.Data) error {
-				if !d.DeleteAccount(id, a.now()) {
-					return &userError{code: exitNotFound, msg: name + " was already removed"}
-				}
-				d.Log(a.now(), "account.delete", name)
-				return nil
-			})
-			if err != nil {
+			if _, err := s.Delete(id); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "removed %s\n", name)

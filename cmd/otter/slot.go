@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -60,7 +61,7 @@ func (a *app) slotList(asJSON bool) error {
 		if r.Current {
 			mark = "(unlocked with)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", shortID(r.ID), r.Type, r.Label, r.Created, mark)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", vaultops.ShortID(r.ID), r.Type, r.Label, r.Created, mark)
 	}
 	return tw.Flush()
 }
@@ -113,7 +114,7 @@ func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut, device string) error {
 			a.warn("the slot was added but the key could not be added to the inventory: %v", err)
 		}
 	}
-	fmt.Fprintf(a.stdout, "added %s slot %s\n", s.Type, shortID(s.ID))
+	fmt.Fprintf(a.stdout, "added %s slot %s\n", s.Type, vaultops.ShortID(s.ID))
 	if display != "" && keyOut == "" {
 		fmt.Fprintln(a.stderr, "The new recovery key follows; it is shown only once. No support team will ever ask you for it.")
 		fmt.Fprintln(a.stdout, display)
@@ -164,6 +165,6 @@ func (a *app) slotRemove(prefix string) error {
 			a.warn("the slot is gone but its keyring entry could not be deleted: %v", err)
 		}
 	}
-	fmt.Fprintf(a.stdout, "removed %s slot %s; the data key was rotated\n", s.Type, shortID(s.ID))
+	fmt.Fprintf(a.stdout, "removed %s slot %s; the data key was rotated\n", s.Type, vaultops.ShortID(s.ID))
 	return nil
 }

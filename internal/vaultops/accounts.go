@@ -1,0 +1,345 @@
+package vaultops
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/vault"
+)
+
+// KeyOf returns the otp.Key that computes a's codes. It shares a's secret.
+func KeyOf(a *vault.Account) *otp.Key {
+	return &otp.Key{
+		Type: otp.Type(a.Type), Issuer: a.Issuer, Account: a.Name, Secret: a.Secret,
+		Algorithm: otp.Algorithm(a.Algorithm), Digits: a.Digits, Period: a.Period, Counter: a.Counter,
+	}
+}
+
+// AccountOf returns a new account with k's names, parameters and a copy of
+// its secret.
+func AccountOf(k *otp.Key) vault.Account {
+	return vault.Account{
+		Issuer: k.Issuer, Name: k.Account, Secret: bytes.Clone(k.Secret),
+		Type: string(k.Type), Algorithm: string(k.Algorithm),
+		Digits: k.Digits, Period: k.Period, Counter: k.Counter,
+	}
+}
+
+// NewAccount is an account to add, with the recovery codes that come with
+// it (from an import), dates and used state kept.
+type NewAccount struct {
+	Account  vault.Account
+	Recovery []vault.RecoveryCode
+}
+
+// AddResult says what Add did: the accounts stored (with their ids, secrets
+// dropped) and those skipped as duplicates, in the order given.
+type AddResult struct {
+	Added   []vault.Account
+	Skipped []vault.Account
+}
+
+// Add stores the accounts that are not in the vault yet (same issuer, name
+// and secret), in one transaction; duplicates are found through a hash
+// index, so adding n accounts costs O(n). It fails with ErrDuplicate, and
+// writes nothing, when every account is a duplicate.
+func (s *Session) Add(accs []NewAccount) (AddResult, error) {
+	return s.add(accs, "")
+}
+
+// Import is Add for an import from format, with an audit event; unlike Add
+// it writes the event even when every account was already there.
+func (s *Session) Import(format string, accs []NewAccount) (AddResult, error) {
+	return s.add(accs, format)
+}
+
+func (s *Session) add(accs []NewAccount, format string) (AddResult, error) {
+	now := s.now()
+	var res AddResult
+	err := s.v.Update(func(d *vault.Data) error {
+		res = AddResult{}
+		ix := newDupIndex(d)
+		for i := range accs {
+			acc := &accs[i].Account
+			if ix.has(acc) {
+				res.Skipped = append(res.Skipped, public(acc))
+				continue
+			}
+			stored := d.AddAccount(*acc, now)
+			ix.add(stored)
+			addRecovery(d, stored.ID, accs[i].Recovery, now)
+			res.Added = append(res.Added, public(stored))
+		}
+		if format != "" {
+			d.Log(now, "import", fmt.Sprintf("%s, %d accounts", format, len(res.Added)))
+			return nil
+		}
+		if len(res.Added) == 0 {
+			return ErrDuplicate
+		}
+		return nil
+	})
+	return res, err
+}
+
+// public is a copy of a without its secret, for results.
+func public(a *vault.Account) vault.Account {
+	c := *a
+	c.Secret = nil
+	c.Tags = slices.Clone(a.Tags)
+	return c
+}
+
+// dupIndex finds accounts with the same issuer, name and secret in one map
+// lookup. Secrets are keyed by their SHA-256, never copied into the map.
+type dupIndex map[[sha256.Size]byte]*vault.Account
+
+func dupKey(a *vault.Account) [sha256.Size]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d:%s%d:%s", len(a.Issuer), a.Issuer, len(a.Name), a.Name)
+	h.Write(a.Secret)
+	return [sha256.Size]byte(h.Sum(nil))
+}
+
+func newDupIndex(d *vault.Data) dupIndex {
+	ix := dupIndex{}
+	for _, x := range d.Live() {
+		ix[dupKey(x)] = x
+	}
+	return ix
+}
+
+func (ix dupIndex) has(a *vault.Account) bool { return ix[dupKey(a)] != nil }
+
+// add records a (a copy: later appends to the data may move it).
+func (ix dupIndex) add(a *vault.Account) {
+	c := public(a)
+	ix[dupKey(a)] = &c
+}
+
+// Duplicates previews an Add: for each account, the live account of d it
+// duplicates (nil: none) and the index of an earlier account of accs it
+// repeats (-1: none).
+func Duplicates(d *vault.Data, accs []vault.Account) (inVault []*vault.Account, repeats []int) {
+	ix := newDupIndex(d)
+	first := make(map[[sha256.Size]byte]int, len(accs))
+	inVault, repeats = make([]*vault.Account, len(accs)), make([]int, len(accs))
+	for i := range accs {
+		k := dupKey(&accs[i])
+		inVault[i], repeats[i] = ix[k], -1
+		if j, ok := first[k]; ok {
+			repeats[i] = j
+		} else {
+			first[k] = i
+		}
+	}
+	return inVault, repeats
+}
+
+// addRecovery gives a new account the recovery codes it came with, keeping
+// their dates and used state.
+func addRecovery(d *vault.Data, id string, codes []vault.RecoveryCode, now time.Time) {
+	if len(codes) == 0 {
+		return
+	}
+	list := make([]string, len(codes))
+	byCode := make(map[string]vault.RecoveryCode, len(codes))
+	for i, c := range codes {
+		list[i] = c.Code
+		byCode[strings.TrimSpace(c.Code)] = c
+	}
+	d.AddRecoveryCodes(id, list, now)
+	set := d.RecoveryFor(id)
+	if set == nil {
+		return
+	}
+	for i := range set.Codes {
+		c := byCode[set.Codes[i].Code]
+		if !c.Added.IsZero() {
+			set.Codes[i].Added = c.Added
+		}
+		set.Codes[i].UsedAt = c.UsedAt
+	}
+}
+
+// Edit is a change of an account; nil fields stay as they are.
+type Edit struct {
+	Issuer, Name *string
+	// Key, when set, replaces the secret and the parameters (type,
+	// algorithm, digits, period; the counter of an HOTP account).
+	Key    *otp.Key
+	Tags   *[]string
+	Notes  *string
+	Pinned *bool
+}
+
+// Edit changes account id and returns it as stored (secret dropped). An
+// edit that changes nothing writes nothing.
+func (s *Session) Edit(id string, e Edit) (vault.Account, error) {
+	now := s.now()
+	var out vault.Account
+	err := s.v.Update(func(d *vault.Data) error {
+		a, err := live(d, id)
+		if err != nil {
+			return err
+		}
+		before := a.String() + fmt.Sprint(a.Tags, a.Notes, a.Pinned, a.Counter, a.Algorithm, a.Digits, a.Period)
+		oldSecret := bytes.Clone(a.Secret)
+		e.apply(a)
+		after := a.String() + fmt.Sprint(a.Tags, a.Notes, a.Pinned, a.Counter, a.Algorithm, a.Digits, a.Period)
+		out = public(a)
+		if before == after && bytes.Equal(oldSecret, a.Secret) {
+			return errUnchanged
+		}
+		touch(d, a, now)
+		out = public(a)
+		return nil
+	})
+	if err == errUnchanged {
+		err = nil
+	}
+	return out, err
+}
+
+func (e *Edit) apply(a *vault.Account) {
+	if e.Key != nil {
+		k := e.Key
+		a.Issuer, a.Name, a.Secret = k.Issuer, k.Account, bytes.Clone(k.Secret)
+		a.Type, a.Algorithm, a.Digits, a.Period = string(k.Type), string(k.Algorithm), k.Digits, k.Period
+		if k.Type == otp.TypeHOTP {
+			a.Counter = k.Counter
+		}
+	}
+	if e.Issuer != nil {
+		a.Issuer = strings.TrimSpace(*e.Issuer)
+	}
+	if e.Name != nil {
+		a.Name = strings.TrimSpace(*e.Name)
+	}
+	if e.Tags != nil {
+		a.Tags = CleanTags(*e.Tags)
+	}
+	if e.Notes != nil {
+		a.Notes = *e.Notes
+	}
+	if e.Pinned != nil {
+		a.Pinned = *e.Pinned
+	}
+}
+
+// CleanTags trims tags and drops blanks and repeats, keeping the order.
+func CleanTags(tags []string) []string {
+	var out []string
+	for _, t := range tags {
+		if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// TogglePin flips the pinned flag of account id and returns the account.
+func (s *Session) TogglePin(id string) (vault.Account, error) {
+	now := s.now()
+	var out vault.Account
+	err := s.v.Update(func(d *vault.Data) error {
+		a, err := live(d, id)
+		if err != nil {
+			return err
+		}
+		a.Pinned = !a.Pinned
+		touch(d, a, now)
+		out = public(a)
+		return nil
+	})
+	return out, err
+}
+
+// Delete turns account id and its recovery codes into tombstones and
+// returns its label.
+func (s *Session) Delete(id string) (string, error) {
+	now := s.now()
+	var name string
+	err := s.v.Update(func(d *vault.Data) error {
+		a, err := live(d, id)
+		if err != nil {
+			return err
+		}
+		name = a.Label()
+		d.DeleteAccount(id, now)
+		d.Log(now, "account.delete", name)
+		return nil
+	})
+	return name, err
+}
+
+// RecordUse counts a use of account id's code (a copy), for most-used
+// ordering.
+func (s *Session) RecordUse(id string) error {
+	now := s.now()
+	return s.v.Update(func(d *vault.Data) error {
+		a, err := live(d, id)
+		if err != nil {
+			return err
+		}
+		use(d, a, now)
+		return nil
+	})
+}
+
+func use(d *vault.Data, a *vault.Account, now time.Time) {
+	a.UseCount++
+	a.LastUsed = now
+	touch(d, a, now)
+}
+
+// Code is a one-time code and what it belongs to.
+type Code struct {
+	Account vault.Account // secret dropped
+	Code    string
+	Counter uint64    // HOTP: the counter the code is for
+	Until   time.Time // TOTP and Steam: when the code expires
+}
+
+// ErrNoCode means otter cannot compute a code for the account's parameters.
+var ErrNoCode = errors.New("cannot compute a code for this account")
+
+// TOTP returns the code of the time-based account a at t, without a write.
+func TOTP(a *vault.Account, t time.Time) (Code, error) {
+	k := KeyOf(a)
+	c := Code{Account: public(a), Code: k.Code(t), Until: t.Add(otp.Remaining(t, k.Period)).Truncate(time.Second)}
+	if c.Code == "" {
+		return Code{}, fmt.Errorf("%s: %w", a.Label(), ErrNoCode)
+	}
+	return c, nil
+}
+
+// NextHOTP persists counter+1 of the HOTP account id, counts it as a use,
+// and returns the code for the counter before: a code leaves this function
+// only once its counter is on disk, so that no code is ever shown twice.
+func (s *Session) NextHOTP(id string) (Code, error) {
+	now := s.now()
+	var out Code
+	err := s.v.Update(func(d *vault.Data) error {
+		a, err := live(d, id)
+		if err != nil {
+			return err
+		}
+		code := KeyOf(a).Code(now)
+		if code == "" {
+			return fmt.Errorf("%s: %w", a.Label(), ErrNoCode)
+		}
+		out = Code{Code: code, Counter: a.Counter}
+		a.Counter++
+		use(d, a, now)
+		out.Account = public(a)
+		return nil
+	})
+	return out, err
+}
