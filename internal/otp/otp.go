@@ -46,6 +46,8 @@ const (
 const (
 	// maxDigits is the largest supported number of digits.
 	maxDigits = 10
+	// defaultDigits is the code length when none is given.
+	defaultDigits = 6
 	// DefaultPeriod is the TOTP step in seconds when none is given.
 	DefaultPeriod = 30
 	// maxPeriod bounds the TOTP step (one day); longer steps are absurd.
