@@ -187,11 +187,15 @@ func accountFromKey(k *otp.Key) vault.Account {
 	}
 }
 
+// keyFromAccount returns acc's otp.Key, sharing its secret; parameters the
+// vault stores as zero take their defaults.
 func keyFromAccount(acc *vault.Account) *otp.Key {
-	return &otp.Key{
+	k := &otp.Key{
 		Type: otp.Type(acc.Type), Issuer: acc.Issuer, Account: acc.Name, Secret: acc.Secret,
 		Algorithm: otp.Algorithm(acc.Algorithm), Digits: acc.Digits, Period: acc.Period, Counter: acc.Counter,
 	}
+	k.FillDefaults()
+	return k
 }
 
 // dupIndex finds accounts with the same issuer, name and secret in one map

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -79,9 +80,28 @@ func (a *app) currentCode(v *vault.Vault, query string, t time.Time) (*codeJSON,
 		return a.nextHOTP(v, acc.ID)
 	}
 	k := keyFromAccount(acc)
+	code, err := computeCode(acc, k, t)
+	if err != nil {
+		return nil, err
+	}
 	until := t.Add(otp.Remaining(t, k.Period)).Truncate(time.Second)
-	return &codeJSON{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type, Code: k.Code(t),
+	return &codeJSON{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type, Code: code,
 		Period: k.Period, Remaining: int(until.Sub(t.Truncate(time.Second)) / time.Second), ValidUntil: &until}, nil
+}
+
+// computeCode returns k's code at t, or an error naming acc if none can be
+// computed (a bad parameter, an empty secret): never an empty code.
+func computeCode(acc *vault.Account, k *otp.Key, t time.Time) (string, error) {
+	if code := k.Code(t); code != "" {
+		return code, nil
+	}
+	why := "its secret is empty or too long"
+	var pe *otp.ParseError
+	if errors.As(k.ValidateParams(), &pe) {
+		why = pe.Field + ": " + pe.Msg
+	}
+	return "", &userError{code: exitError, msg: fmt.Sprintf("cannot compute a code for %s: %s", label(acc), why),
+		hint: "the stored account is damaged; remove it (otter rm) and add it again from the site's setup page"}
 }
 
 func (a *app) nextHOTP(v *vault.Vault, id string) (*codeJSON, error) {
@@ -91,9 +111,12 @@ func (a *app) nextHOTP(v *vault.Vault, id string) (*codeJSON, error) {
 		if acc == nil || acc.Deleted {
 			return &userError{code: exitNotFound, msg: "the account was removed meanwhile"}
 		}
-		k := keyFromAccount(acc)
+		code, err := computeCode(acc, keyFromAccount(acc), a.now())
+		if err != nil {
+			return err // nothing is saved: the counter stays
+		}
 		c := acc.Counter
-		out = &codeJSON{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type, Code: k.Code(a.now()), Counter: &c}
+		out = &codeJSON{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type, Code: code, Counter: &c}
 		acc.Counter++
 		acc.Updated = a.now()
 		acc.Stamp = d.Tick(a.now())
