@@ -163,12 +163,15 @@ func (s *session) deleteCmd(id string) tea.Cmd {
 	})
 }
 
-// keyOf returns the otp.Key of an account. It shares the secret.
+// keyOf returns the otp.Key of an account. It shares the secret;
+// parameters the vault stores as zero take their defaults.
 func keyOf(a *vault.Account) *otp.Key {
-	return &otp.Key{
+	k := &otp.Key{
 		Type: otp.Type(a.Type), Issuer: a.Issuer, Account: a.Name, Secret: a.Secret,
 		Algorithm: otp.Algorithm(a.Algorithm), Digits: a.Digits, Period: a.Period, Counter: a.Counter,
 	}
+	k.FillDefaults()
+	return k
 }
 
 // label names an account as "issuer (name)".
