@@ -1,5 +1,5 @@
 // Package tui is otter's full-screen interface (otter with no arguments),
-// built on Bubble Tea v2. It owns the screens of DESIGN §6: onboarding,
+// built on Bubble Tea v2. It owns every screen: onboarding,
 // unlock, the codes list, account detail, add/edit, recovery codes,
 // security keys and help. The root model in model.go runs the state
 // machine; every screen lives in its own file; all key bindings are in

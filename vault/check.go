@@ -1,6 +1,11 @@
 package vault
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+
+	"github.com/otterauth/otter/internal/otp"
+)
 
 // Field limits, checked before every save.
 const (
@@ -86,6 +91,44 @@ func (a *Account) validate() error {
 		return limitf("account %q: too many or too long tags", a.Issuer)
 	case !validTime(a.Created) || !validTime(a.Updated) || !validTime(a.LastUsed):
 		return limitf("account %q: date out of range", a.Issuer)
+	}
+	return a.computable()
+}
+
+// computable returns an error wrapping ErrInvalid if otter cannot compute
+// codes from a's type, algorithm, digits and period; zero values mean the
+// defaults (totp, SHA1, 6 digits, 30 s). Tombstones are not checked.
+func (a *Account) computable() error {
+	if a.Deleted {
+		return nil
+	}
+	k := otp.Key{Type: otp.Type(a.Type), Algorithm: otp.Algorithm(a.Algorithm), Digits: a.Digits, Period: a.Period}
+	k.FillDefaults()
+	err := k.ValidateParams()
+	var pe *otp.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("account %q: %w: %s: %s", a.label(), ErrInvalid, pe.Field, pe.Msg)
+	}
+	return err
+}
+
+// label names a in errors as issuer:name, never with its secret.
+func (a *Account) label() string {
+	switch {
+	case a.Issuer != "" && a.Name != "":
+		return a.Issuer + ":" + a.Name
+	case a.Issuer != "" || a.Name != "":
+		return a.Issuer + a.Name
+	}
+	return a.ID
+}
+
+// checkAccounts is the check Unlock and Refresh make of a file's accounts.
+func (d *Data) checkAccounts() error {
+	for i := range d.Accounts {
+		if err := d.Accounts[i].computable(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

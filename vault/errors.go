@@ -28,6 +28,13 @@ var (
 	ErrTooFewSlots = errors.New("a vault needs at least two unlock slots")
 	// ErrLimit means a size, count, field length or KDF bound was exceeded.
 	ErrLimit = errors.New("limit exceeded")
+	// ErrInvalid means an account's type, algorithm, digits or period are
+	// ones otter cannot compute codes from (zero values mean the defaults).
+	// Update refuses to save such an account. Otter never writes one, so a
+	// file that holds one (written by a bug or by another program with the
+	// key) is reported by Unlock and Refresh as corrupt (ErrCorrupt), with a
+	// reason naming the account and the parameter.
+	ErrInvalid = errors.New("cannot compute codes")
 	// ErrNoCodesLeft means an account has no unused recovery code.
 	ErrNoCodesLeft = errors.New("no recovery codes left")
 )

@@ -19,7 +19,8 @@ type state struct {
 // fn, increments the generation and saves atomically, keeping the previous
 // file as a backup. If fn returns an error nothing is written and the error
 // is returned as is. Update refuses changes that lower an HOTP counter,
-// mark a used recovery code unused, revive a tombstone or exceed a limit.
+// mark a used recovery code unused, revive a tombstone, exceed a limit
+// (ErrLimit) or hold an account otter cannot compute codes for (ErrInvalid).
 func (v *Vault) Update(fn func(d *Data) error) error {
 	return v.txn(func(st *state) error { return fn(st.data) })
 }

@@ -137,7 +137,8 @@ func cloneSlots(slots []Slot) []Slot {
 // Unlock opens the vault with c, trying every slot of c's type. It returns
 // ErrNoUsableSlot if there is none, ErrWrongCredential if none unwraps, the
 // credential's own error (wrapped) if it could not derive a key, and
-// ErrCorrupt if a slot unwrapped but the payload does not decrypt.
+// ErrCorrupt if a slot unwrapped but the payload does not decrypt or holds
+// an account otter cannot compute codes for (see ErrInvalid).
 func (l *Locked) Unlock(c Credential) (*Vault, error) {
 	c = withOptions(c, l.o.weak)
 	var credErr error
@@ -211,6 +212,11 @@ func openWith(p *parsed, s *Slot, sk []byte) ([]byte, *payload, error) {
 	if err != nil {
 		zero(dek)
 		return nil, nil, corruptf("unreadable payload: %v", err)
+	}
+	if err := pl.Data.checkAccounts(); err != nil {
+		zero(dek)
+		pl.wipe()
+		return nil, nil, corruptf("%v (otter never saves such an account)", err)
 	}
 	if pl.SlotKeys == nil {
 		pl.SlotKeys = make(map[string][]byte)

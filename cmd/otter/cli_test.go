@@ -1,9 +1,9 @@
 package main
 
-// End-to-end tests of the CLI contract (DESIGN §7): each runs the real
-// binary, built once with -tags otter_testkdf so that password slots can use
-// a tiny Argon2id cost, against a vault in a temporary directory and the
-// private gnome-keyring that `make test` starts.
+// End-to-end tests of the CLI contract (commands, output, exit codes): each
+// runs the real binary, built once with -tags otter_testkdf so that password
+// slots can use a tiny Argon2id cost, against a vault in a temporary
+// directory and the private gnome-keyring that `make test` starts.
 
 import (
 	"bytes"

@@ -1,6 +1,6 @@
 package main
 
-// Process hygiene of the real binary (DESIGN §9): no core file when an
+// Process hygiene of the real binary: no core file when an
 // unlocked otter crashes, no secret in its environment or arguments, and
 // (best effort) none left in its memory once it has locked.
 

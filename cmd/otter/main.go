@@ -14,7 +14,7 @@ import (
 	"github.com/otterauth/otter/vault"
 )
 
-// Exit codes of the CLI contract (DESIGN §7).
+// Exit codes, part of the CLI contract scripts rely on (listed in README.md).
 const (
 	exitOK        = 0
 	exitError     = 1

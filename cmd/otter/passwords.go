@@ -7,7 +7,7 @@ import (
 	"github.com/otterauth/otter/internal/policy"
 )
 
-// checkNewPassword applies the password policy (DESIGN §9) to a new vault
+// checkNewPassword applies the master-password policy (internal/policy) to a new vault
 // password; the refusal names the rule that failed.
 func (a *app) checkNewPassword(p []byte) ([]byte, error) {
 	if err := policy.Check(p); err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/otterauth/otter/vault"
 )
 
-// resolve finds the one live account QUERY names (DESIGN §7): an id or id
+// resolve finds the one live account QUERY names: an id or id
 // prefix of at least 6 characters, else a case-insensitive match on
 // issuer:account. No match or several are exit 4, listing the candidates.
 func resolve(d *vault.Data, query string) (*vault.Account, error) {

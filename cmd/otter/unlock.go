@@ -11,8 +11,9 @@ import (
 	"github.com/otterauth/otter/vault"
 )
 
-// open loads and unlocks the vault once per command, in the order of
-// DESIGN §7: explicit files, then keyring → password prompt on a TTY.
+// open loads and unlocks the vault once per command, trying in order:
+// explicit files, then the keyring, a FIDO2 key, and a password (or
+// recovery key) prompt on a TTY.
 func (a *app) open() (*vault.Vault, error) {
 	if a.v != nil {
 		return a.v, nil

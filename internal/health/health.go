@@ -1,4 +1,4 @@
-// Package health owns the vault health report (DESIGN §9): the checks that
+// Package health owns the vault health report: the checks that
 // coach a person towards what account-security guides preach — a backup for
 // every account, enough recovery codes, long and distinct secrets, no lost
 // key still trusted, more than one kind of way into the vault.
@@ -280,7 +280,7 @@ func kib(m uint32) string {
 	return fmt.Sprintf("%d KiB", m)
 }
 
-// weakKDF reports a cost below the default (DESIGN §3).
+// weakKDF reports a cost below vault.DefaultKDF in memory or time.
 func weakKDF(k vault.KDFParams) bool {
 	return k.Memory < vault.DefaultKDF.Memory || k.Time < vault.DefaultKDF.Time
 }

@@ -1,7 +1,7 @@
 // Package lockout owns the lockout record: the failed unlock attempts of one
 // vault (password, recovery key, FIDO PIN entered through otter), kept outside
 // the vault in the state directory so that attempts can be refused before any
-// KDF work (DESIGN §9).
+// KDF work.
 //
 // After 10 failures within a minute, 20 within an hour or 40 within a day,
 // Check refuses further attempts until enough of them have aged out of the

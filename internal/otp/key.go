@@ -43,7 +43,7 @@ func errorf(field, format string, args ...any) *ParseError {
 // Validate checks k against the rules the parsers apply and returns a
 // *ParseError naming the first field that is wrong.
 func (k *Key) Validate() error {
-	if err := k.validateType(); err != nil {
+	if err := k.ValidateParams(); err != nil {
 		return err
 	}
 	if err := validateName("issuer", k.Issuer); err != nil {
@@ -58,6 +58,18 @@ func (k *Key) Validate() error {
 	if len(k.Secret) > maxSecret {
 		return errorf("secret", "too long (%d bytes, max %d)", len(k.Secret), maxSecret)
 	}
+	return nil
+}
+
+// ValidateParams checks the parameters codes are computed from: type,
+// algorithm, digits and period. It returns a *ParseError naming the first
+// that is not one otter can compute with. Unlike Validate it ignores the
+// names and the secret, so that a store can check what it holds without
+// the parsers' rules for labels.
+func (k *Key) ValidateParams() error {
+	if err := k.validateType(); err != nil {
+		return err
+	}
 	if k.Algorithm.hashFunc() == nil {
 		return errorf("algorithm", "unsupported algorithm %q (want SHA1, SHA256 or SHA512)", short(string(k.Algorithm)))
 	}
@@ -65,6 +77,28 @@ func (k *Key) Validate() error {
 		return errorf("digits", "must be between 1 and %d, got %d", maxDigits, k.Digits)
 	}
 	return k.validatePeriod()
+}
+
+// FillDefaults gives the zero parameters of k the values an otpauth URI
+// implies when it leaves them out: type totp, algorithm SHA1, 6 digits (5
+// for steam) and a 30-second period (none for hotp). Stored accounts may
+// leave these fields zero.
+func (k *Key) FillDefaults() {
+	if k.Type == "" {
+		k.Type = TypeTOTP
+	}
+	if k.Algorithm == "" {
+		k.Algorithm = SHA1
+	}
+	if k.Digits == 0 {
+		k.Digits = defaultDigits
+		if k.Type == TypeSteam {
+			k.Digits = steamDigits
+		}
+	}
+	if k.Period == 0 && k.Type != TypeHOTP {
+		k.Period = DefaultPeriod
+	}
 }
 
 func (k *Key) validateType() error {

@@ -46,6 +46,8 @@ const (
 const (
 	// maxDigits is the largest supported number of digits.
 	maxDigits = 10
+	// defaultDigits is the code length when none is given.
+	defaultDigits = 6
 	// DefaultPeriod is the TOTP step in seconds when none is given.
 	DefaultPeriod = 30
 	// maxPeriod bounds the TOTP step (one day); longer steps are absurd.
@@ -168,9 +170,10 @@ func Remaining(t time.Time, period int) time.Duration {
 }
 
 // Code returns the code for k at time t, dispatching on k.Type; HOTP keys
-// use k.Counter and ignore t. Code returns "" if k does not pass Validate.
+// use k.Counter and ignore t. Code returns "" if k fails ValidateParams or
+// its secret is empty or too long; the names do not matter.
 func (k *Key) Code(t time.Time) string {
-	if k.Validate() != nil {
+	if k.ValidateParams() != nil || len(k.Secret) == 0 || len(k.Secret) > maxSecret {
 		return ""
 	}
 	switch k.Type {

@@ -246,6 +246,8 @@ func TestKeyCode(t *testing.T) {
 		{Key{Type: TypeSteam, Secret: rfc4226Secret, Algorithm: SHA1, Digits: 5, Period: 30}, Steam(rfc4226Secret, now)},
 		{Key{Type: TypeTOTP, Secret: rfc4226Secret, Algorithm: "MD5", Digits: 6, Period: 30}, ""},
 		{Key{Type: TypeTOTP, Secret: rfc4226Secret, Algorithm: SHA1, Digits: 6, Period: 0}, ""},
+		{Key{Type: TypeTOTP, Secret: nil, Algorithm: SHA1, Digits: 6, Period: 30}, ""},
+		{Key{Type: TypeHOTP, Issuer: " spaced\t", Secret: rfc4226Secret, Algorithm: SHA1, Digits: 6, Counter: 9}, "520489"},
 	}
 	for _, tt := range tests {
 		if got := tt.key.Code(now); got != tt.want {

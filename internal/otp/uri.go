@@ -36,7 +36,7 @@ func ParseURI(s string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &Key{Algorithm: SHA1, Digits: 6}
+	k := &Key{Algorithm: SHA1, Digits: defaultDigits}
 	if err := k.parseType(u.Host, q); err != nil {
 		return nil, err
 	}

@@ -231,3 +231,32 @@ func TestValidate(t *testing.T) {
 		t.Errorf("Validate(%v) = %v; hotp needs no period", hotp, err)
 	}
 }
+
+func TestValidateParamsIgnoresNamesAndSecret(t *testing.T) {
+	k := Key{Type: TypeTOTP, Issuer: " padded", Algorithm: SHA1, Digits: 6, Period: 30}
+	if err := k.ValidateParams(); err != nil {
+		t.Errorf("ValidateParams(%v) = %v, want nil: names and secret are not parameters", k, err)
+	}
+	k.Digits = 12
+	var pe *ParseError
+	if err := k.ValidateParams(); !errors.As(err, &pe) || pe.Field != "digits" {
+		t.Errorf("ValidateParams(%v) = %v, want *ParseError for digits", k, err)
+	}
+}
+
+func TestFillDefaults(t *testing.T) {
+	tests := []struct{ in, want Key }{
+		{Key{}, Key{Type: TypeTOTP, Algorithm: SHA1, Digits: 6, Period: 30}},
+		{Key{Type: TypeHOTP}, Key{Type: TypeHOTP, Algorithm: SHA1, Digits: 6}},
+		{Key{Type: TypeSteam}, Key{Type: TypeSteam, Algorithm: SHA1, Digits: 5, Period: 30}},
+		{Key{Type: TypeTOTP, Algorithm: SHA512, Digits: 8, Period: 60}, Key{Type: TypeTOTP, Algorithm: SHA512, Digits: 8, Period: 60}},
+		{Key{Digits: 12}, Key{Type: TypeTOTP, Algorithm: SHA1, Digits: 12, Period: 30}}, // not a zero: left for ValidateParams
+	}
+	for _, tt := range tests {
+		k := tt.in
+		k.FillDefaults()
+		if !k.Equal(&tt.want) {
+			t.Errorf("FillDefaults(%v) = %v, want %v", tt.in, k, tt.want)
+		}
+	}
+}

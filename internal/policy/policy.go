@@ -1,5 +1,5 @@
 // Package policy owns the master-password policy and the strength estimate
-// shown when a password is chosen (DESIGN §9).
+// shown when a password is chosen.
 //
 // A master password must be valid UTF-8 and, after NFC normalisation, have
 // at least 10 and at most 1024 characters (runes, not bytes; a longer

@@ -13,12 +13,15 @@ import (
 	"github.com/otterauth/otter/vault"
 )
 
-// KeyOf returns the otp.Key that computes a's codes. It shares a's secret.
+// KeyOf returns the otp.Key that computes a's codes. It shares a's secret;
+// parameters the vault stores as zero take their defaults.
 func KeyOf(a *vault.Account) *otp.Key {
-	return &otp.Key{
+	k := &otp.Key{
 		Type: otp.Type(a.Type), Issuer: a.Issuer, Account: a.Name, Secret: a.Secret,
 		Algorithm: otp.Algorithm(a.Algorithm), Digits: a.Digits, Period: a.Period, Counter: a.Counter,
 	}
+	k.FillDefaults()
+	return k
 }
 
 // AccountOf returns a new account with k's names, parameters and a copy of
@@ -307,17 +310,33 @@ type Code struct {
 	Until   time.Time // TOTP and Steam: when the code expires
 }
 
-// ErrNoCode means otter cannot compute a code for the account's parameters.
-var ErrNoCode = errors.New("cannot compute a code for this account")
+// ErrNoCode means otter cannot compute a code for an account: a parameter
+// it cannot compute with, or an empty secret. A code is never "".
+var ErrNoCode = errors.New("cannot compute a code")
+
+// code returns a's code at t (HOTP: for its counter), or ErrNoCode naming
+// the account and the reason.
+func code(a *vault.Account, t time.Time) (string, error) {
+	k := KeyOf(a)
+	if c := k.Code(t); c != "" {
+		return c, nil
+	}
+	why := "its secret is empty or too long"
+	var pe *otp.ParseError
+	if errors.As(k.ValidateParams(), &pe) {
+		why = pe.Field + ": " + pe.Msg
+	}
+	return "", fmt.Errorf("%w for %s: %s", ErrNoCode, a.Label(), why)
+}
 
 // TOTP returns the code of the time-based account a at t, without a write.
 func TOTP(a *vault.Account, t time.Time) (Code, error) {
-	k := KeyOf(a)
-	c := Code{Account: public(a), Code: k.Code(t), Until: t.Add(otp.Remaining(t, k.Period)).Truncate(time.Second)}
-	if c.Code == "" {
-		return Code{}, fmt.Errorf("%s: %w", a.Label(), ErrNoCode)
+	c, err := code(a, t)
+	if err != nil {
+		return Code{}, err
 	}
-	return c, nil
+	k := KeyOf(a)
+	return Code{Account: public(a), Code: c, Until: t.Add(otp.Remaining(t, k.Period)).Truncate(time.Second)}, nil
 }
 
 // NextHOTP persists counter+1 of the HOTP account id, counts it as a use,
@@ -331,11 +350,11 @@ func (s *Session) NextHOTP(id string) (Code, error) {
 		if err != nil {
 			return err
 		}
-		code := KeyOf(a).Code(now)
-		if code == "" {
-			return fmt.Errorf("%s: %w", a.Label(), ErrNoCode)
+		c, err := code(a, now)
+		if err != nil {
+			return err // nothing is saved: the counter stays
 		}
-		out = Code{Code: code, Counter: a.Counter}
+		out = Code{Code: c, Counter: a.Counter}
 		a.Counter++
 		use(d, a, now)
 		out.Account = public(a)
