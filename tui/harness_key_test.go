@@ -61,7 +61,7 @@ func (h *harness) listKeys() ([]fido.DeviceInfo, error) {
 }
 
 // openKey opens the key at path for the test to prepare it.
-func (h *harness) openKey(path string) *fido.Device {
+func (h *harness) openKey(path string) fido.Device {
 	h.t.Helper()
 	d, err := fido.Open(context.Background(), path)
 	if err != nil {
@@ -136,7 +136,7 @@ func (c *slotCred) Derive(_ string, s *vault.Slot) ([]byte, error) {
 }
 
 // holder is the plugged-in key that holds credential id (a silent probe).
-func (c *slotCred) holder(id []byte) (*fido.Device, error) {
+func (c *slotCred) holder(id []byte) (fido.Device, error) {
 	devs, err := c.h.listKeys()
 	if err != nil {
 		return nil, err
@@ -158,7 +158,7 @@ func (c *slotCred) holder(id []byte) (*fido.Device, error) {
 	return nil, fmt.Errorf("no plugged-in key holds the slot's credential: %w", fido.ErrNoCredentials)
 }
 
-func (c *slotCred) kek(d *fido.Device, s *vault.Slot) ([]byte, error) {
+func (c *slotCred) kek(d fido.Device, s *vault.Slot) ([]byte, error) {
 	pin := c.pin
 	if !s.PIN {
 		pin = nil

@@ -70,7 +70,7 @@ func plugHere(t *testing.T, state string) {
 
 // seed changes a virtual key's state in this process: f runs with the key
 // open, which is then unplugged so that the state file is final.
-func seed(t *testing.T, state string, f func(*fido.Device)) {
+func seed(t *testing.T, state string, f func(fido.Device)) {
 	t.Helper()
 	plugHere(t, state)
 	defer fido.RemoveVirtual(state)
@@ -139,7 +139,7 @@ func TestKeysCreds(t *testing.T) {
 	states := withKeys(t, e, 1)
 	wantIn(t, e.fails(exitError, "", "keys", "creds"), "has no PIN", "otter keys pin set") // PIN required but none set
 	pin := []byte("1234")
-	seed(t, states[0], func(d *fido.Device) {
+	seed(t, states[0], func(d fido.Device) {
 		must(t, d.SetPIN(context.Background(), pin))
 		for _, u := range []string{"alice", "bob"} {
 			_, err := d.MakeCredential(context.Background(), fido.CredentialOptions{RPID: "github.com", UserID: []byte(u),
