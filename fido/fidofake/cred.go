@@ -57,7 +57,7 @@ func (d *device) MakeCredential(ctx context.Context, o fido.CredentialOptions) (
 		if err != nil {
 			return err
 		}
-		cr, err := newCred(o, uv)
+		cr, err := newCred(o, uv, k.aaguidOf())
 		if err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (d *device) MakeCredential(ctx context.Context, o fido.CredentialOptions) (
 	return out, err
 }
 
-func newCred(o fido.CredentialOptions, uv bool) (*cred, error) {
+func newCred(o fido.CredentialOptions, uv bool, aaguid []byte) (*cred, error) {
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func newCred(o fido.CredentialOptions, uv bool) (*cred, error) {
 	pub := make([]byte, 64)
 	priv.X.FillBytes(pub[:32])
 	priv.Y.FillBytes(pub[32:])
-	return &cred{Credential: fido.Credential{ID: randomBytes(64), PublicKey: pub, AAGUID: bytes.Clone(AAGUID),
+	return &cred{Credential: fido.Credential{ID: randomBytes(64), PublicKey: pub, AAGUID: aaguid,
 		Format: "packed", RPID: o.RPID, UserID: bytes.Clone(o.UserID), UserName: o.UserName,
 		DisplayName: o.DisplayName, CredProtect: o.CredProtect, HMACSecret: o.HMACSecret, UV: uv},
 		resident: o.Resident, priv: priv, random: [2][]byte{randomBytes(32), randomBytes(32)}}, nil

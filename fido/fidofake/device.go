@@ -156,7 +156,7 @@ func (d *device) Info(ctx context.Context) (fido.Info, error) {
 		info = fido.Info{
 			Versions:   []string{"FIDO_2_0", "FIDO_2_1"},
 			Extensions: []string{"credProtect", "hmac-secret"},
-			AAGUID:     bytes.Clone(AAGUID),
+			AAGUID:     bytes.Clone(k.aaguid),
 			Options: map[string]bool{"rk": true, "up": true, "plat": false, "clientPin": k.pin != nil,
 				"credMgmt": true, "pinUvAuthToken": true},
 			PINRetries:        k.retries,

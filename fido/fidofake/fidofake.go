@@ -42,6 +42,7 @@
 package fidofake
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"slices"
@@ -90,7 +91,7 @@ func (b *Backend) Add(di fido.DeviceInfo) *Key {
 		di.Product = "otter fake key"
 	}
 	k := &Key{b: b, info: di, retries: maxPINRetries, resetWindow: defaultResetWindow,
-		touchWait: defaultTouchWait, gone: make(chan struct{})}
+		touchWait: defaultTouchWait, aaguid: AAGUID, gone: make(chan struct{})}
 	b.mu.Lock()
 	b.keys = append(b.keys, k)
 	b.mu.Unlock()
@@ -180,6 +181,7 @@ type Key struct {
 	presence    Presence
 	touchWait   time.Duration
 	resetWindow time.Duration
+	aaguid      []byte
 
 	pin        []byte // nil: no PIN set
 	retries    int
@@ -190,6 +192,13 @@ type Key struct {
 
 // DeviceInfo is what List says about the key.
 func (k *Key) DeviceInfo() fido.DeviceInfo { return k.info }
+
+// SetAAGUID sets the AAGUID the key reports (AAGUID unless set).
+func (k *Key) SetAAGUID(aaguid []byte) {
+	k.mu.Lock()
+	k.aaguid = bytes.Clone(aaguid)
+	k.mu.Unlock()
+}
 
 // SetPresence sets what the key does when it asks for a touch.
 func (k *Key) SetPresence(p Presence) {
@@ -252,6 +261,12 @@ func (k *Key) Plugged() bool {
 	default:
 		return true
 	}
+}
+
+func (k *Key) aaguidOf() []byte {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return bytes.Clone(k.aaguid)
 }
 
 func (k *Key) presenceOf() (Presence, time.Duration) {
