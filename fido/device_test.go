@@ -19,7 +19,7 @@ import (
 // through fido_dev_set_io_functions.
 
 // plug adds a fresh virtual key and returns it open.
-func plug(t *testing.T) (*virtual.Authenticator, *Device) {
+func plug(t *testing.T) (*virtual.Authenticator, *device) {
 	t.Helper()
 	state := filepath.Join(t.TempDir(), "key.state")
 	a, err := AddVirtual(state)
@@ -27,7 +27,7 @@ func plug(t *testing.T) (*virtual.Authenticator, *Device) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { RemoveVirtual(state) })
-	d, err := Open(context.Background(), virtualPrefix+state)
+	d, err := open(context.Background(), virtualPrefix+state)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func plug(t *testing.T) (*virtual.Authenticator, *Device) {
 
 var bg = context.Background()
 
-func mustCred(t *testing.T, d *Device, o CredentialOptions) Credential {
+func mustCred(t *testing.T, d *device, o CredentialOptions) Credential {
 	t.Helper()
 	if o.RPID == "" {
 		o.RPID = "example.org"
@@ -141,12 +141,12 @@ func TestFIDOPIN(t *testing.T) {
 
 func TestFIDOPINBlocks(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "key.state")
-	replug := func() *Device {
+	replug := func() *device {
 		RemoveVirtual(state)
 		if _, err := AddVirtual(state); err != nil {
 			t.Fatal(err)
 		}
-		d, err := Open(bg, virtualPrefix+state)
+		d, err := open(bg, virtualPrefix+state)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestFIDOPINBlocks(t *testing.T) {
 	if err := d.SetPIN(bg, []byte("1234")); err != nil {
 		t.Fatal(err)
 	}
-	wrong := func(d *Device) error {
+	wrong := func(d *device) error {
 		_, err := d.CredentialsMetadata(bg, []byte("0000"))
 		return err
 	}

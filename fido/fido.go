@@ -42,6 +42,7 @@ func Supported() bool { return supported && loaded() }
 
 // List returns the keys present: hardware keys libfido2 finds, then the
 // virtual keys (OTTER_FIDO_VIRTUAL and AddVirtual) that are plugged in.
+// It is LibFIDO2().List.
 func List() ([]DeviceInfo, error) {
 	devs, err := manifest()
 	if err != nil {
@@ -54,10 +55,10 @@ func List() ([]DeviceInfo, error) {
 	return append(devs, virt...), nil
 }
 
-// Device is an open key. Its methods may be called from several
-// goroutines; operations run one at a time, and Cancel or Close interrupt
-// the one in progress.
-type Device struct {
+// device is a key opened through libfido2. Its methods may be called from
+// several goroutines; operations run one at a time, and Cancel or Close
+// interrupt the one in progress.
+type device struct {
 	info DeviceInfo
 
 	op sync.Mutex // held for the whole of an operation
@@ -68,8 +69,19 @@ type Device struct {
 	timeout time.Duration
 }
 
-// Open opens the key at path (a DeviceInfo.Path).
-func Open(ctx context.Context, path string) (*Device, error) {
+var _ Device = (*device)(nil)
+
+// Open opens the key at path (a DeviceInfo.Path) through libfido2. It is
+// LibFIDO2().Open.
+func Open(ctx context.Context, path string) (Device, error) {
+	d, err := open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func open(ctx context.Context, path string) (*device, error) {
 	info, err := lookup(path)
 	if err != nil {
 		return nil, err
@@ -83,10 +95,10 @@ func Open(ctx context.Context, path string) (*Device, error) {
 	}
 	c, err := openConn(path, info.Virtual, millis(deadline))
 	if err != nil {
-		d := &Device{info: info}
+		d := &device{info: info}
 		return nil, d.explain(ctx, "open "+path, nil, deadline, err)
 	}
-	return &Device{info: info, c: c, timeout: DefaultTimeout}, nil
+	return &device{info: info, c: c, timeout: DefaultTimeout}, nil
 }
 
 // lookup finds the DeviceInfo of path among the keys present.
@@ -104,11 +116,11 @@ func lookup(path string) (DeviceInfo, error) {
 }
 
 // DeviceInfo returns what List said about the key.
-func (d *Device) DeviceInfo() DeviceInfo { return d.info }
+func (d *device) DeviceInfo() DeviceInfo { return d.info }
 
 // SetTimeout bounds later operations (0: DefaultTimeout); a context
 // deadline that comes earlier wins.
-func (d *Device) SetTimeout(t time.Duration) {
+func (d *device) SetTimeout(t time.Duration) {
 	if t <= 0 {
 		t = DefaultTimeout
 	}
@@ -119,7 +131,7 @@ func (d *Device) SetTimeout(t time.Duration) {
 
 // Cancel asks the key to abandon the operation in progress, if any; it
 // then fails with ErrCanceled.
-func (d *Device) Cancel() {
+func (d *device) Cancel() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.c != nil && d.busy {
@@ -129,7 +141,7 @@ func (d *Device) Cancel() {
 
 // Close cancels the operation in progress, waits for it to end and closes
 // the key. Further calls return an error.
-func (d *Device) Close() error {
+func (d *device) Close() error {
 	d.Cancel()
 	d.op.Lock()
 	defer d.op.Unlock()
@@ -147,7 +159,7 @@ func (d *Device) Close() error {
 // run performs one operation: it holds the device, applies the timeout,
 // cancels the key when ctx is done, and turns the result into an *Error
 // carrying op.
-func (d *Device) run(ctx context.Context, op string, f func(c *conn) error) error {
+func (d *device) run(ctx context.Context, op string, f func(c *conn) error) error {
 	d.op.Lock()
 	defer d.op.Unlock()
 	d.mu.Lock()
@@ -189,7 +201,7 @@ const drainTimeout = 500 * time.Millisecond
 // resync ends a transaction that libfido2 gave up reading (a timeout): it
 // cancels it and reads the key's final answer, which would otherwise
 // arrive as the answer to the next request on the channel.
-func (d *Device) resync(c *conn) {
+func (d *device) resync(c *conn) {
 	c.cancel()
 	c.touchStatus(int(drainTimeout.Milliseconds()))
 }
@@ -197,7 +209,7 @@ func (d *Device) resync(c *conn) {
 // explain names the operation in err and refines transport failures into
 // ErrKeyRemoved, ErrTimeout or ErrCanceled, and a wrong PIN into the
 // retries left.
-func (d *Device) explain(ctx context.Context, op string, c *conn, deadline time.Time, err error) error {
+func (d *device) explain(ctx context.Context, op string, c *conn, deadline time.Time, err error) error {
 	if err == nil {
 		return nil
 	}
@@ -225,7 +237,7 @@ func (d *Device) explain(ctx context.Context, op string, c *conn, deadline time.
 }
 
 // removed reports whether the key has gone away.
-func (d *Device) removed() bool {
+func (d *device) removed() bool {
 	if d.info.Virtual {
 		return !virtualPresent(d.info.Path)
 	}

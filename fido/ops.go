@@ -7,7 +7,7 @@ import (
 )
 
 // Info reads the key's getInfo and its PIN retry counter.
-func (d *Device) Info(ctx context.Context) (Info, error) {
+func (d *device) Info(ctx context.Context) (Info, error) {
 	var info Info
 	err := d.run(ctx, "get info", func(c *conn) error {
 		var err error
@@ -24,7 +24,7 @@ func (d *Device) Info(ctx context.Context) (Info, error) {
 }
 
 // PINRetries returns how many PIN attempts are left before the PIN blocks.
-func (d *Device) PINRetries(ctx context.Context) (int, error) {
+func (d *device) PINRetries(ctx context.Context) (int, error) {
 	var n int
 	err := d.run(ctx, "get PIN retries", func(c *conn) error {
 		var err error
@@ -35,7 +35,7 @@ func (d *Device) PINRetries(ctx context.Context) (int, error) {
 }
 
 // SetPIN sets the first PIN of a key that has none.
-func (d *Device) SetPIN(ctx context.Context, pin []byte) error {
+func (d *device) SetPIN(ctx context.Context, pin []byte) error {
 	if err := checkNewPIN(pin); err != nil {
 		return &Error{Op: "set PIN", RetriesLeft: -1, Err: err}
 	}
@@ -43,7 +43,7 @@ func (d *Device) SetPIN(ctx context.Context, pin []byte) error {
 }
 
 // ChangePIN replaces the key's PIN old with pin.
-func (d *Device) ChangePIN(ctx context.Context, old, pin []byte) error {
+func (d *device) ChangePIN(ctx context.Context, old, pin []byte) error {
 	if err := checkNewPIN(pin); err != nil {
 		return &Error{Op: "change PIN", RetriesLeft: -1, Err: err}
 	}
@@ -55,7 +55,7 @@ func (d *Device) ChangePIN(ctx context.Context, old, pin []byte) error {
 
 // MakeCredential makes a new credential; the key asks for a touch. A
 // self-attested credential's attestation is verified.
-func (d *Device) MakeCredential(ctx context.Context, o CredentialOptions) (Credential, error) {
+func (d *device) MakeCredential(ctx context.Context, o CredentialOptions) (Credential, error) {
 	var cred Credential
 	if o.RPID == "" || len(o.UserID) == 0 || o.CredProtect < 0 || o.CredProtect > 3 {
 		return cred, &Error{Op: "make credential", RetriesLeft: -1, Err: ErrInvalidArgument}
@@ -74,7 +74,7 @@ func (d *Device) MakeCredential(ctx context.Context, o CredentialOptions) (Crede
 
 // GetAssertion gets every assertion the key gives for o (one per allowed or
 // resident credential); the key asks for a touch unless o.NoPresence.
-func (d *Device) GetAssertion(ctx context.Context, o AssertionOptions) ([]Assertion, error) {
+func (d *device) GetAssertion(ctx context.Context, o AssertionOptions) ([]Assertion, error) {
 	var out []Assertion
 	if o.RPID == "" || (o.HMACSalt != nil && len(o.HMACSalt) != 32 && len(o.HMACSalt) != 64) {
 		return nil, &Error{Op: "get assertion", RetriesLeft: -1, Err: ErrInvalidArgument}
@@ -92,7 +92,7 @@ func (d *Device) GetAssertion(ctx context.Context, o AssertionOptions) ([]Assert
 }
 
 // CredentialsMetadata counts the key's resident credentials (needs the PIN).
-func (d *Device) CredentialsMetadata(ctx context.Context, pin []byte) (Metadata, error) {
+func (d *device) CredentialsMetadata(ctx context.Context, pin []byte) (Metadata, error) {
 	var m Metadata
 	err := d.withPIN(ctx, "read credential metadata", pin, func(c *conn) error {
 		var err error
@@ -103,7 +103,7 @@ func (d *Device) CredentialsMetadata(ctx context.Context, pin []byte) (Metadata,
 }
 
 // RPs lists the relying parties with resident credentials (needs the PIN).
-func (d *Device) RPs(ctx context.Context, pin []byte) ([]RP, error) {
+func (d *device) RPs(ctx context.Context, pin []byte) ([]RP, error) {
 	var rps []RP
 	err := d.withPIN(ctx, "list relying parties", pin, func(c *conn) error {
 		var err error
@@ -114,7 +114,7 @@ func (d *Device) RPs(ctx context.Context, pin []byte) ([]RP, error) {
 }
 
 // Credentials lists the resident credentials of rpID (needs the PIN).
-func (d *Device) Credentials(ctx context.Context, rpID string, pin []byte) ([]Credential, error) {
+func (d *device) Credentials(ctx context.Context, rpID string, pin []byte) ([]Credential, error) {
 	var creds []Credential
 	err := d.withPIN(ctx, "list credentials", pin, func(c *conn) error {
 		var err error
@@ -125,7 +125,7 @@ func (d *Device) Credentials(ctx context.Context, rpID string, pin []byte) ([]Cr
 }
 
 // DeleteCredential deletes the resident credential id (needs the PIN).
-func (d *Device) DeleteCredential(ctx context.Context, id, pin []byte) error {
+func (d *device) DeleteCredential(ctx context.Context, id, pin []byte) error {
 	if len(id) == 0 {
 		return &Error{Op: "delete credential", RetriesLeft: -1, Err: ErrInvalidArgument}
 	}
@@ -134,12 +134,12 @@ func (d *Device) DeleteCredential(ctx context.Context, id, pin []byte) error {
 
 // Reset erases every credential and the PIN. Keys accept it only within
 // seconds of being plugged in (else ErrNotAllowed) and ask for a touch.
-func (d *Device) Reset(ctx context.Context) error {
+func (d *device) Reset(ctx context.Context) error {
 	return d.run(ctx, "reset", func(c *conn) error { return c.reset() })
 }
 
 // withPIN runs a credential-management operation, which always needs a PIN.
-func (d *Device) withPIN(ctx context.Context, op string, pin []byte, f func(c *conn) error) error {
+func (d *device) withPIN(ctx context.Context, op string, pin []byte, f func(c *conn) error) error {
 	if len(pin) == 0 {
 		return &Error{Op: op, RetriesLeft: -1, Err: ErrPinRequired}
 	}

@@ -12,18 +12,19 @@ const touchPoll = 50 * time.Millisecond
 
 // Select opens the keys devs and returns the one the user touches; the
 // others are cancelled and closed. With one key it just opens it. It fails
-// when every key refused (the last key's error) or ctx ends.
-func Select(ctx context.Context, devs []DeviceInfo) (*Device, error) {
+// when every key refused (the last key's error) or ctx ends. It is
+// LibFIDO2().Select.
+func Select(ctx context.Context, devs []DeviceInfo) (Device, error) {
 	switch len(devs) {
 	case 0:
 		return nil, &Error{Op: "select a key", RetriesLeft: -1, Err: ErrNotFound}
 	case 1:
 		return Open(ctx, devs[0].Path)
 	}
-	var cands []*Device
+	var cands []*device
 	var lastErr error
 	for _, info := range devs {
-		d, err := Open(ctx, info.Path)
+		d, err := open(ctx, info.Path)
 		if err == nil {
 			err = d.run(ctx, "select a key", func(c *conn) error { return c.touchBegin() })
 			if err != nil {
@@ -40,11 +41,14 @@ func Select(ctx context.Context, devs []DeviceInfo) (*Device, error) {
 	if d == nil && err == nil {
 		err = lastErr
 	}
+	if d == nil {
+		return nil, err
+	}
 	return d, err
 }
 
 // pollTouch listens to every candidate in turn until one reports a touch.
-func pollTouch(ctx context.Context, cands []*Device) (*Device, error) {
+func pollTouch(ctx context.Context, cands []*device) (*device, error) {
 	var lastErr error
 	deadline := time.Now().Add(DefaultTimeout)
 	for len(cands) > 0 {
@@ -83,7 +87,7 @@ func selectDone(ctx context.Context) error {
 }
 
 // closeAll cancels the touch request of each device and closes it.
-func closeAll(devs []*Device) {
+func closeAll(devs []*device) {
 	for _, d := range devs {
 		d.run(context.Background(), "cancel", func(c *conn) error { c.cancel(); return nil })
 		d.Close()

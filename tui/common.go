@@ -39,7 +39,9 @@ type common struct {
 	// device runs a command that may wait on a security key (for a touch,
 	// say); tests replace it to run such commands in the background.
 	device func(tea.Cmd) tea.Cmd
-	// listKeys lists the security keys plugged in (fido.List).
+	// backend opens security keys (Config.Keys).
+	backend fido.Backend
+	// listKeys lists the security keys plugged in (backend.List).
 	listKeys func() ([]fido.DeviceInfo, error)
 }
 

@@ -150,7 +150,7 @@ func (s *credsScreen) load(del *fido.Credential) tea.Cmd {
 	if del != nil {
 		prompt = "Deleting the credential…"
 	}
-	return s.wait.start(prompt, credsOp(s.dev.Path, append([]byte(nil), s.pin...), del))
+	return s.wait.start(prompt, credsOp(s.c.backend, s.dev.Path, append([]byte(nil), s.pin...), del))
 }
 
 // credName is "user on rp".

@@ -56,7 +56,7 @@ func (d *deviceScreen) Typing() bool     { return d.mode != devView && !d.wait.b
 
 // load reads the key's info.
 func (d *deviceScreen) load() tea.Cmd {
-	return d.wait.start("Reading the key…", infoOp(d.dev.Path))
+	return d.wait.start("Reading the key…", infoOp(d.c.backend, d.dev.Path))
 }
 
 // wipe zeroes the typed PINs and abandons the operation in progress.
@@ -122,7 +122,7 @@ func (d *deviceScreen) pinDone(res keyPINMsg) tea.Cmd {
 	}
 	d.leaveForm()
 	d.say(map[bool]string{false: "PIN set.", true: "PIN changed."}[res.changed], statusOK)
-	return d.wait.start("Reading the key…", infoOp(d.dev.Path))
+	return d.wait.start("Reading the key…", infoOp(d.c.backend, d.dev.Path))
 }
 
 // formFailed reports err on the form; a wrong PIN empties the PIN field
@@ -299,7 +299,7 @@ func (d *deviceScreen) submitPIN() tea.Cmd {
 		return nil
 	}
 	d.say("", statusInfo)
-	return d.wait.start("Talking to the key…", pinOp(d.dev.Path, old, pin))
+	return d.wait.start("Talking to the key…", pinOp(d.c.backend, d.dev.Path, old, pin))
 }
 
 // submitRegister checks the name and proves the key with a test
@@ -327,7 +327,7 @@ func (d *deviceScreen) submitRegister() tea.Cmd {
 	}
 	d.name = name
 	d.say("", statusInfo)
-	return d.wait.start("Touch your security key, then touch it again…", proveOp(d.dev.Path, name, pin))
+	return d.wait.start("Touch your security key, then touch it again…", proveOp(d.c.backend, d.dev.Path, name, pin))
 }
 
 // keyAddCmd adds a key to the vault's inventory.

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +68,7 @@ func TestUnlockAsksPINWhenTheKeySaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	pass.Close()
-	fido.RemoveVirtual(filepath.Join(h.dir, "b.state"))
+	h.unplug("b.state")
 	h.start()
 	h.press("enter")
 	h.see("Your security key needs its PIN to unlock this vault.", "Key PIN")
@@ -117,7 +116,7 @@ func TestKeyUnlockWithoutKeyOrRemoved(t *testing.T) {
 	h := newHarness(t, 80, 24)
 	h.plugKey("key.state")
 	h.seedKeyVault(false)
-	fido.RemoveVirtual(filepath.Join(h.dir, "key.state"))
+	h.unplug("key.state")
 	h.start()
 	h.press("enter")
 	h.see("No security key is plugged in. Plug it in and try again.")

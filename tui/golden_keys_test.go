@@ -50,7 +50,7 @@ func onKey(h *harness) {
 }
 
 // waitForTouch makes the key wait for a touch that never comes.
-func waitForTouch(h *harness, a *virtual.Authenticator) {
+func waitForTouch(h *harness, a *testKey) {
 	a.SetPresence(virtual.TimeOut)
 	a.SetPresenceTimeout(time.Minute)
 	h.background()
@@ -112,7 +112,6 @@ var keyGoldens = []struct {
 }
 
 func TestGoldenKeys(t *testing.T) {
-	requireFIDO(t)
 	for _, g := range keyGoldens {
 		t.Run(g.name, func(t *testing.T) {
 			var b strings.Builder
@@ -129,7 +128,6 @@ func TestGoldenKeys(t *testing.T) {
 }
 
 func TestKeyViewsFitTheTerminal(t *testing.T) {
-	requireFIDO(t)
 	for _, g := range keyGoldens {
 		for _, sz := range [][2]int{{57, 15}, {20, 6}} {
 			h := newHarness(t, sz[0], sz[1])

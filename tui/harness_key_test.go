@@ -3,54 +3,105 @@ package tui
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
-	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/fido/fidofake"
 	"github.com/otterauth/otter/fido/virtual"
 	"github.com/otterauth/otter/vault"
 )
 
 // This file gives the harness security keys: virtual keys driven through
-// the real libfido2, a fido2 slot credential for them, and background
-// device commands for the flows that press esc while a key waits.
+// the real libfido2 when this build has it (cgo), else fido/fidofake keys
+// (OTTER_TEST_FIDO=fake picks those always), a fido2 slot credential for
+// them, and background device commands for the flows that press esc while
+// a key waits.
 
 // keyPIN is the PIN the tests give their keys.
 const keyPIN = "1234"
 
-// requireFIDO skips a test that needs libfido2.
-func requireFIDO(t *testing.T) {
-	t.Helper()
-	if !fido.Supported() {
-		t.Skip("skipped: this build has no libfido2 (cgo), which the virtual keys are driven through")
-	}
+// useFake reports whether the harness plugs in fake keys.
+func useFake() bool { return !fido.Supported() || os.Getenv("OTTER_TEST_FIDO") == "fake" }
+
+// testKey is the test's hands on a key the harness plugged in.
+type testKey struct {
+	presence func(virtual.Presence)
+	timeout  func(time.Duration)
+	unplug   func()
 }
 
-// plugKey plugs in a fresh virtual key (state file name in the test's
-// directory) that only this harness lists, and returns it and its path.
-func (h *harness) plugKey(name string) (*virtual.Authenticator, string) {
+func (k *testKey) SetPresence(p virtual.Presence)     { k.presence(p) }
+func (k *testKey) SetPresenceTimeout(d time.Duration) { k.timeout(d) }
+
+// plugKey plugs in a fresh key (state file name in the test's directory)
+// that only this harness lists, and returns it and its path. Fake keys
+// describe themselves as the virtual ones do, so that views read the same.
+func (h *harness) plugKey(name string) (*testKey, string) {
 	h.t.Helper()
-	requireFIDO(h.t)
 	state := filepath.Join(h.dir, name)
-	a, err := fido.AddVirtual(state)
-	if err != nil {
-		h.t.Fatal(err)
+	var k *testKey
+	if useFake() {
+		k = h.plugFake(state)
+	} else {
+		a, err := fido.AddVirtual(state)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		h.t.Cleanup(func() { fido.RemoveVirtual(state) })
+		k = &testKey{presence: a.SetPresence, timeout: a.SetPresenceTimeout, unplug: func() { fido.RemoveVirtual(state) }}
+		h.backend = fido.LibFIDO2()
 	}
-	h.t.Cleanup(func() { fido.RemoveVirtual(state) })
+	if h.plugged == nil {
+		h.plugged = map[string]*testKey{}
+	}
+	h.plugged[name] = k
 	h.keys = append(h.keys, "virtual:"+state)
 	h.m.c.listKeys = h.listKeys
-	return a, "virtual:" + state
+	h.m.c.backend = h.backend
+	return k, "virtual:" + state
 }
+
+func (h *harness) plugFake(state string) *testKey {
+	b, ok := h.backend.(*fidofake.Backend)
+	if !ok {
+		b = fidofake.New()
+		h.backend = b
+	}
+	k := b.Add(fido.DeviceInfo{Path: "virtual:" + state, Product: "otter virtual key", Manufacturer: "otter", Virtual: true})
+	k.SetAAGUID(virtualAAGUID)
+	presence := func(p virtual.Presence) {
+		switch p {
+		case virtual.Deny:
+			k.SetPresence(fidofake.Deny)
+		case virtual.TimeOut:
+			k.SetPresence(fidofake.TimeOut)
+		default:
+			k.SetPresence(fidofake.Approve)
+		}
+	}
+	return &testKey{presence: presence, timeout: k.SetPresenceTimeout, unplug: k.Unplug}
+}
+
+// virtualAAGUID is the AAGUID of fido/virtual keys.
+var virtualAAGUID, _ = hex.DecodeString(virtual.AAGUIDHex)
+
+// unplug pulls out the key plugKey(name) plugged in.
+func (h *harness) unplug(name string) { h.plugged[name].unplug() }
 
 // listKeys lists the keys this harness plugged in and that are still in.
 func (h *harness) listKeys() ([]fido.DeviceInfo, error) {
-	all, err := fido.List()
+	if h.backend == nil {
+		return nil, nil
+	}
+	all, err := h.backend.List()
 	var out []fido.DeviceInfo
 	for _, d := range all {
 		if slices.Contains(h.keys, d.Path) {
@@ -61,9 +112,9 @@ func (h *harness) listKeys() ([]fido.DeviceInfo, error) {
 }
 
 // openKey opens the key at path for the test to prepare it.
-func (h *harness) openKey(path string) *fido.Device {
+func (h *harness) openKey(path string) fido.Device {
 	h.t.Helper()
-	d, err := fido.Open(context.Background(), path)
+	d, err := h.backend.Open(context.Background(), path)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -136,13 +187,13 @@ func (c *slotCred) Derive(_ string, s *vault.Slot) ([]byte, error) {
 }
 
 // holder is the plugged-in key that holds credential id (a silent probe).
-func (c *slotCred) holder(id []byte) (*fido.Device, error) {
+func (c *slotCred) holder(id []byte) (fido.Device, error) {
 	devs, err := c.h.listKeys()
 	if err != nil {
 		return nil, err
 	}
 	for _, di := range devs {
-		d, err := fido.Open(c.ctx, di.Path)
+		d, err := c.h.backend.Open(c.ctx, di.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +209,7 @@ func (c *slotCred) holder(id []byte) (*fido.Device, error) {
 	return nil, fmt.Errorf("no plugged-in key holds the slot's credential: %w", fido.ErrNoCredentials)
 }
 
-func (c *slotCred) kek(d *fido.Device, s *vault.Slot) ([]byte, error) {
+func (c *slotCred) kek(d fido.Device, s *vault.Slot) ([]byte, error) {
 	pin := c.pin
 	if !s.PIN {
 		pin = nil

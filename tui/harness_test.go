@@ -13,6 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/vault"
 )
@@ -101,8 +102,10 @@ type harness struct {
 	osc52  []string
 	quit   bool
 	// Security keys (harness_key_test.go).
-	keys    []string     // paths of the virtual keys plugged in
-	pending chan tea.Msg // results of background device commands
+	keys    []string            // paths of the keys plugged in
+	plugged map[string]*testKey // by plugKey's name
+	backend fido.Backend        // of the keys plugged in
+	pending chan tea.Msg        // results of background device commands
 }
 
 func newHarness(t *testing.T, w, h int) *harness {

@@ -60,8 +60,8 @@ func listCmd(list func() ([]fido.DeviceInfo, error)) tea.Cmd {
 }
 
 // withKey opens the key at path, runs f with it and closes it.
-func withKey(ctx context.Context, path string, f func(d *fido.Device) error) error {
-	d, err := fido.Open(ctx, path)
+func withKey(ctx context.Context, b fido.Backend, path string, f func(d fido.Device) error) error {
+	d, err := b.Open(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -69,10 +69,10 @@ func withKey(ctx context.Context, path string, f func(d *fido.Device) error) err
 	return f(d)
 }
 
-func infoOp(path string) func(context.Context) tea.Msg {
+func infoOp(b fido.Backend, path string) func(context.Context) tea.Msg {
 	return func(ctx context.Context) tea.Msg {
 		var info fido.Info
-		err := withKey(ctx, path, func(d *fido.Device) error {
+		err := withKey(ctx, b, path, func(d fido.Device) error {
 			var err error
 			info, err = d.Info(ctx)
 			return err
@@ -82,11 +82,11 @@ func infoOp(path string) func(context.Context) tea.Msg {
 }
 
 // pinOp sets the key's first PIN (old nil) or changes it.
-func pinOp(path string, old, pin []byte) func(context.Context) tea.Msg {
+func pinOp(b fido.Backend, path string, old, pin []byte) func(context.Context) tea.Msg {
 	return func(ctx context.Context) tea.Msg {
 		defer clear(old)
 		defer clear(pin)
-		err := withKey(ctx, path, func(d *fido.Device) error {
+		err := withKey(ctx, b, path, func(d fido.Device) error {
 			if old == nil {
 				return d.SetPIN(ctx, pin)
 			}
@@ -98,11 +98,11 @@ func pinOp(path string, old, pin []byte) func(context.Context) tea.Msg {
 
 // credsOp deletes the resident credential del (if not nil), then lists
 // the key's resident credentials.
-func credsOp(path string, pin []byte, del *fido.Credential) func(context.Context) tea.Msg {
+func credsOp(b fido.Backend, path string, pin []byte, del *fido.Credential) func(context.Context) tea.Msg {
 	return func(ctx context.Context) tea.Msg {
 		defer clear(pin)
 		var out keyCredsMsg
-		out.err = withKey(ctx, path, func(d *fido.Device) error {
+		out.err = withKey(ctx, b, path, func(d fido.Device) error {
 			if del != nil {
 				if err := d.DeleteCredential(ctx, del.ID, pin); err != nil {
 					return err
@@ -115,7 +115,7 @@ func credsOp(path string, pin []byte, del *fido.Credential) func(context.Context
 	}
 }
 
-func listCreds(ctx context.Context, d *fido.Device, pin []byte, out *keyCredsMsg) error {
+func listCreds(ctx context.Context, d fido.Device, pin []byte, out *keyCredsMsg) error {
 	md, err := d.CredentialsMetadata(ctx, pin)
 	if err != nil || md.Existing == 0 {
 		out.md = md
@@ -141,15 +141,15 @@ func listCreds(ctx context.Context, d *fido.Device, pin []byte, out *keyCredsMsg
 
 // proveOp makes a throw-away non-resident credential and checks an
 // assertion of it: the key is a working FIDO2 key that answers touches.
-func proveOp(path, name string, pin []byte) func(context.Context) tea.Msg {
+func proveOp(b fido.Backend, path, name string, pin []byte) func(context.Context) tea.Msg {
 	return func(ctx context.Context) tea.Msg {
 		defer clear(pin)
-		err := withKey(ctx, path, func(d *fido.Device) error { return prove(ctx, d, name, pin) })
+		err := withKey(ctx, b, path, func(d fido.Device) error { return prove(ctx, d, name, pin) })
 		return keyProvedMsg{err: err}
 	}
 }
 
-func prove(ctx context.Context, d *fido.Device, name string, pin []byte) error {
+func prove(ctx context.Context, d fido.Device, name string, pin []byte) error {
 	uid := make([]byte, 16)
 	rand.Read(uid)
 	cred, err := d.MakeCredential(ctx, fido.CredentialOptions{RPID: keyRPID, RPName: "otter",

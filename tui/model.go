@@ -103,8 +103,11 @@ func newModel(cfg Config, clip clipboardBackend) *Model {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Keys == nil {
+		cfg.Keys = fido.LibFIDO2()
+	}
 	c := &common{st: newStyles(), keys: newKeyMap(), now: cfg.Now, after: tea.Tick, every: tea.Every,
-		device: func(cmd tea.Cmd) tea.Cmd { return cmd }, listKeys: fido.List}
+		device: func(cmd tea.Cmd) tea.Cmd { return cmd }, backend: cfg.Keys, listKeys: cfg.Keys.List}
 	h := help.New()
 	h.Styles = c.st.Help
 	m := &Model{cfg: cfg, c: c, width: 80, height: 24, help: h, clip: clipState{backend: clip, after: c.after}}

@@ -16,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
+	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/internal/clipboard"
 	"github.com/otterauth/otter/vault"
 )
@@ -37,6 +38,9 @@ type Config struct {
 	// included: the unlock screen asks for the PIN when a fido2 slot needs
 	// it and passes it on.
 	FIDOWithPIN FIDOUnlockPIN
+	// Keys lists and opens the security keys of the keys screens; nil
+	// means fido.LibFIDO2().
+	Keys fido.Backend
 }
 
 // FIDOUnlock returns a credential for a vault's fido2 slots. Its Derive

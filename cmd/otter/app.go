@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
@@ -25,6 +26,7 @@ type app struct {
 	store          vault.SecretStore
 	vaultOpts      vault.Options
 	kdf            vault.KDFParams // zero: vault.DefaultKDF
+	fido           fido.Backend    // lists and opens security keys
 
 	vaultPath       string
 	passwordFile    string
@@ -43,6 +45,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 		stdin: stdin, stdout: stdout, stderr: stderr,
 		now:   time.Now,
 		store: keyring.Store{},
+		fido:  fido.LibFIDO2(),
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/otterauth/otter/fido/fidofake"
 )
 
 var otterBin string
@@ -42,6 +44,8 @@ type env struct {
 	dir       string
 	vault     string
 	noKeyring bool
+	fake      *fidofake.Backend // set: otter runs in-process with these keys
+	fakeKeys  []*fidofake.Key
 }
 
 func newEnv(t *testing.T) *env {
@@ -59,6 +63,9 @@ type result struct {
 
 func (e *env) run(stdin string, args ...string) result {
 	e.t.Helper()
+	if e.fake != nil {
+		return e.runInProcess(stdin, args)
+	}
 	cmd := exec.Command(otterBin, append([]string{"--test-weak-kdf"}, args...)...)
 	cmd.Env = append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"),
 		"OTTER_PASSWORD_FILE=", "OTTER_PIN_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=")

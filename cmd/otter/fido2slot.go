@@ -35,12 +35,12 @@ type fido2Cred struct {
 	ctx    context.Context
 	device string // --device; "" picks
 
-	keys  []*fido.Device // open keys, in List order
+	keys  []fido.Device // open keys, in List order
 	pin   []byte
 	fatal error // a failure that must not be repeated on the next slot (a wrong PIN)
 
-	used *fido.Device // the key that enrolled or derived last
-	info fido.Info    // its info
+	used fido.Device // the key that enrolled or derived last
+	info fido.Info   // its info
 
 	quiet bool // the TUI owns the terminal: no prompts or messages, keys closed after each Derive
 }
@@ -171,7 +171,7 @@ func (c *fido2Cred) fail(err error) error {
 
 // secret gets the hmac-secret output of credential id for salt, and
 // whether the key verified the user; pub, when given, checks the signature.
-func (c *fido2Cred) secret(dev *fido.Device, id, salt, pin, pub []byte) ([]byte, bool, error) {
+func (c *fido2Cred) secret(dev fido.Device, id, salt, pin, pub []byte) ([]byte, bool, error) {
 	as, err := dev.GetAssertion(c.ctx, fido.AssertionOptions{RPID: fido2RPID, Allow: [][]byte{id},
 		HMACSalt: salt, PIN: pin, PublicKey: pub})
 	if err != nil {
@@ -200,7 +200,7 @@ func (c *fido2Cred) close() {
 }
 
 // keyPIN is app.keyPIN, without the prompt when the TUI owns the terminal.
-func (c *fido2Cred) keyPIN(dev *fido.Device) ([]byte, error) {
+func (c *fido2Cred) keyPIN(dev fido.Device) ([]byte, error) {
 	if c.quiet && c.a.pinFile == "" {
 		return nil, errPINNeeded
 	}
@@ -208,7 +208,7 @@ func (c *fido2Cred) keyPIN(dev *fido.Device) ([]byte, error) {
 }
 
 // pick opens the key Enrol uses.
-func (c *fido2Cred) pick() (*fido.Device, error) {
+func (c *fido2Cred) pick() (fido.Device, error) {
 	if c.used != nil {
 		return c.used, nil
 	}
@@ -223,11 +223,11 @@ func (c *fido2Cred) pick() (*fido.Device, error) {
 // holder returns the key that holds credential id, found by a silent
 // probe (no touch, no PIN), so that neither a touch nor the PIN goes to a
 // key that cannot answer.
-func (c *fido2Cred) holder(id []byte) (*fido.Device, error) {
+func (c *fido2Cred) holder(id []byte) (fido.Device, error) {
 	if err := c.openAll(); err != nil {
 		return nil, err
 	}
-	var maybe *fido.Device
+	var maybe fido.Device
 	for _, k := range c.keys {
 		_, err := k.GetAssertion(c.ctx, fido.AssertionOptions{RPID: fido2RPID, Allow: [][]byte{id}, NoPresence: true})
 		switch {
@@ -250,7 +250,7 @@ func (c *fido2Cred) openAll() error {
 	if len(c.keys) > 0 {
 		return nil
 	}
-	devs, err := fido.List()
+	devs, err := c.a.fido.List()
 	switch {
 	case errors.Is(err, fido.ErrUnsupported):
 		return noFIDO(errNoFIDOBuild.msg)
@@ -261,7 +261,7 @@ func (c *fido2Cred) openAll() error {
 		if c.device != "" && d.Path != c.device {
 			continue
 		}
-		k, err := fido.Open(c.ctx, d.Path)
+		k, err := c.a.fido.Open(c.ctx, d.Path)
 		if err != nil {
 			if !c.quiet {
 				c.a.warn("cannot open %s: %v", d, err)

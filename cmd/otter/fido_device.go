@@ -18,7 +18,7 @@ func fidoContext() (context.Context, context.CancelFunc) {
 
 // pickKeyInfo is pickKey followed by the key's info; on error the key is
 // already closed, otherwise the caller closes it.
-func (a *app) pickKeyInfo(ctx context.Context, device string) (*fido.Device, fido.Info, error) {
+func (a *app) pickKeyInfo(ctx context.Context, device string) (fido.Device, fido.Info, error) {
 	dev, err := a.pickKey(ctx, device)
 	if err != nil {
 		return nil, fido.Info{}, err
@@ -33,15 +33,15 @@ func (a *app) pickKeyInfo(ctx context.Context, device string) (*fido.Device, fid
 
 // pickKey opens the key at device, else the only key present, else the
 // one the user touches.
-func (a *app) pickKey(ctx context.Context, device string) (*fido.Device, error) {
-	devs, err := listKeys()
+func (a *app) pickKey(ctx context.Context, device string) (fido.Device, error) {
+	devs, err := a.listKeys()
 	if err != nil {
 		return nil, err
 	}
 	if device != "" {
 		for _, d := range devs {
 			if d.Path == device {
-				dev, err := fido.Open(ctx, d.Path)
+				dev, err := a.fido.Open(ctx, d.Path)
 				return dev, fidoErr(err, false)
 			}
 		}
@@ -52,11 +52,11 @@ func (a *app) pickKey(ctx context.Context, device string) (*fido.Device, error) 
 	case 0:
 		return nil, errNoKey()
 	case 1:
-		dev, err := fido.Open(ctx, devs[0].Path)
+		dev, err := a.fido.Open(ctx, devs[0].Path)
 		return dev, fidoErr(err, false)
 	}
 	fmt.Fprintf(a.stderr, "%d keys are plugged in: touch the one to use…\n", len(devs))
-	dev, err := fido.Select(ctx, devs)
+	dev, err := a.fido.Select(ctx, devs)
 	if err != nil {
 		return nil, fidoErr(err, false)
 	}
@@ -69,8 +69,8 @@ var errNoFIDOBuild = &userError{code: exitError, msg: "this otter was built with
 	hint: "build it with cgo and libfido2 (Debian: apt install libfido2-dev)", err: fido.ErrUnsupported}
 
 // listKeys lists the keys plugged in.
-func listKeys() ([]fido.DeviceInfo, error) {
-	devs, err := fido.List()
+func (a *app) listKeys() ([]fido.DeviceInfo, error) {
+	devs, err := a.fido.List()
 	if errors.Is(err, fido.ErrUnsupported) {
 		return nil, errNoFIDOBuild
 	}
@@ -82,7 +82,7 @@ func errNoKey() error {
 }
 
 // touch tells the user that the key waits for a touch.
-func (a *app) touchPrompt(dev *fido.Device) {
+func (a *app) touchPrompt(dev fido.Device) {
 	fmt.Fprintf(a.stderr, "Touch your key (%s)…\n", dev.DeviceInfo().Product)
 }
 
@@ -91,7 +91,7 @@ var errPINNeeded = fmt.Errorf("the key's PIN is needed: %w", fido.ErrPinRequired
 
 // keyPIN returns the PIN for dev from --pin-file (or OTTER_PIN_FILE) or a
 // prompt, NFC-normalised as CTAP 2.1 asks. The caller wipes it.
-func (a *app) keyPIN(dev *fido.Device) ([]byte, error) {
+func (a *app) keyPIN(dev fido.Device) ([]byte, error) {
 	if a.pinFile != "" {
 		p, err := readSecretFile(a.pinFile, "PIN")
 		if err != nil {

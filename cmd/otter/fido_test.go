@@ -18,8 +18,6 @@ var _ tui.FIDOUnlock = (*app)(nil).fido2UnlockCredential
 // enrolled with it. It returns the password file, the PIN file and the
 // keys' state files; only the first key is plugged in.
 func fido2Vault(t *testing.T, withPIN bool) (e *env, pw, pin string, states []string) {
-	wired(t, "unlock.go", "a.unlockFIDO2(")
-	wired(t, "slot.go", "a.fido2Credential(")
 	e, pw, _ = passwordVault(t)
 	states = withKeys(t, e, 2)
 	plugKeys(t, states[0])
@@ -137,11 +135,10 @@ func TestFIDO2UnlockFaults(t *testing.T) {
 // terminal): it takes the PIN from --pin-file or fails with a message.
 func TestFIDO2TUICredential(t *testing.T) {
 	e, _, pin, states := fido2Vault(t, true)
-	plugHere(t, states[0])
+	var stderr bytes.Buffer
+	a := e.keyApp(t, states[0], &stderr)
 	l, err := vault.Load(e.vault, nil)
 	must(t, err)
-	var stderr bytes.Buffer
-	a := newApp(strings.NewReader(""), &stderr, &stderr)
 	c, err := a.fido2UnlockCredential(context.Background())
 	must(t, err)
 	if _, err := l.Unlock(c); err == nil || !strings.Contains(err.Error(), "enrolled with the key's PIN") {

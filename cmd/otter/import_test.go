@@ -58,8 +58,6 @@ func portable(t *testing.T, e *env, pw string) string {
 }
 
 func TestExportImportRoundTrip(t *testing.T) {
-	needWired(t, "import FORMAT FILE")
-	needWired(t, "export")
 	src, pw := exportVault(t)
 	pass := src.file("backup-pass", "correct horse battery staple\n")
 	backup := filepath.Join(src.dir, "backup.age")
@@ -122,7 +120,6 @@ func checkAudit(t *testing.T, e *env, pw, kind, detail string) {
 }
 
 func TestImportRefusals(t *testing.T) {
-	needWired(t, "import FORMAT FILE")
 	e, pw, _ := passwordVault(t)
 	uris := e.file("uris.txt", rfcURI("GitHub", "alice")+"\n")
 	r := e.fails(exitUsage, "", "--password-file", pw, "import", "otpauth", uris)
@@ -173,8 +170,6 @@ func TestImportRefusals(t *testing.T) {
 }
 
 func TestExportOtpauthNeedsInsecure(t *testing.T) {
-	needWired(t, "import FORMAT FILE")
-	needWired(t, "export")
 	e, pw := exportVault(t)
 	out := filepath.Join(e.dir, "uris.txt")
 	r := e.fails(exitUsage, "", "--password-file", pw, "export", "--format", "otpauth", out)
@@ -199,8 +194,6 @@ func TestExportOtpauthNeedsInsecure(t *testing.T) {
 // TestExportToRecipient: the backup opens with the standard age tool, if
 // installed, and imports with --identity-file.
 func TestExportToRecipient(t *testing.T) {
-	needWired(t, "import FORMAT FILE")
-	needWired(t, "export")
 	e, pw := exportVault(t)
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
@@ -234,16 +227,5 @@ func TestExportToRecipient(t *testing.T) {
 	if err := json.Unmarshal(plain, &doc); err != nil || doc.Version != 1 || len(doc.Accounts) != 5 ||
 		!strings.Contains(doc.Accounts[0].URI, "secret="+rfcSeedB32) {
 		t.Fatalf("age decrypted %d bytes to %+v (%v)", len(plain), doc, err)
-	}
-}
-
-// needWired skips a test until cmd/otter/app.go registers the command:
-// the import, export and qr commands were written beside app.go, which
-// the integrator wires.
-func needWired(t *testing.T, use string) {
-	t.Helper()
-	name, _, _ := strings.Cut(use, " ")
-	if r := newEnv(t).run("", name, "--help"); !strings.Contains(r.stdout, "otter "+use) {
-		t.Skipf("otter %s is not registered in app.go yet", name)
 	}
 }

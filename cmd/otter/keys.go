@@ -56,7 +56,7 @@ func (a *app) keysListCmd() *cobra.Command {
 }
 
 func (a *app) keysList(asJSON, connectedOnly bool) error {
-	devs, err := listKeys()
+	devs, err := a.listKeys()
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ func (a *app) keysCredsCmd() *cobra.Command {
 // credSession is an open key with its PIN, for credential management.
 type credSession struct {
 	ctx  context.Context
-	dev  *fido.Device
+	dev  fido.Device
 	pin  []byte
 	stop func()
 }

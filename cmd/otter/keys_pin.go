@@ -80,7 +80,7 @@ func (a *app) keysPINChange(device, newPINFile string) error {
 
 // managePIN returns the PIN credential management needs, after checking
 // that the key has one.
-func (a *app) managePIN(dev *fido.Device, info fido.Info) ([]byte, error) {
+func (a *app) managePIN(dev fido.Device, info fido.Info) ([]byte, error) {
 	if !info.HasPIN() {
 		return nil, &userError{code: exitError, msg: "the key has no PIN, and managing its credentials needs one",
 			hint: "set one with: otter keys pin set"}

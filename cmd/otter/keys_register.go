@@ -77,7 +77,7 @@ func (a *app) keysRegister(name, device string, slot bool) error {
 
 // proveKey makes a throw-away non-resident credential and checks an
 // assertion of it: the key is a working FIDO2 key that answers touches.
-func (a *app) proveKey(ctx context.Context, dev *fido.Device, pin []byte, name string) error {
+func (a *app) proveKey(ctx context.Context, dev fido.Device, pin []byte, name string) error {
 	uid := make([]byte, 16)
 	rand.Read(uid)
 	a.touchPrompt(dev)

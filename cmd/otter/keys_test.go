@@ -3,7 +3,9 @@ package main
 // End-to-end tests of `otter keys`, fido2 slots and FIDO2 unlocking: the
 // built binary drives the real libfido2 against fido/virtual keys that
 // OTTER_FIDO_VIRTUAL plugs in; OTTER_FIDO_VIRTUAL_* knobs make them deny,
-// time out, vanish or refuse a reset.
+// time out, vanish or refuse a reset. When this build has no libfido2 (or
+// OTTER_TEST_FIDO=fake), the same tests run otter in-process with
+// fido/fidofake keys that follow the same variables (fake_keys_test.go).
 
 import (
 	"context"
@@ -15,28 +17,18 @@ import (
 	"testing"
 
 	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/fido/fidofake"
 	"github.com/otterauth/otter/fido/virtual"
 )
-
-// wired skips t until file (one of the files the FIDO2 feature is wired
-// into, owned elsewhere) contains call.
-func wired(t *testing.T, file, call string) {
-	t.Helper()
-	if !fido.Supported() {
-		t.Skip("built without cgo: no libfido2")
-	}
-	src, err := os.ReadFile(file)
-	if err != nil || !strings.Contains(string(src), call) {
-		t.Skipf("%s does not call %s yet: the FIDO2 commands are not wired in", file, call)
-	}
-}
 
 // withKeys plugs n fresh virtual keys into e's otter runs (through the
 // environment, so tests using it are not parallel) and returns their state
 // files.
 func withKeys(t *testing.T, e *env, n int) []string {
 	t.Helper()
-	wired(t, "app.go", "a.keysCmd()")
+	if useFake() && e.fake == nil {
+		e.fake = fidofake.New()
+	}
 	var states []string
 	for i := range n {
 		states = append(states, filepath.Join(e.dir, fmt.Sprintf("key%d.state", i)))
@@ -70,8 +62,12 @@ func plugHere(t *testing.T, state string) {
 
 // seed changes a virtual key's state in this process: f runs with the key
 // open, which is then unplugged so that the state file is final.
-func seed(t *testing.T, state string, f func(*fido.Device)) {
+func seed(t *testing.T, e *env, state string, f func(fido.Device)) {
 	t.Helper()
+	if e.fake != nil {
+		e.seedFake(t, state, f)
+		return
+	}
 	plugHere(t, state)
 	defer fido.RemoveVirtual(state)
 	d, err := fido.Open(context.Background(), "virtual:"+state)
@@ -139,7 +135,7 @@ func TestKeysCreds(t *testing.T) {
 	states := withKeys(t, e, 1)
 	wantIn(t, e.fails(exitError, "", "keys", "creds"), "has no PIN", "otter keys pin set") // PIN required but none set
 	pin := []byte("1234")
-	seed(t, states[0], func(d *fido.Device) {
+	seed(t, e, states[0], func(d fido.Device) {
 		must(t, d.SetPIN(context.Background(), pin))
 		for _, u := range []string{"alice", "bob"} {
 			_, err := d.MakeCredential(context.Background(), fido.CredentialOptions{RPID: "github.com", UserID: []byte(u),

@@ -31,7 +31,13 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := newApp(stdin, stdout, stderr)
+	return runApp(newApp(stdin, stdout, stderr), args)
+}
+
+// runApp runs the command line args with a, whose streams and seams (the
+// FIDO backend, say) tests may have replaced.
+func runApp(a *app, args []string) int {
+	stderr := a.stderr
 	root := a.rootCmd()
 	root.SetArgs(args)
 	err := root.Execute()

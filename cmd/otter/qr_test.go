@@ -87,7 +87,6 @@ func TestQRRenderScans(t *testing.T) {
 }
 
 func TestQRCommand(t *testing.T) {
-	needWired(t, "qr QUERY")
 	e, pw, _ := passwordVault(t)
 	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"))
 	r := e.run("", "--password-file", pw, "qr", "github")
@@ -108,7 +107,6 @@ func TestQRCommand(t *testing.T) {
 // TestQRGoogle: twelve accounts move in several transfer codes that each
 // fit 80 columns; the Steam account is left out with a warning.
 func TestQRGoogle(t *testing.T) {
-	needWired(t, "qr QUERY")
 	e, pw, _ := passwordVault(t)
 	var uris []string
 	for _, n := range []string{"ann", "ben", "cat", "dan", "eve", "fay", "gus", "hal", "ivy", "jon", "kim", "lee"} {

@@ -21,6 +21,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		Store:     a.store,
 		KDF:       a.kdf,
 		Now:       a.now,
+		Keys:      a.fido,
 		FIDO:      a.fido2UnlockCredential,
 		FIDOWithPIN: func(ctx context.Context, pin []byte) (vault.Credential, error) {
 			return &fido2Cred{a: a, ctx: ctx, quiet: true, pin: pin}, nil
