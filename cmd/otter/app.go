@@ -72,7 +72,7 @@ func (a *app) rootCmd() *cobra.Command {
 	f.StringVar(&a.pinFile, "pin-file", os.Getenv("OTTER_PIN_FILE"), "read the FIDO2 PIN from this file (env OTTER_PIN_FILE)")
 	addTestFlags(root, a)
 	root.AddCommand(
-		a.initCmd(), a.addCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(),
+		a.initCmd(), a.addCmd(), a.editCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
 		a.importCmd(), a.exportCmd(), a.qrCmd(),
 		a.keysCmd(), a.auditCmd(), a.healthCmd(),

@@ -195,6 +195,9 @@ func (s *Session) Edit(id string, e Edit) (vault.Account, error) {
 		before := a.String() + fmt.Sprint(a.Tags, a.Notes, a.Pinned, a.Counter, a.Algorithm, a.Digits, a.Period)
 		oldSecret := bytes.Clone(a.Secret)
 		e.apply(a)
+		if a.Issuer == "" && a.Name == "" {
+			return ErrNoName
+		}
 		after := a.String() + fmt.Sprint(a.Tags, a.Notes, a.Pinned, a.Counter, a.Algorithm, a.Digits, a.Period)
 		out = public(a)
 		if before == after && bytes.Equal(oldSecret, a.Secret) {

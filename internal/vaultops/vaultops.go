@@ -33,6 +33,9 @@ var (
 	// ErrNoRecoveryCodes means the account never had recovery codes (as
 	// opposed to vault.ErrNoCodesLeft: it had some and used them all).
 	ErrNoRecoveryCodes = errors.New("the account has no recovery codes")
+	// ErrNoName means an edit would leave an account with neither issuer
+	// nor account name.
+	ErrNoName = errors.New("an account needs an issuer or an account name")
 	// ErrLastWayIn means removing a key's slot would leave the vault with
 	// a single way in (vault.ErrTooFewSlots wraps it too).
 	ErrLastWayIn = errors.New("removing the key's slot would leave the vault with a single way in")
