@@ -52,7 +52,9 @@ func (a *app) rootCmd() *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE:          a.runTUI,
+		Version:       buildVersion(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -70,7 +72,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.initCmd(), a.addCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
 		a.importCmd(), a.exportCmd(), a.qrCmd(),
-		a.keysCmd(), a.auditCmd(), a.healthCmd(),
+		a.keysCmd(), a.auditCmd(), a.healthCmd(), a.versionCmd(),
 	)
 	return root
 }
