@@ -39,7 +39,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	if !a.started {
+	var ue *userError
+	if !a.started && !errors.As(err, &ue) {
 		err = &userError{code: exitUsage, msg: err.Error(), hint: "see otter --help", err: err}
 	}
 	code, msg, hint := describe(err)
