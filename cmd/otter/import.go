@@ -96,8 +96,13 @@ func (a *app) runImport(format, file string, fl *importFlags) error {
 	case fresh == 0:
 		fmt.Fprintln(a.stdout, "nothing to import: every account is already in the vault")
 		return nil
-	case !fl.yes && !a.confirm(fmt.Sprintf("Import %d accounts? [y/N] ", fresh)):
-		return &userError{code: exitError, msg: "nothing imported"}
+	}
+	if !fl.yes {
+		if ok, err := a.confirm(fmt.Sprintf("Import %d accounts? [y/N] ", fresh)); err != nil {
+			return err
+		} else if !ok {
+			return &userError{code: exitError, msg: "nothing imported"}
+		}
 	}
 	return a.applyImport(v, res, plan)
 }
