@@ -181,7 +181,7 @@ func (c *slotCred) Derive(_ string, s *vault.Slot) ([]byte, error) {
 	}
 	defer d.Close()
 	if s.PIN && c.pin == nil {
-		return nil, errors.New("this fido2 slot was enrolled with the key's PIN, so unlocking needs it too")
+		return nil, fmt.Errorf("this fido2 slot was enrolled with the key's PIN, so unlocking needs it too: %w", fido.ErrPinRequired)
 	}
 	return c.kek(d, s)
 }

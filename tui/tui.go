@@ -51,9 +51,8 @@ type FIDOUnlock func(ctx context.Context) (vault.Credential, error)
 // FIDOUnlockPIN is FIDOUnlock with the key's PIN (nil: none given). The
 // credential owns pin and may wipe it; the TUI passes a fresh copy each
 // time and calls it once per fido2 slot. When pin is nil and a slot needs
-// the PIN, Derive fails with an error matching fido.ErrPinRequired (an
-// error whose text mentions the PIN and that is no *fido.Error is taken
-// to mean the same).
+// the PIN, Derive fails with an error matching fido.ErrPinRequired
+// (errors.Is; the text of the error is not looked at).
 type FIDOUnlockPIN func(ctx context.Context, pin []byte) (vault.Credential, error)
 
 // Run starts the TUI on the terminal and returns when the user quits. It

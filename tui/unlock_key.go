@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -204,7 +203,4 @@ func (c *keyCred) Derive(vaultID string, s *vault.Slot) ([]byte, error) {
 }
 
 // pinNeeded reports whether err says that the key's PIN is needed.
-func pinNeeded(err error) bool {
-	var fe *fido.Error
-	return errors.Is(err, fido.ErrPinRequired) || !errors.As(err, &fe) && strings.Contains(err.Error(), "PIN")
-}
+func pinNeeded(err error) bool { return errors.Is(err, fido.ErrPinRequired) }

@@ -57,7 +57,9 @@ func (a *app) rootCmd() *cobra.Command {
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE:          a.runTUI,
+		Version:       buildVersion(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(a.stdin)
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
@@ -70,13 +72,14 @@ func (a *app) rootCmd() *cobra.Command {
 	f.StringVar(&a.passwordFile, "password-file", os.Getenv("OTTER_PASSWORD_FILE"), "read the vault password from this file (env OTTER_PASSWORD_FILE)")
 	f.StringVar(&a.recoveryKeyFile, "recovery-key-file", "", "unlock with the recovery key read from this file")
 	f.StringVar(&a.pinFile, "pin-file", os.Getenv("OTTER_PIN_FILE"), "read the FIDO2 PIN from this file (env OTTER_PIN_FILE)")
-	addTestFlags(root, a)
 	root.AddCommand(
 		a.initCmd(), a.addCmd(), a.editCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
 		a.importCmd(), a.exportCmd(), a.qrCmd(),
-		a.keysCmd(), a.auditCmd(), a.healthCmd(),
+		a.keysCmd(), a.auditCmd(), a.healthCmd(), a.versionCmd(),
 	)
+	addTestFlags(root, a)
+	strictSubcommands(root)
 	return root
 }
 

@@ -140,7 +140,7 @@ func TestMalformedURIsAddNothing(t *testing.T) {
 		"otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP&algorithm=MD5":                  "algorithm",
 		"otpauth://totp/" + strings.Repeat("a", 1<<20) + "?secret=JBSWY3DPEHPK3PXP": "too long",
 		"otpauth://totp/A\xff:b?secret=JBSWY3DPEHPK3PXP":                            "label",
-		"not a uri": "uri",
+		"not a uri": "not an otpauth URI",
 	}
 	for uri, field := range cases {
 		// The good URI first: one bad URI must add nothing at all.

@@ -42,7 +42,7 @@ func TestEditRefusesNothingAndNoName(t *testing.T) {
 	if r := e.fails(exitUsage, "", "--password-file", pw, "edit", "github", "--pin", "--unpin"); !strings.Contains(r.stderr, "not both") {
 		t.Errorf("--pin --unpin: %q", r.stderr)
 	}
-	r := e.fails(exitError, "", "--password-file", pw, "edit", "github", "--issuer", "", "--account", " ")
+	r := e.fails(exitUsage, "", "--password-file", pw, "edit", "github", "--issuer", "", "--account", " ")
 	if !strings.Contains(r.stderr, "needs an issuer or an account name") {
 		t.Errorf("edit to no name: %q", r.stderr)
 	}

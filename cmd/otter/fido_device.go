@@ -8,6 +8,7 @@ import (
 	"os/signal"
 
 	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/internal/errcat"
 )
 
 // fidoContext is the context of FIDO operations: Ctrl-C cancels the one in
@@ -65,8 +66,8 @@ func (a *app) pickKey(ctx context.Context, device string) (fido.Device, error) {
 }
 
 // errNoFIDOBuild means this binary has no libfido2 (built without cgo).
-var errNoFIDOBuild = &userError{code: exitError, msg: "this otter was built without FIDO2 support",
-	hint: "build it with cgo and libfido2 (Debian: apt install libfido2-dev)", err: fido.ErrUnsupported}
+var errNoFIDOBuild = &userError{code: errcat.NoFIDOBuild.Code, msg: errcat.NoFIDOBuild.Msg,
+	hint: errcat.NoFIDOBuild.Hint, err: fido.ErrUnsupported}
 
 // listKeys lists the keys plugged in.
 func (a *app) listKeys() ([]fido.DeviceInfo, error) {
@@ -128,33 +129,6 @@ func (a *app) newKeyPIN(file string) ([]byte, error) {
 	return normalizePassword(p), nil
 }
 
-// fidoMessages is the one table from fido errors to what the user reads.
-var fidoMessages = []struct {
-	err       error
-	msg, hint string
-}{
-	{errPINNeeded, "the key needs its PIN", "give it with --pin-file FILE (or OTTER_PIN_FILE), or run on a terminal"},
-	{fido.ErrPinInvalid, "wrong PIN", ""},
-	{fido.ErrPinBlocked, "the key's PIN is blocked after too many wrong PINs", "only a reset makes the key usable again, and it erases every credential on it: otter keys reset --yes"},
-	{fido.ErrPinAuthBlocked, "too many wrong PINs in a row", "unplug the key, plug it back in and try again"},
-	{fido.ErrPinRequired, "the key needs its PIN for this", "give it with --pin-file FILE (or OTTER_PIN_FILE), or run on a terminal"},
-	{fido.ErrPinNotSet, "the key has no PIN", "set one with: otter keys pin set"},
-	{fido.ErrPinPolicy, "the new PIN does not meet the key's rules", "use 4 to 63 characters"},
-	{fido.ErrOperationDenied, "the key refused: presence was denied", "try again and touch the key when it blinks"},
-	{fido.ErrActionTimeout, "the key was not touched in time", "try again and touch the key when it blinks"},
-	{fido.ErrKeyRemoved, "the key was removed during the operation", "plug it back in and try again"},
-	{fido.ErrTimeout, "the key did not answer in time", "unplug it, plug it back in and try again"},
-	{fido.ErrRx, "lost contact with the key", "unplug it, plug it back in and try again"},
-	{fido.ErrTx, "lost contact with the key", "unplug it, plug it back in and try again"},
-	{fido.ErrCanceled, "cancelled", ""},
-	{fido.ErrNoCredentials, "the key does not hold that credential", ""},
-	{fido.ErrKeyStoreFull, "the key has no room for another resident credential", "delete one with: otter keys creds rm ID"},
-	{fido.ErrBusy, "the key is busy with another program", "close the other program (a browser asking for the key?) and try again"},
-	{fido.ErrUnsupported, "the key does not support this", ""},
-	{fido.ErrNotAllowed, "the key does not allow this now", ""},
-	{fido.ErrNotFound, "the key is gone", "see the keys plugged in with: otter keys list --connected"},
-}
-
 // fidoErr turns an error of the fido package into what the user reads;
 // unlock selects exit code 3 (an unlock failed) over 1. Other errors pass
 // through.
@@ -163,24 +137,14 @@ func fidoErr(err error, unlock bool) error {
 	if err == nil || errors.As(err, &ue) {
 		return err
 	}
-	code := exitError
+	e, ok := errcat.FIDO(err)
+	if !ok {
+		return err
+	}
 	if unlock {
-		code = exitUnlock
+		e.Code = exitUnlock
 	}
-	for _, m := range fidoMessages {
-		if errors.Is(err, m.err) {
-			msg := m.msg
-			if n := fido.Retries(err); n >= 0 && errors.Is(err, fido.ErrPinInvalid) {
-				msg = fmt.Sprintf("wrong PIN: %d %s left before the key blocks its PIN", n, fidoPlural(n, "attempt", "attempts"))
-			}
-			return &userError{code: code, msg: msg, hint: m.hint, err: err}
-		}
-	}
-	var fe *fido.Error
-	if errors.As(err, &fe) {
-		return &userError{code: code, msg: "the key failed: " + err.Error(), err: err}
-	}
-	return err
+	return &userError{code: e.Code, msg: e.Msg, hint: e.Hint, err: err}
 }
 
 func fidoPlural(n int, one, many string) string {

@@ -95,8 +95,13 @@ func (a *app) runImport(format, file string, fl *importFlags) error {
 	case fresh == 0:
 		fmt.Fprintln(a.stdout, "nothing to import: every account is already in the vault")
 		return nil
-	case !fl.yes && !a.confirm(fmt.Sprintf("Import %d accounts? [y/N] ", fresh)):
-		return &userError{code: exitError, msg: "nothing imported"}
+	}
+	if !fl.yes {
+		if ok, err := a.confirm(fmt.Sprintf("Import %d accounts? [y/N] ", fresh)); err != nil {
+			return err
+		} else if !ok {
+			return &userError{code: exitError, msg: "nothing imported"}
+		}
 	}
 	return a.applyImport(s, res, plan)
 }
@@ -130,7 +135,7 @@ func (a *app) readExport(format, file string, fl *importFlags) (*importers.Resul
 		res, err = importers.ParseWith(format, data, opts)
 	}
 	if err != nil {
-		return nil, importError(err)
+		return nil, err // describe reads the catalogue
 	}
 	return res, nil
 }
@@ -157,33 +162,6 @@ func (a *app) readImportFile(file string) ([]byte, error) {
 		return nil, &userError{code: exitError, msg: fmt.Sprintf("the export is larger than %d MiB: not an export otter reads", importers.MaxSize>>20)}
 	}
 	return data, nil
-}
-
-// importError gives importer errors their exit code and hint.
-func importError(err error) error {
-	var fe *importers.FormatError
-	var ve *importers.VersionError
-	switch {
-	case errors.Is(err, importers.ErrPassphraseRequired):
-		return &userError{code: exitUsage, msg: "the export is encrypted", err: err,
-			hint: "give its passphrase with --passphrase-file FILE (or run in a terminal to be asked)"}
-	case errors.Is(err, importers.ErrIdentityRequired):
-		return &userError{code: exitUsage, msg: err.Error(), err: err,
-			hint: "give the age identity (AGE-SECRET-KEY-1…) with --identity-file FILE"}
-	case errors.Is(err, importers.ErrWrongPassphrase), errors.Is(err, importers.ErrWrongIdentity):
-		return &userError{code: exitUnlock, msg: "cannot decrypt the export: " + err.Error(), err: err,
-			hint: "use the passphrase the export was made with, not otter's vault password"}
-	case errors.Is(err, importers.ErrUnknownFormat):
-		return &userError{code: exitUsage, msg: err.Error(), err: err,
-			hint: "name the format, for example: otter import aegis FILE"}
-	case errors.As(err, &ve):
-		return &userError{code: exitError, msg: err.Error(), err: err,
-			hint: "export again from the app in an older format, or update otter"}
-	case errors.As(err, &fe):
-		return &userError{code: exitError, msg: err.Error(), err: err,
-			hint: "is it the right file and format? a truncated or edited file cannot be read"}
-	}
-	return err
 }
 
 // checkProblems reports the entries that cannot be imported and refuses

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -105,9 +104,6 @@ func (a *app) addKey(di fido.DeviceInfo, info fido.Info, name, slotID string) er
 		return err
 	}
 	_, err = s.RegisterKey(vaultops.KeyInfo{Name: name, AAGUID: info.AAGUIDString(), Product: productName(di)}, slotID)
-	if errors.Is(err, vaultops.ErrKeyNameTaken) {
-		return &userError{code: exitError, msg: fmt.Sprintf("a key named %q is already registered", name), hint: "pick another name", err: err}
-	}
 	return err
 }
 

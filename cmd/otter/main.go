@@ -9,20 +9,20 @@ import (
 	"io"
 	"os"
 
-	"github.com/otterauth/otter/internal/keyring"
-	"github.com/otterauth/otter/internal/otp"
-	"github.com/otterauth/otter/vault"
+	"github.com/otterauth/otter/internal/errcat"
 )
 
-// Exit codes, part of the CLI contract scripts rely on (listed in README.md).
+// Exit codes, part of the CLI contract scripts rely on (listed in README.md),
+// from the catalogue.
 const (
-	exitOK        = 0
-	exitError     = 1
-	exitUsage     = 2
-	exitUnlock    = 3
-	exitNotFound  = 4
-	exitLockedOut = 5
-	exitCorrupt   = 6
+	exitOK          = errcat.OK
+	exitError       = errcat.Error
+	exitUsage       = errcat.Usage
+	exitUnlock      = errcat.Unlock
+	exitNotFound    = errcat.NotFound
+	exitLockedOut   = errcat.LockedOut
+	exitCorrupt     = errcat.Corrupt
+	exitInterrupted = errcat.Interrupted
 )
 
 func main() {
@@ -45,7 +45,8 @@ func runApp(a *app, args []string) int {
 	if err == nil {
 		return exitOK
 	}
-	if !a.started {
+	var ue *userError
+	if !a.started && !errors.As(err, &ue) {
 		err = &userError{code: exitUsage, msg: err.Error(), hint: "see otter --help", err: err}
 	}
 	code, msg, hint := describe(err)
@@ -71,39 +72,14 @@ func usageErr(format string, args ...any) error {
 	return &userError{code: exitUsage, msg: fmt.Sprintf(format, args...)}
 }
 
-// describe is the one place that turns errors into text and exit codes.
+// describe is the one place that turns errors into text and exit codes:
+// a userError carries a command's own words, every sentinel's come from
+// the catalogue.
 func describe(err error) (code int, msg, hint string) {
 	var ue *userError
 	if errors.As(err, &ue) {
 		return ue.code, ue.msg, ue.hint
 	}
-	var ce *vault.CorruptError
-	var pe *otp.ParseError
-	switch {
-	case errors.As(err, &ce):
-		hint = "restore the newest backup only after keeping a copy of the damaged file"
-		if ce.Backup != "" {
-			hint = fmt.Sprintf("the newest readable backup is %s; keep a copy of the damaged file, then: cp %q %q", ce.Backup, ce.Backup, ce.Path)
-		}
-		return exitCorrupt, fmt.Sprintf("the vault %s is corrupt (%s)", ce.Path, ce.Reason), hint
-	case errors.Is(err, vault.ErrCorrupt):
-		return exitCorrupt, "the vault is corrupt: " + err.Error(), "restore the newest file from the backups/ folder beside the vault"
-	case errors.Is(err, vault.ErrUnsupportedVersion):
-		return exitCorrupt, err.Error(), "this vault was written by a newer otter; upgrade otter"
-	case errors.Is(err, vault.ErrNotExist):
-		return exitError, err.Error(), "create one with: otter init"
-	case errors.Is(err, vault.ErrWrongCredential):
-		return exitUnlock, err.Error(), ""
-	case errors.Is(err, vault.ErrNoUsableSlot):
-		return exitUnlock, err.Error(), ""
-	case errors.Is(err, vault.ErrTooFewSlots):
-		return exitError, err.Error(), "add another unlock method first: otter slot add password|keyring|recovery"
-	case errors.Is(err, vault.ErrNoCodesLeft):
-		return exitNotFound, err.Error(), "generate new recovery codes on the account's website, then: otter recovery add"
-	case errors.As(err, &pe):
-		return exitError, err.Error(), ""
-	case errors.Is(err, keyring.ErrUnavailable):
-		return exitError, err.Error(), "is a Secret Service (gnome-keyring, KWallet) running and unlocked?"
-	}
-	return exitError, err.Error(), ""
+	e, _ := errcat.Lookup(err)
+	return e.Code, e.Msg, e.Hint
 }

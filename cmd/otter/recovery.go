@@ -1,16 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/otterauth/otter/internal/health"
 	"github.com/otterauth/otter/internal/recoverycodes"
-	"github.com/otterauth/otter/internal/vaultops"
 )
 
 const supportReminder = "No support team will ever ask you for these."
@@ -136,10 +133,6 @@ func (a *app) recoveryUse(query string) error {
 		return err
 	}
 	code, left, err := s.UseRecovery(acc.ID)
-	if errors.Is(err, vaultops.ErrNoRecoveryCodes) {
-		return &userError{code: exitNotFound, msg: acc.Label() + " has no recovery codes", err: err,
-			hint: "add the codes the site gave you: otter recovery add " + health.Quote(acc.Label()) + " FILE"}
-	}
 	if err != nil {
 		return err
 	}

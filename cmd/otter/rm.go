@@ -2,10 +2,13 @@ package main
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/otterauth/otter/internal/errcat"
 )
 
 func (a *app) rmCmd() *cobra.Command {
@@ -24,8 +27,12 @@ func (a *app) rmCmd() *cobra.Command {
 				return err
 			}
 			name, id := acc.Label(), acc.ID
-			if !yes && a.interactive() && !a.confirm(fmt.Sprintf("Remove %s? Its codes stop working here. [y/N] ", name)) {
-				return &userError{code: exitError, msg: "nothing removed"}
+			if !yes && a.interactive() {
+				if ok, err := a.confirm(fmt.Sprintf("Remove %s? Its codes stop working here. [y/N] ", name)); err != nil {
+					return err
+				} else if !ok {
+					return &userError{code: exitError, msg: "nothing removed"}
+				}
 			}
 			if _, err := s.Delete(id); err != nil {
 				return err
@@ -38,10 +45,15 @@ func (a *app) rmCmd() *cobra.Command {
 	return cmd
 }
 
-// confirm asks a yes/no question on the terminal; anything but y/yes is no.
-func (a *app) confirm(question string) bool {
+// confirm asks a yes/no question on the terminal; anything but y/yes is
+// no, ctrl+c is errcat.ErrInterrupted.
+func (a *app) confirm(question string) (bool, error) {
 	fmt.Fprint(a.stderr, question)
-	line, _ := bufio.NewReader(a.stdin).ReadString('\n')
+	line, err := interruptible(a.stdin, func() (string, error) { return bufio.NewReader(a.stdin).ReadString('\n') })
+	if errors.Is(err, errcat.ErrInterrupted) {
+		fmt.Fprintln(a.stderr)
+		return false, err
+	}
 	ans := strings.ToLower(strings.TrimSpace(line))
-	return ans == "y" || ans == "yes"
+	return ans == "y" || ans == "yes", nil
 }

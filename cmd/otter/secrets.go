@@ -7,8 +7,9 @@ import (
 	"io"
 	"os"
 
-	"golang.org/x/term"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/otterauth/otter/internal/errcat"
 )
 
 const maxSecretFile = 4096
@@ -63,8 +64,11 @@ func (a *app) promptSecret(prompt string) ([]byte, error) {
 		return nil, errors.New("no terminal to ask for a secret on")
 	}
 	fmt.Fprint(a.stderr, prompt)
-	b, err := term.ReadPassword(int(in.Fd()))
+	b, err := readPassword(in)
 	fmt.Fprintln(a.stderr)
+	if errors.Is(err, errcat.ErrInterrupted) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("failed to read from the terminal: %w", err)
 	}

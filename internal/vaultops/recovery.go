@@ -80,7 +80,7 @@ func (s *Session) UseRecovery(id string) (code string, left int, err error) {
 			return err
 		}
 		if set := d.RecoveryFor(id); set == nil || len(set.Codes) == 0 {
-			return ErrNoRecoveryCodes
+			return fmt.Errorf("%s: %w", a.Label(), ErrNoRecoveryCodes)
 		}
 		code, left, err = d.UseRecoveryCode(id, now)
 		if err != nil {

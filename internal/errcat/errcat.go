@@ -1,0 +1,229 @@
+// Package errcat is otter's one catalogue of errors: every sentinel of
+// vault, fido, internal/vaultops, internal/importers, internal/lockout,
+// internal/keyring and internal/otp maps here, once, to the exit code a script sees and the
+// message and hint a person reads. The CLI prints them as they are
+// ("otter: error: MSG", "otter: hint: HINT"); the TUI reads the same words
+// and only adapts case and punctuation (Sentence).
+package errcat
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/internal/importers"
+	"github.com/otterauth/otter/internal/keyring"
+	"github.com/otterauth/otter/internal/lockout"
+	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/vaultops"
+	"github.com/otterauth/otter/vault"
+)
+
+// Exit codes of the CLI contract.
+const (
+	OK          = 0
+	Error       = 1   // any other failure
+	Usage       = 2   // bad flags, arguments or input
+	Unlock      = 3   // the vault (or an export) did not open
+	NotFound    = 4   // no such account, no code left
+	LockedOut   = 5   // too many failed unlock attempts
+	Corrupt     = 6   // a damaged or too new vault file
+	Interrupted = 130 // a prompt was cancelled with ctrl+c (128 + SIGINT)
+)
+
+// ErrInterrupted means the person cancelled a prompt (ctrl+c); nothing
+// was written.
+var ErrInterrupted = errors.New("cancelled")
+
+// Entry is what otter says about an error: lowercase, no final period.
+type Entry struct {
+	Code int
+	Msg  string
+	Hint string // "" when there is nothing to add
+}
+
+// entries is the table from sentinels to entries, first match wins. An
+// empty Msg means the error's own text, which carries the detail.
+var entries = []struct {
+	err error
+	Entry
+}{
+	{ErrInterrupted, Entry{Interrupted, "cancelled", ""}},
+
+	{vault.ErrUnsupportedVersion, Entry{Corrupt, "", "this vault was written by a newer otter; upgrade otter"}},
+	{vault.ErrNotExist, Entry{Error, "", "create one with: otter init"}},
+	{vault.ErrExist, Entry{Error, "", ""}},
+	{vault.ErrWrongCredential, Entry{Unlock, "", ""}},
+	{vault.ErrNoUsableSlot, Entry{Unlock, "", ""}},
+	{vault.ErrTooFewSlots, Entry{Error, "", "add another unlock method first: otter slot add password|keyring|recovery"}},
+	{vault.ErrNoCodesLeft, Entry{NotFound, "", "generate new recovery codes on the account's website, then: otter recovery add"}},
+	{vault.ErrLimit, Entry{Error, "", ""}},
+	{vault.ErrInvalid, Entry{Error, "", "otter computes TOTP, HOTP and Steam codes with SHA1, SHA256 or SHA512, 1 to 10 digits"}},
+
+	{vaultops.ErrAccountGone, Entry{NotFound, "", "another otter changed the vault meanwhile; see the accounts with: otter list"}},
+	{vaultops.ErrKeyGone, Entry{NotFound, "", "another otter changed the vault meanwhile; see the keys with: otter keys list"}},
+	{vaultops.ErrDuplicate, Entry{Error, "", ""}},
+	{vaultops.ErrKeyNameTaken, Entry{Error, "", "pick another name"}},
+	{vaultops.ErrNoRecoveryCodes, Entry{NotFound, "", "add the codes the site gave you: otter recovery add QUERY FILE"}},
+	{vaultops.ErrLastWayIn, Entry{Error, "", "add another unlock method first (otter slot add password, recovery or fido2 with another key)"}},
+	{vaultops.ErrNoName, Entry{Usage, "", ""}},
+	{vaultops.ErrNoCode, Entry{Error, "", "the stored account is damaged; remove it (otter rm) and add it again from the site's setup page"}},
+
+	{lockout.ErrLocked, Entry{LockedOut, "", "the lock protects the vault from guessing; the keyring and a FIDO2 key still unlock it"}},
+
+	{keyring.ErrNotFound, Entry{Error, "the keyring has no otter entry for this vault (deleted, or another keyring)", ""}},
+	{keyring.ErrUnavailable, Entry{Error, "the OS keyring did not answer", "is a Secret Service (gnome-keyring, KWallet) running and unlocked?"}},
+
+	{importers.ErrPassphraseRequired, Entry{Usage, "the export is encrypted", "give its passphrase with --passphrase-file FILE (or run in a terminal to be asked)"}},
+	{importers.ErrIdentityRequired, Entry{Usage, "", "give the age identity (AGE-SECRET-KEY-1…) with --identity-file FILE"}},
+	{importers.ErrWrongPassphrase, Entry{Unlock, "cannot decrypt the export: wrong passphrase", "use the passphrase the export was made with, not otter's vault password"}},
+	{importers.ErrWrongIdentity, Entry{Unlock, "", "use the identity whose recipient the backup was made for"}},
+	{importers.ErrUnknownFormat, Entry{Usage, "", "name the format, for example: otter import aegis FILE"}},
+	{importers.ErrTooLarge, Entry{Error, "", "is it the right file? exports are far smaller"}},
+}
+
+// NoFIDOBuild is the entry for fido.ErrUnsupported from a binary built
+// without libfido2.
+var NoFIDOBuild = Entry{Error, "this otter was built without FIDO2 support", "build it with cgo and libfido2 (Debian: apt install libfido2-dev)"}
+
+// fidoEntries is the table for security-key errors.
+var fidoEntries = []struct {
+	err error
+	Entry
+}{
+	{fido.ErrPinInvalid, Entry{Error, "wrong PIN", ""}},
+	{fido.ErrPinBlocked, Entry{Error, "the key's PIN is blocked after too many wrong PINs", "only a reset makes the key usable again, and it erases every credential on it: otter keys reset --yes"}},
+	{fido.ErrPinAuthBlocked, Entry{Error, "too many wrong PINs in a row", "unplug the key, plug it back in and try again"}},
+	{fido.ErrPinRequired, Entry{Error, "the key needs its PIN for this", "give it with --pin-file FILE (or OTTER_PIN_FILE), or run on a terminal"}},
+	{fido.ErrPinNotSet, Entry{Error, "the key has no PIN", "set one with: otter keys pin set"}},
+	{fido.ErrPinPolicy, Entry{Error, "the new PIN does not meet the key's rules", "use 4 to 63 characters (the key may ask for more)"}},
+	{fido.ErrOperationDenied, Entry{Error, "the key refused: presence was denied", "try again and touch the key when it blinks"}},
+	{fido.ErrActionTimeout, Entry{Error, "the key was not touched in time", "try again and touch the key when it blinks"}},
+	{fido.ErrKeyRemoved, Entry{Error, "the key was removed during the operation", "plug it back in and try again"}},
+	{fido.ErrTimeout, Entry{Error, "the key did not answer in time", "unplug it, plug it back in and try again"}},
+	{fido.ErrRx, Entry{Error, "lost contact with the key", "unplug it, plug it back in and try again"}},
+	{fido.ErrTx, Entry{Error, "lost contact with the key", "unplug it, plug it back in and try again"}},
+	{fido.ErrCanceled, Entry{Error, "cancelled", ""}},
+	{fido.ErrNoCredentials, Entry{Error, "the key does not hold that credential", ""}},
+	{fido.ErrKeyStoreFull, Entry{Error, "the key has no room for another resident credential", "delete one with: otter keys creds rm ID"}},
+	{fido.ErrBusy, Entry{Error, "the key is busy with another program", "close the other program (a browser asking for the key?) and try again"}},
+	{fido.ErrUnsupported, Entry{Error, "the key does not support this", ""}},
+	{fido.ErrNotAllowed, Entry{Error, "the key does not allow this now", ""}},
+	{fido.ErrNotFound, Entry{Error, "the key is gone", "see the keys plugged in with: otter keys list --connected"}},
+	{fido.ErrPinAuthInvalid, Entry{Error, "the key rejected the PIN authentication", "unplug the key, plug it back in and try again"}},
+	{fido.ErrUVBlocked, Entry{Error, "the key's built-in user verification is blocked", "use the key's PIN instead"}},
+	{fido.ErrUVInvalid, Entry{Error, "the key did not recognise you", "try again"}},
+	{fido.ErrCredentialExcluded, Entry{Error, "the key already holds a credential for this", ""}},
+	{fido.ErrInvalidSignature, Entry{Error, "the key's signature does not verify", "is it a genuine key? try again, or another key"}},
+	{fido.ErrInvalidArgument, Entry{Error, "the key rejected the request as invalid", ""}},
+	{fido.ErrDevice, Entry{Error, "", "unplug the key, plug it back in and try again"}},
+}
+
+// Lookup returns the entry for err and whether the catalogue knows it. An
+// error it does not know gets exit code Error and its own text.
+func Lookup(err error) (Entry, bool) {
+	if err == nil {
+		return Entry{Code: OK}, true
+	}
+	if e, ok := lookupTyped(err); ok {
+		return e, true
+	}
+	for _, m := range entries {
+		if errors.Is(err, m.err) {
+			e := m.Entry
+			if e.Msg == "" {
+				e.Msg = err.Error()
+			}
+			return e, true
+		}
+	}
+	if e, ok := FIDO(err); ok {
+		return e, true
+	}
+	return Entry{Error, err.Error(), ""}, false
+}
+
+// FIDO is Lookup for the errors of a security key only: it reports false
+// for any error that is no *fido.Error and matches no fido sentinel.
+func FIDO(err error) (Entry, bool) {
+	switch {
+	case errors.Is(err, fido.ErrPinInvalid) && fido.Retries(err) >= 0:
+		n := fido.Retries(err)
+		return Entry{Error, fmt.Sprintf("wrong PIN: %d %s left before the key blocks its PIN", n, plural(n, "attempt", "attempts")), ""}, true
+	case errors.Is(err, fido.ErrUnsupported) && !fido.Supported():
+		return NoFIDOBuild, true
+	}
+	for _, m := range fidoEntries {
+		if errors.Is(err, m.err) {
+			e := m.Entry
+			if e.Msg == "" {
+				e.Msg = "the key failed: " + err.Error()
+			}
+			return e, true
+		}
+	}
+	var fe *fido.Error
+	if errors.As(err, &fe) {
+		return Entry{Error, "the key failed: " + err.Error(), ""}, true
+	}
+	return Entry{}, false
+}
+
+// lookupTyped handles the errors whose words depend on their fields.
+func lookupTyped(err error) (Entry, bool) {
+	var ce *vault.CorruptError
+	var pe *otp.ParseError
+	var ve *importers.VersionError
+	var fe *importers.FormatError
+	switch {
+	case errors.As(err, &ce):
+		hint := "keep a copy of the damaged file, then restore the newest file from the backups/ folder beside it"
+		if ce.Backup != "" {
+			hint = fmt.Sprintf("the newest readable backup is %s; keep a copy of the damaged file, then: cp %q %q", ce.Backup, ce.Backup, ce.Path)
+		}
+		return Entry{Corrupt, fmt.Sprintf("the vault file is corrupt (%s)", ce.Reason), hint}, true
+	case errors.Is(err, vault.ErrCorrupt):
+		return Entry{Corrupt, "the vault file is corrupt: " + err.Error(), "restore the newest file from the backups/ folder beside the vault"}, true
+	case errors.As(err, &pe):
+		if pe.Field == "uri" || pe.Field == "data" {
+			return Entry{Error, "not an otpauth URI: " + pe.Msg, ""}, true
+		}
+		return Entry{Error, pe.Field + ": " + pe.Msg, ""}, true
+	case errors.As(err, &ve):
+		return Entry{Error, err.Error(), "export again from the app in an older format, or update otter"}, true
+	case errors.As(err, &fe):
+		return Entry{Error, err.Error(), "is it the right file and format? a truncated or edited file cannot be read"}, true
+	}
+	return Entry{}, false
+}
+
+// Sentence is the entry as the TUI shows it: the message and the hint as
+// sentences, capitalised and ending in a period.
+func (e Entry) Sentence() string {
+	s := Capitalize(e.Msg)
+	if e.Hint != "" {
+		s += " " + Capitalize(e.Hint)
+	}
+	return s
+}
+
+// Capitalize makes s a sentence: the first letter upper case and a final
+// period unless s already ends in one, a question or an exclamation mark.
+func Capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.ContainsAny(s[len(s)-1:], ".?!") {
+		s += "."
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
