@@ -34,7 +34,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/otterauth/otter/internal/filelock"
+	"github.com/otterauth/otter/internal/atomicfile"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/vault"
@@ -166,7 +166,7 @@ func (j *journal) append(events []vault.AuditEvent) error {
 	if err := os.MkdirAll(j.dir, 0o700); err != nil {
 		return err
 	}
-	unlock, err := filelock.Lock(j.lockPath)
+	unlock, err := atomicfile.Lock(j.lockPath)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func newest(all []vault.AuditEvent) []vault.AuditEvent {
 
 // rewrite replaces the journal by keep(its events), under the lock.
 func (j *journal) rewrite(keep func([]vault.AuditEvent) []vault.AuditEvent) error {
-	unlock, err := filelock.Lock(j.lockPath)
+	unlock, err := atomicfile.Lock(j.lockPath)
 	if err != nil {
 		return err
 	}
