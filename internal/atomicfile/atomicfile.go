@@ -47,6 +47,26 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
 	return os.OpenFile(name, flag, perm)
 }
 
+// Unsynced is OS without fsync, for tests and fuzzing that simulate no
+// crash and want speed: a write through it is atomic but not durable.
+var Unsynced FS = unsyncedFS{}
+
+type unsyncedFS struct{ osFS }
+
+func (unsyncedFS) OpenFile(name string, flag int, perm fs.FileMode) (File, error) {
+	f, err := os.OpenFile(name, flag, perm)
+	if err != nil {
+		return nil, err
+	}
+	return unsyncedFile{f}, nil
+}
+
+func (unsyncedFS) SyncDir(string) error { return nil }
+
+type unsyncedFile struct{ *os.File }
+
+func (unsyncedFile) Sync() error { return nil }
+
 func (osFS) Link(oldname, newname string) error   { return os.Link(oldname, newname) }
 func (osFS) Rename(oldname, newname string) error { return os.Rename(oldname, newname) }
 func (osFS) Remove(name string) error             { return os.Remove(name) }
