@@ -83,18 +83,25 @@ func WriteTemp(fsys FS, name string, b []byte) error {
 	if err != nil {
 		return fmt.Errorf("failed to create temporary file: %w", err)
 	}
-	_, err = f.Write(b)
+	err = writeSyncClose(f, b)
+	if err != nil {
+		fsys.Remove(name)
+		return fmt.Errorf("failed to write %s: %w", name, err)
+	}
+	return nil
+}
+
+// writeSyncClose writes b to f, syncs and closes it; f is closed even on
+// failure.
+func writeSyncClose(f File, b []byte) error {
+	_, err := f.Write(b)
 	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		fsys.Remove(name)
-		return fmt.Errorf("failed to write %s: %w", name, err)
-	}
-	return nil
+	return err
 }
 
 // Write replaces path with b atomically: a reader sees the old content or
@@ -153,13 +160,7 @@ func Append(fsys FS, path string, b []byte) error {
 	if err != nil {
 		return fmt.Errorf("failed to open %s: %w", path, err)
 	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
+	err = writeSyncClose(f, b)
 	if err != nil {
 		return fmt.Errorf("failed to append to %s: %w", path, err)
 	}
