@@ -6,36 +6,29 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/otterauth/otter/internal/atomicfile"
 )
 
 // fsys is the seam between the vault and the file system: every file
 // operation of Load and of a save goes through it, so tests can inject
 // ENOSPC or EIO at each step.
 type fsys interface {
-	OpenFile(name string, flag int, perm fs.FileMode) (wfile, error)
+	atomicfile.FS
 	// ReadFile reads name, refusing files larger than max bytes (ErrLimit).
 	ReadFile(name string, max int64) ([]byte, error)
 	ReadDir(name string) ([]fs.DirEntry, error)
 	MkdirAll(name string, perm fs.FileMode) error
-	Link(oldname, newname string) error
-	Rename(oldname, newname string) error
-	Remove(name string) error
-	// SyncDir makes the directory entries of name durable.
-	SyncDir(name string) error
 }
 
 // wfile is a file being written.
-type wfile interface {
-	io.Writer
-	Sync() error
-	Close() error
-}
+type wfile = atomicfile.File
 
-// osFS is the real file system.
+// osFS is the real file system: atomicfile's for writing, plus reading.
 type osFS struct{}
 
 func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (wfile, error) {
-	return os.OpenFile(name, flag, perm)
+	return atomicfile.OS.OpenFile(name, flag, perm)
 }
 
 func (osFS) ReadFile(name string, max int64) ([]byte, error) {
@@ -64,7 +57,7 @@ func (osFS) ReadFile(name string, max int64) ([]byte, error) {
 
 func (osFS) ReadDir(name string) ([]fs.DirEntry, error)   { return os.ReadDir(name) }
 func (osFS) MkdirAll(name string, perm fs.FileMode) error { return os.MkdirAll(name, perm) }
-func (osFS) Link(oldname, newname string) error           { return os.Link(oldname, newname) }
-func (osFS) Rename(oldname, newname string) error         { return os.Rename(oldname, newname) }
-func (osFS) Remove(name string) error                     { return os.Remove(name) }
-func (osFS) SyncDir(name string) error                    { return syncDir(name) }
+func (osFS) Link(oldname, newname string) error           { return atomicfile.OS.Link(oldname, newname) }
+func (osFS) Rename(oldname, newname string) error         { return atomicfile.OS.Rename(oldname, newname) }
+func (osFS) Remove(name string) error                     { return atomicfile.OS.Remove(name) }
+func (osFS) SyncDir(name string) error                    { return atomicfile.OS.SyncDir(name) }

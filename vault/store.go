@@ -5,18 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/otterauth/otter/internal/atomicfile"
 )
 
 const backupDir = "backups"
-
-// errLocked is returned by a non-blocking lock attempt that found the lock
-// held.
-var errLocked = errors.New("vault is locked by another writer")
 
 // store places a vault file, its lock, temporary files and backups.
 type store struct {
@@ -52,18 +49,15 @@ func (s store) tempName(dir string) string {
 
 // lock takes the writers' lock; the returned function releases it.
 func (s store) lock(wait bool) (func(), error) {
-	f, err := os.OpenFile(s.lockPath(), os.O_RDWR|os.O_CREATE, 0o600)
+	take := atomicfile.TryLock
+	if wait {
+		take = atomicfile.Lock
+	}
+	unlock, err := take(s.lockPath())
 	if err != nil {
-		return nil, fmt.Errorf("failed to open lock file: %w", err)
+		return nil, fmt.Errorf("failed to lock the vault: %w", err)
 	}
-	if err := lockFile(f, wait); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() {
-		unlockFile(f)
-		f.Close()
-	}, nil
+	return unlock, nil
 }
 
 // cleanIfIdle removes stray temporary files beside the vault, if there are
@@ -135,34 +129,13 @@ func (s store) corrupt(reason error) *CorruptError {
 	return &CorruptError{Path: s.path, Reason: reason.Error(), Backup: s.newestGoodBackup()}
 }
 
-// writeFile creates name exclusively with mode 0600 and makes b durable in
-// it. On failure name is removed.
-func (s store) writeFile(name string, b []byte) error {
-	f, err := s.o.fs.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("failed to create temporary file: %w", err)
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		s.o.fs.Remove(name)
-		return fmt.Errorf("failed to write %s: %w", name, err)
-	}
-	return nil
-}
-
 // commit replaces the vault with out: temporary file, backup of prev (the
 // current file, generation prevGen; nil when there is none), rename, sync
 // of the directory. committed reports whether the rename happened: then the
 // new file is in place even if err (a failed directory sync) is not nil.
 func (s store) commit(out, prev []byte, prevGen uint64) (committed bool, err error) {
 	tmp := s.tempName(s.dir)
-	if err := s.writeFile(tmp, out); err != nil {
+	if err := atomicfile.WriteTemp(s.o.fs, tmp, out); err != nil {
 		return false, err
 	}
 	if prev != nil && s.o.backups > 0 {
@@ -191,7 +164,7 @@ func (s store) backup(prev []byte, gen uint64) error {
 	}
 	tmp := s.tempName(bdir)
 	if err := s.o.fs.Link(s.path, tmp); err != nil {
-		if err := s.writeFile(tmp, prev); err != nil {
+		if err := atomicfile.WriteTemp(s.o.fs, tmp, prev); err != nil {
 			return err
 		}
 	}

@@ -1,9 +1,13 @@
+//go:build linux
+
 // Command ttyframe times a full-screen program the way a person sees it: it
 // starts the program on a fresh pseudo-terminal and measures the time from
 // the start until its first complete frame is on the screen, then the time
 // from each key typed into the filter until the screen starts to change.
 // Runs are interleaved round-robin across the spec lines, so every line
 // sees the same machine state; it prints a Markdown table of medians.
+//
+// It is Linux only: it drives /dev/ptmx directly.
 //
 // Usage: ttyframe [-n RUNS] [-keys K] SPECFILE
 //

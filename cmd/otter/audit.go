@@ -51,7 +51,7 @@ func (a *app) audit(asJSON bool, limit int) error {
 	if err != nil {
 		return err
 	}
-	pending, err := a.journal(v).pending(v.Data())
+	pending, err := a.journal(v).Pending(v.Data())
 	if err != nil {
 		a.warn("cannot read the unlock journal: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otterauth/otter/internal/journal"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
@@ -208,29 +209,12 @@ func TestAuditJournalCarriesOnce(t *testing.T) {
 	if strings.Join(got, "|") != want {
 		t.Fatalf("audit log:\n got %s\nwant %s", strings.Join(got, "|"), want)
 	}
-	j := openJournal(filepath.Join(os.Getenv("XDG_STATE_HOME"), "otter"), v1.VaultID())
-	must(t, os.WriteFile(j.path, append(readFile(t, j.path), "{not json\n"...), 0o600))
-	if p, err := j.pending(v1.Data()); err != nil || len(p) != 0 {
+	j := journal.Open(filepath.Join(os.Getenv("XDG_STATE_HOME"), "otter"), v1.VaultID())
+	must(t, os.WriteFile(j.Path(), append(readFile(t, j.Path()), "{not json\n"...), 0o600))
+	if p, err := j.Pending(v1.Data()); err != nil || len(p) != 0 {
 		t.Fatalf("pending after the fold = %v, %v", p, err)
 	}
-	if _, err := os.Stat(j.path); !os.IsNotExist(err) {
+	if _, err := os.Stat(j.Path()); !os.IsNotExist(err) {
 		t.Errorf("the journal was not emptied once the vault held its events: %v", err)
-	}
-}
-
-// A journal that is never carried stays bounded.
-func TestAuditJournalIsBounded(t *testing.T) {
-	j := openJournal(t.TempDir(), strings.Repeat("ab", 16))
-	ev := vault.AuditEvent{Kind: "unlock", Detail: strings.Repeat("x", 400)}
-	for i := range journalKeep + 200 {
-		ev.ID, ev.At = vault.NewID(nil), time.Unix(int64(i), 0)
-		must(t, j.append([]vault.AuditEvent{ev}))
-	}
-	events, err := j.read()
-	must(t, err)
-	info, err := os.Stat(j.path)
-	must(t, err)
-	if info.Size() > journalMaxSize || len(events) < 100 || events[len(events)-1].At.Unix() != journalKeep+199 {
-		t.Fatalf("journal of %d bytes holds %d events, the newest at %v", info.Size(), len(events), events[len(events)-1].At)
 	}
 }

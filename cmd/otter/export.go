@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	"filippo.io/age"
 	"github.com/spf13/cobra"
 
+	"github.com/otterauth/otter/internal/atomicfile"
 	"github.com/otterauth/otter/internal/importers"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
@@ -183,69 +183,19 @@ func checkTarget(file string, force bool) error {
 	return nil
 }
 
-// writeNew writes data to path atomically with mode 0600: a temporary file
-// in the same directory, synced, then linked into place (which fails if
-// path appeared meanwhile) or, with overwrite, renamed over it.
+// writeNew writes data to path atomically with mode 0600; without
+// overwrite an existing path is never replaced.
 func writeNew(path string, data []byte, overwrite bool) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("failed to create the export: %w", err)
+	write := atomicfile.Create
+	if overwrite {
+		write = atomicfile.Write
 	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := writeSync(f, data); err != nil {
+	err := write(atomicfile.OS, path, data)
+	if errors.Is(err, fs.ErrExist) && !overwrite {
+		return &userError{code: exitUsage, msg: path + " already exists", hint: "pass --force to replace it"}
+	}
+	if err != nil {
 		return fmt.Errorf("failed to write the export: %w", err)
 	}
-	if err := place(tmp, path, overwrite); err != nil {
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
 	return nil
-}
-
-// place moves tmp to path: renamed over it with overwrite, else hard-linked
-// so that an existing path is never replaced. On file systems without hard
-// links it checks and renames, with a tiny race.
-func place(tmp, path string, overwrite bool) error {
-	exists := &userError{code: exitUsage, msg: path + " already exists", hint: "pass --force to replace it"}
-	var err error
-	switch {
-	case overwrite:
-		err = os.Rename(tmp, path)
-	default:
-		err = os.Link(tmp, path)
-		if errors.Is(err, fs.ErrExist) {
-			return exists
-		}
-		if err != nil {
-			if _, statErr := os.Lstat(path); statErr == nil {
-				return exists
-			}
-			err = os.Rename(tmp, path)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("failed to create the export: %w", err)
-	}
-	return nil
-}
-
-func writeSync(f *os.File, data []byte) error {
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

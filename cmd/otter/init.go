@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/otterauth/otter/internal/atomicfile"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/vault"
 )
@@ -114,20 +115,9 @@ func (a *app) saveRecoveryKeyFile(path, display string) error {
 	if path == "" {
 		return nil
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err := atomicfile.Create(atomicfile.OS, path, []byte(display+"\n"))
 	if err != nil {
 		return &userError{code: exitError, msg: fmt.Sprintf("cannot create the recovery key file: %v", err), err: err}
-	}
-	_, err = fmt.Fprintln(f, display)
-	if err2 := f.Sync(); err == nil {
-		err = err2
-	}
-	if err2 := f.Close(); err == nil {
-		err = err2
-	}
-	if err != nil {
-		os.Remove(path)
-		return fmt.Errorf("failed to write the recovery key file: %w", err)
 	}
 	return nil
 }

@@ -9,8 +9,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"time"
+
+	"github.com/otterauth/otter/internal/atomicfile"
 )
 
 const (
@@ -141,50 +142,20 @@ func (r *resident) check() error {
 	return nil
 }
 
-// save writes the state atomically: a temporary file in the same folder,
-// synced, then renamed over the state file.
+// save writes the state atomically (internal/atomicfile).
 func (d *device) save() error {
 	data, err := json.MarshalIndent(d.st, "", "\t")
 	if err != nil {
 		return fmt.Errorf("failed to encode the state: %w", err)
 	}
-	dir := filepath.Dir(d.path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(d.path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("failed to save the state: %w", err)
+	fsys := atomicfile.OS
+	if d.noSync {
+		fsys = atomicfile.Unsynced
 	}
-	tmp := f.Name()
-	defer os.Remove(tmp) // fails harmlessly once renamed
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
+	if err := atomicfile.Write(fsys, d.path, data); err != nil {
 		return fmt.Errorf("failed to save the state: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("failed to save the state: %w", err)
-	}
-	if err := d.sync(f); err != nil {
-		f.Close()
-		return fmt.Errorf("failed to save the state: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("failed to save the state: %w", err)
-	}
-	if err := os.Rename(tmp, d.path); err != nil {
-		return fmt.Errorf("failed to save the state: %w", err)
-	}
-	if dirf, err := os.Open(dir); err == nil {
-		d.sync(dirf)
-		dirf.Close()
 	}
 	return nil
-}
-
-func (d *device) sync(f *os.File) error {
-	if d.noSync {
-		return nil
-	}
-	return f.Sync()
 }
 
 // commit saves the state, turning a failure into CTAP2_ERR_OTHER.

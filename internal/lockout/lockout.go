@@ -32,7 +32,7 @@ package lockout
 import (
 	"errors"
 	"fmt"
-	"github.com/otterauth/otter/internal/filelock"
+	"github.com/otterauth/otter/internal/atomicfile"
 	"path/filepath"
 	"strings"
 	"time"
@@ -192,7 +192,7 @@ func (t *Tracker) update(fn func(r *record, now time.Time) bool) (record, time.T
 	if err := t.mkdir(); err != nil {
 		return record{}, time.Time{}, err
 	}
-	unlock, err := filelock.Lock(t.lockPath)
+	unlock, err := atomicfile.Lock(t.lockPath)
 	if err != nil {
 		return record{}, time.Time{}, fmt.Errorf("failed to lock lockout record: %w", err)
 	}

@@ -7,10 +7,11 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"time"
+
+	"github.com/otterauth/otter/internal/atomicfile"
 )
 
 const (
@@ -129,37 +130,8 @@ func (t *Tracker) save(r record) error {
 	if err != nil {
 		return fmt.Errorf("failed to encode lockout record: %w", err)
 	}
-	if err := writeFile(t.path, b); err != nil {
+	if err := atomicfile.Write(atomicfile.OS, t.path, b); err != nil {
 		return fmt.Errorf("failed to write lockout record: %w", err)
 	}
-	return nil
-}
-
-// writeFile writes b to path through a temporary file, which CreateTemp
-// makes with mode 0600.
-func writeFile(path string, b []byte) (err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), ".lockout-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if _, err = f.Write(b); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	syncDir(filepath.Dir(path))
 	return nil
 }

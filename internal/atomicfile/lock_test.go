@@ -1,6 +1,7 @@
-package filelock
+package atomicfile
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,4 +39,26 @@ func TestLockSerialises(t *testing.T) {
 	if b, _ := os.ReadFile(counter); string(b) != "400" {
 		t.Fatalf("counter = %s, want 400", b)
 	}
+}
+
+// TestTryLock: TryLock fails with ErrLocked while the lock is held and
+// succeeds once it is released.
+func TestTryLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.lock")
+	unlock, err := Lock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := TryLock(path); !errors.Is(err, ErrLocked) {
+		if u != nil {
+			u()
+		}
+		t.Fatalf("TryLock on a held lock: err = %v, want ErrLocked", err)
+	}
+	unlock()
+	u, err := TryLock(path)
+	if err != nil {
+		t.Fatalf("TryLock on a free lock: %v", err)
+	}
+	u()
 }

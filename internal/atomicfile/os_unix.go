@@ -1,6 +1,6 @@
 //go:build unix
 
-package vault
+package atomicfile
 
 import (
 	"errors"
@@ -9,8 +9,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+const noFollow = unix.O_NOFOLLOW
+
 // lockFile takes an exclusive flock on f; with wait false it fails with
-// errLocked instead of blocking.
+// ErrLocked instead of blocking.
 func lockFile(f *os.File, wait bool) error {
 	how := unix.LOCK_EX
 	if !wait {
@@ -24,7 +26,7 @@ func lockFile(f *os.File, wait bool) error {
 		case errors.Is(err, unix.EINTR):
 			continue
 		case errors.Is(err, unix.EWOULDBLOCK):
-			return errLocked
+			return ErrLocked
 		default:
 			return err
 		}

@@ -1,6 +1,6 @@
 //go:build windows
 
-package vault
+package atomicfile
 
 import (
 	"errors"
@@ -9,8 +9,12 @@ import (
 	"golang.org/x/sys/windows"
 )
 
+// noFollow is 0: Windows has no O_NOFOLLOW; O_EXCL still refuses an
+// existing link at a temporary name.
+const noFollow = 0
+
 // lockFile takes an exclusive LockFileEx lock on f; with wait false it fails
-// with errLocked instead of blocking.
+// with ErrLocked instead of blocking.
 func lockFile(f *os.File, wait bool) error {
 	flags := uint32(windows.LOCKFILE_EXCLUSIVE_LOCK)
 	if !wait {
@@ -19,7 +23,7 @@ func lockFile(f *os.File, wait bool) error {
 	ol := new(windows.Overlapped)
 	err := windows.LockFileEx(windows.Handle(f.Fd()), flags, 0, 1, 0, ol)
 	if errors.Is(err, windows.ERROR_LOCK_VIOLATION) {
-		return errLocked
+		return ErrLocked
 	}
 	return err
 }
