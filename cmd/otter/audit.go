@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/otterauth/otter/internal/journal"
+	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -51,7 +53,7 @@ func (a *app) audit(asJSON bool, limit int) error {
 	if err != nil {
 		return err
 	}
-	pending, err := a.journal(v).Pending(v.Data())
+	pending, err := journal.Open(paths.State(), v.VaultID()).Pending(v.Data())
 	if err != nil {
 		a.warn("cannot read the unlock journal: %v", err)
 	}

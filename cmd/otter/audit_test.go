@@ -3,16 +3,12 @@ package main
 import (
 	"encoding/base32"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/otterauth/otter/internal/journal"
-	"github.com/otterauth/otter/internal/lockout"
-	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -167,54 +163,4 @@ func directAudit(t *testing.T, e *env, pw string) []byte {
 	defer v.Close()
 	b, _ := json.Marshal(v.Data().Audit)
 	return b
-}
-
-// The journal in-process, with an injected clock: two processes carrying
-// the same events store them once, and the journal empties once the vault
-// holds them.
-func TestAuditJournalCarriesOnce(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	t0 := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
-	path := filepath.Join(t.TempDir(), "vault.otter")
-	opts := &vault.Options{AllowWeakKDF: true, Now: func() time.Time { return t0 }}
-	pw := vault.Password{Secret: []byte(strongPassword), KDF: vault.KDFParams{Memory: 64, Time: 1, Threads: 1}}
-	key, _, _ := vault.NewRecoveryKey(nil)
-	created, err := vault.Create(path, opts, pw, vault.RecoveryKey{Key: key})
-	must(t, err)
-	created.Close()
-	unlock := func(at time.Time, failed lockout.Summary) *vault.Vault {
-		l, err := vault.Load(path, opts)
-		must(t, err)
-		v, err := l.Unlock(pw)
-		must(t, err)
-		t.Cleanup(v.Close)
-		a := newApp(strings.NewReader(""), os.Stdout, os.Stderr)
-		a.now = func() time.Time { return at }
-		a.auditUnlock(v, failed)
-		return v
-	}
-	v1 := unlock(t0.Add(time.Minute), lockout.Summary{Failures: 1, Last: t0, Kinds: map[string]int{"recovery": 1}})
-	v2 := unlock(t0.Add(2*time.Minute), lockout.Summary{})
-	if v1.Generation() != 1 || v2.Generation() != 1 {
-		t.Fatal("an unlock wrote the vault")
-	}
-	must(t, v2.Update(func(d *vault.Data) error { d.Log(t0.Add(3*time.Minute), "test", "v2"); return nil }))
-	must(t, v1.Update(func(d *vault.Data) error { d.Log(t0.Add(4*time.Minute), "test", "v1"); return nil }))
-	var got []string
-	for _, e := range v1.Data().Audit {
-		got = append(got, e.At.Sub(t0).String()+" "+e.Kind+" "+e.Detail)
-	}
-	want := "0s unlock.failed 1 failed unlock attempt before this unlock (recovery 1)|1m0s unlock password slot " +
-		vaultops.ShortID(v1.Unlocked().SlotID) + "|2m0s unlock password slot " + vaultops.ShortID(v1.Unlocked().SlotID) + "|3m0s test v2|4m0s test v1"
-	if strings.Join(got, "|") != want {
-		t.Fatalf("audit log:\n got %s\nwant %s", strings.Join(got, "|"), want)
-	}
-	j := journal.Open(filepath.Join(os.Getenv("XDG_STATE_HOME"), "otter"), v1.VaultID())
-	must(t, os.WriteFile(j.Path(), append(readFile(t, j.Path()), "{not json\n"...), 0o600))
-	if p, err := j.Pending(v1.Data()); err != nil || len(p) != 0 {
-		t.Fatalf("pending after the fold = %v, %v", p, err)
-	}
-	if _, err := os.Stat(j.Path()); !os.IsNotExist(err) {
-		t.Errorf("the journal was not emptied once the vault held its events: %v", err)
-	}
 }

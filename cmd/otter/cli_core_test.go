@@ -349,7 +349,7 @@ func TestFailedAttemptsReportedAfterUnlock(t *testing.T) {
 		e.fails(exitUnlock, "", "--password-file", bad, "list")
 	}
 	r := e.run("", "--password-file", pw, "list")
-	if r.code != 0 || !strings.Contains(r.stderr, "3 failed unlock attempt(s) since your last unlock") {
+	if r.code != 0 || !strings.Contains(r.stderr, "3 failed unlock attempts since your last unlock") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
 	if r := e.run("", "--password-file", pw, "list"); strings.Contains(r.stderr, "failed") {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 
 	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -281,18 +282,18 @@ func (c *fido2Cred) openAll() error {
 // Errors wrap errNoFIDO when there is nothing to try (no fido2 slot, no
 // key, or no key holding a slot's credential); the others are final and
 // carry exit code 3.
-func (a *app) unlockFIDO2(l *vault.Locked) (*vault.Vault, error) {
-	if !slotTypes(l.Slots())[vault.SlotFIDO2] {
+func (a *app) unlockFIDO2(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
+	if !slotTypes(u.Locked().Slots())[vault.SlotFIDO2] {
 		return nil, noFIDO("the vault has no fido2 slot")
 	}
 	ctx, stop := fidoContext()
 	defer stop()
 	c := &fido2Cred{a: a, ctx: ctx}
 	defer c.close()
-	v, err := l.Unlock(c)
+	r, err := u.Unlock(c)
 	switch {
 	case err == nil:
-		return v, nil
+		return r, nil
 	case errors.Is(err, errNoFIDO):
 		return nil, err
 	case errors.Is(err, fido.ErrNoCredentials):

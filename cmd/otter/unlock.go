@@ -8,12 +8,14 @@ import (
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
 // open loads and unlocks the vault once per command, trying in order:
 // explicit files, then the keyring, a FIDO2 key, and a password (or
-// recovery key) prompt on a TTY.
+// recovery key) prompt on a TTY. Every attempt goes through the one unlock
+// sequence (vaultops.Unlocker): lockout check, unlock, record, journal.
 func (a *app) open() (*vault.Vault, error) {
 	if a.v != nil {
 		return a.v, nil
@@ -22,147 +24,110 @@ func (a *app) open() (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.lock = lockout.Open(paths.State(), l.VaultID(), a.now)
-	v, err := a.unlock(l)
+	r, err := a.unlock(vaultops.NewUnlocker(l, paths.State(), a.now))
 	if err != nil {
 		return nil, err
 	}
-	a.v = v
-	a.auditUnlock(v, a.reportFailures())
-	return v, nil
+	a.v, a.s = r.Vault(), r.Session
+	if f := r.Failed; f.Failures > 0 {
+		fmt.Fprintf(a.stderr, "otter: %d failed unlock %s since your last unlock, the last at %s\n",
+			f.Failures, plural(f.Failures, "attempt", "attempts"), f.Last.Local().Format("2006-01-02 15:04"))
+	}
+	for _, w := range r.Warnings {
+		a.warn("%v", w)
+	}
+	return a.v, nil
 }
 
-// guard refuses a guessable unlock attempt while locked out, before any
-// KDF work.
-func (a *app) guard() error {
-	err := a.lock.Check()
-	var le *lockout.LockedError
-	if errors.As(err, &le) {
-		return &userError{code: exitLockedOut, msg: le.Error(), err: err,
-			hint: "the lock protects the vault from guessing; the keyring and a FIDO2 key still unlock it"}
-	}
-	if err != nil {
-		a.warn("cannot read the failed-attempt record: %v", err)
-	}
-	return nil
-}
-
-// failed records a wrong password or recovery key; the failure that crosses
-// a threshold says so.
-func (a *app) failed(kind string, cause *userError) error {
-	if err := a.lock.Fail(kind); err != nil {
-		var le *lockout.LockedError
-		if errors.As(err, &le) {
-			cause.hint = "too many failed attempts: further attempts are refused until " + le.Until.Local().Format("15:04")
-		} else {
-			a.warn("cannot record the failed attempt: %v", err)
-		}
-	}
-	return cause
-}
-
-// reportFailures tells the person about failed attempts since the last
-// successful unlock, clears them and returns them for the audit log.
-func (a *app) reportFailures() lockout.Summary {
-	s, err := a.lock.Success()
-	if err != nil || s.Failures == 0 {
-		return lockout.Summary{}
-	}
-	fmt.Fprintf(a.stderr, "otter: %d failed unlock attempt(s) since your last unlock, the last at %s\n",
-		s.Failures, s.Last.Local().Format("2006-01-02 15:04"))
-	return s
-}
-
-func (a *app) unlock(l *vault.Locked) (*vault.Vault, error) {
+func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
+	l := u.Locked()
 	if a.recoveryKeyFile != "" {
-		return a.unlockRecoveryFile(l)
+		b, err := readSecretFile(a.recoveryKeyFile, "recovery key")
+		if err != nil {
+			return nil, err
+		}
+		defer wipe(b)
+		return a.unlockRecovery(u, string(b))
 	}
 	if a.passwordFile != "" {
 		p, err := readSecretFile(a.passwordFile, "password")
 		if err != nil {
 			return nil, err
 		}
-		return a.unlockPassword(l, p)
+		return a.unlockPassword(u, p)
 	}
 	types := slotTypes(l.Slots())
 	if types[vault.SlotKeyring] {
-		v, err := l.Unlock(vault.Keyring{Store: a.store})
+		r, err := u.Unlock(vault.Keyring{Store: a.store})
 		if err == nil {
-			return v, nil
+			return r, nil
 		}
 		a.hint("%s; trying the vault's other unlock methods", keyringTrouble(err))
 	}
 	if types[vault.SlotFIDO2] {
-		v, err := a.unlockFIDO2(l)
+		r, err := a.unlockFIDO2(u)
 		if err == nil || !errors.Is(err, errNoFIDO) {
-			return v, err
+			return r, err
 		}
 		a.hint("%s; trying the vault's other unlock methods", fidoTrouble(err))
 	}
-	if a.interactive() {
+	if a.interactive() && (types[vault.SlotPassword] || types[vault.SlotRecovery]) {
+		if err := u.Check(); err != nil { // before asking for what cannot be tried
+			return nil, err
+		}
 		if types[vault.SlotPassword] {
 			p, err := a.promptSecret("Vault password: ")
 			if err != nil {
 				return nil, err
 			}
-			return a.unlockPassword(l, p)
+			return a.unlockPassword(u, p)
 		}
-		if types[vault.SlotRecovery] {
-			k, err := a.promptSecret("Recovery key: ")
-			if err != nil {
-				return nil, err
-			}
-			return a.unlockRecovery(l, string(k))
+		k, err := a.promptSecret("Recovery key: ")
+		if err != nil {
+			return nil, err
 		}
+		defer wipe(k)
+		return a.unlockRecovery(u, string(k))
 	}
 	return nil, &userError{code: exitUnlock, msg: "cannot unlock the vault: no unlock method available here",
 		hint: fmt.Sprintf("this vault opens with: %s; give --password-file FILE or --recovery-key-file FILE", slotSummary(l.Slots()))}
 }
 
-func (a *app) unlockPassword(l *vault.Locked, p []byte) (*vault.Vault, error) {
+func (a *app) unlockPassword(u *vaultops.Unlocker, p []byte) (*vaultops.Unlocked, error) {
 	p = normalizePassword(p)
 	defer wipe(p)
-	if err := a.guard(); err != nil {
-		return nil, err
-	}
-	v, err := l.Unlock(vault.Password{Secret: p})
-	switch {
-	case errors.Is(err, vault.ErrWrongCredential):
-		return nil, a.failed("password", &userError{code: exitUnlock, msg: "wrong password", err: err})
-	case errors.Is(err, vault.ErrNoUsableSlot):
-		return nil, &userError{code: exitUnlock, msg: "this vault has no password slot", err: err,
-			hint: fmt.Sprintf("it opens with: %s", slotSummary(l.Slots()))}
-	}
-	return v, err
+	r, err := u.Unlock(vault.Password{Secret: p})
+	return r, a.unlockErr(u, err, "password")
 }
 
-func (a *app) unlockRecoveryFile(l *vault.Locked) (*vault.Vault, error) {
-	b, err := readSecretFile(a.recoveryKeyFile, "recovery key")
-	if err != nil {
-		return nil, err
-	}
-	defer wipe(b)
-	return a.unlockRecovery(l, string(b))
-}
-
-func (a *app) unlockRecovery(l *vault.Locked, s string) (*vault.Vault, error) {
+func (a *app) unlockRecovery(u *vaultops.Unlocker, s string) (*vaultops.Unlocked, error) {
 	key, err := vault.ParseRecoveryKey(s)
 	if err != nil {
 		return nil, &userError{code: exitUnlock, msg: "that is not a recovery key: " + err.Error(), err: err}
 	}
 	defer wipe(key)
-	if err := a.guard(); err != nil {
-		return nil, err
-	}
-	v, err := l.Unlock(vault.RecoveryKey{Key: key})
+	r, err := u.Unlock(vault.RecoveryKey{Key: key})
+	return r, a.unlockErr(u, err, "recovery key")
+}
+
+// unlockErr words a failed password or recovery-key unlock; the attempt
+// that crossed the lockout threshold says until when.
+func (a *app) unlockErr(u *vaultops.Unlocker, err error, what string) error {
+	var le *lockout.LockedError
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, vault.ErrWrongCredential):
-		return nil, a.failed("recovery", &userError{code: exitUnlock, msg: "wrong recovery key", err: err})
+		ue := &userError{code: exitUnlock, msg: "wrong " + what, err: err}
+		if errors.As(err, &le) {
+			ue.hint = "too many failed attempts: further attempts are refused until " + le.Until.Local().Format("15:04")
+		}
+		return ue
 	case errors.Is(err, vault.ErrNoUsableSlot):
-		return nil, &userError{code: exitUnlock, msg: "this vault has no recovery slot", err: err,
-			hint: fmt.Sprintf("it opens with: %s", slotSummary(l.Slots()))}
+		return &userError{code: exitUnlock, msg: "this vault has no " + what + " slot", err: err,
+			hint: fmt.Sprintf("it opens with: %s", slotSummary(u.Locked().Slots()))}
 	}
-	return v, err
+	return err
 }
 
 // keyringTrouble says in words why the keyring did not unlock the vault.

@@ -70,7 +70,7 @@ var entries = []struct {
 	{vaultops.ErrNoName, Entry{Usage, "", ""}},
 	{vaultops.ErrNoCode, Entry{Error, "", "the stored account is damaged; remove it (otter rm) and add it again from the site's setup page"}},
 
-	{lockout.ErrLocked, Entry{LockedOut, "", "the lock protects the vault from guessing; the keyring and a FIDO2 key still unlock it"}},
+	{lockout.ErrLocked, Entry{LockedOut, "", "the lock protects the vault from guessing; the OS keyring still unlocks it"}},
 
 	{keyring.ErrNotFound, Entry{Error, "the keyring has no otter entry for this vault (deleted, or another keyring)", ""}},
 	{keyring.ErrUnavailable, Entry{Error, "the OS keyring did not answer", "is a Secret Service (gnome-keyring, KWallet) running and unlocked?"}},

@@ -170,7 +170,7 @@ func TestTypedErrors(t *testing.T) {
 		{&otp.ParseError{Field: "uri", Msg: `the scheme is not "otpauth"`}, Error, `not an otpauth URI: the scheme is not "otpauth"`, ""},
 		{&fido.Error{Op: "get assertion", RetriesLeft: 1, Err: fido.ErrPinInvalid}, Error, "wrong PIN: 1 attempt left before the key blocks its PIN", ""},
 		{&fido.Error{Op: "get assertion", RetriesLeft: -1, Err: fido.ErrPinInvalid}, Error, "wrong PIN", ""},
-		{&lockout.LockedError{Until: time.Now().Add(time.Hour), Failures: 10, Window: time.Hour}, LockedOut, "", "the lock protects the vault from guessing; the keyring and a FIDO2 key still unlock it"},
+		{&lockout.LockedError{Until: time.Now().Add(time.Hour), Failures: 10, Window: time.Hour}, LockedOut, "", "the lock protects the vault from guessing; the OS keyring still unlocks it"},
 		{ErrInterrupted, Interrupted, "cancelled", ""},
 		{fmt.Errorf("reading the PIN: %w", ErrInterrupted), Interrupted, "cancelled", ""},
 	} {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/otterauth/otter/internal/atomicfile"
-	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -119,32 +118,5 @@ func TestJournalIsBounded(t *testing.T) {
 	must(t, err)
 	if info.Size() > maxSize || len(events) < 100 || events[len(events)-1].At.Unix() != keepEvents+199 {
 		t.Fatalf("journal of %d bytes holds %d events, the newest at %v", info.Size(), len(events), events[len(events)-1].At)
-	}
-}
-
-func TestFailedEventAndSlotName(t *testing.T) {
-	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))
-	for _, tc := range []struct {
-		s    lockout.Summary
-		want string
-	}{
-		{lockout.Summary{Failures: 1, Last: at}, "1 failed unlock attempt before this unlock"},
-		{lockout.Summary{Failures: 3, Last: at, Kinds: map[string]int{"recovery": 1, "password": 2}},
-			"3 failed unlock attempts before this unlock (password 2, recovery 1)"},
-	} {
-		e := FailedEvent(tc.s)
-		if e.Detail != tc.want || e.Kind != "unlock.failed" || !e.At.Equal(at) || e.At.Location() != time.UTC || e.ID == "" {
-			t.Errorf("FailedEvent(%+v) = %+v, want detail %q at %v UTC", tc.s, e, tc.want, at)
-		}
-	}
-	slots := []vault.Slot{{ID: "0123456789abcdef", Type: vault.SlotPassword, Label: "home"}}
-	for id, want := range map[string]string{
-		"0123456789abcdef": `password slot 01234567 "home"`,
-		"fedcba9876543210": "slot fedcba98",
-		"abc":              "slot abc",
-	} {
-		if got := SlotName(slots, id); got != want {
-			t.Errorf("SlotName(%s) = %q, want %q", id, got, want)
-		}
 	}
 }

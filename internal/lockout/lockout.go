@@ -32,10 +32,11 @@ package lockout
 import (
 	"errors"
 	"fmt"
-	"github.com/otterauth/otter/internal/atomicfile"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/otterauth/otter/internal/atomicfile"
 )
 
 // ErrLocked is matched by every *LockedError: errors.Is(err, ErrLocked).
