@@ -30,7 +30,10 @@ func errText(err error) string {
 
 // unlockErrText explains why an unlock with method failed.
 func unlockErrText(method unlockMethod, err error) string {
+	var locked *lockout.LockedError
 	switch {
+	case errors.As(err, &locked):
+		return errText(locked)
 	case errors.Is(err, vault.ErrWrongCredential) && method == methodPassword:
 		return "Wrong password."
 	case errors.Is(err, vault.ErrWrongCredential) && method == methodRecovery:

@@ -4,13 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -197,66 +196,27 @@ func (u *unlockScreen) try() tea.Cmd {
 	return u.attempt(cred, secret)
 }
 
-// attempt runs in a command: lockout check, the unlock itself (Argon2 for
-// a password), then the lockout record's update.
+// attempt runs in a command: the one unlock sequence (lockout check, the
+// unlock itself — Argon2 for a password —, the record, the journal).
 func (u *unlockScreen) attempt(cred vault.Credential, secret []byte) tea.Cmd {
-	l, method := u.locked, u.method
-	tracker, now := u.tracker(), u.c.now
+	unl, method := u.unlocker(), u.method
 	return func() tea.Msg {
 		defer clear(secret)
-		counted := method != methodKeyring
-		if counted {
-			if err := tracker.Check(); err != nil {
-				return unlockFailedMsg{method: method, err: err}
-			}
-		}
-		v, err := l.Unlock(cred)
+		r, err := unl.Unlock(cred)
 		if err != nil {
-			if counted && errors.Is(err, vault.ErrWrongCredential) {
-				if lerr := tracker.Fail(kindOf(method)); errors.Is(lerr, lockout.ErrLocked) {
-					err = lerr
-				}
-			}
 			return unlockFailedMsg{method: method, err: err}
 		}
-		sum, _ := tracker.Success()
-		carryUnlockAudit(v, sum, now())
-		return openedMsg{v: v, method: method, since: sum}
+		return openedMsg{v: r.Vault(), method: method, since: r.Failed}
 	}
 }
 
-// carryUnlockAudit queues the audit events of an unlock for the session's
-// first vault write, as the CLI does: failed attempts before it, and the
-// unlock itself unless the keyring did it (the desktop session, not a person
-// proving who they are).
-func carryUnlockAudit(v *vault.Vault, sum lockout.Summary, now time.Time) {
-	var ev []vault.AuditEvent
-	if sum.Failures > 0 {
-		ev = append(ev, vault.AuditEvent{At: sum.Last.UTC(), Kind: "unlock.failed",
-			Detail: fmt.Sprintf("%d failed unlock attempt(s) before this unlock", sum.Failures)})
-	}
-	if info := v.Unlocked(); info.SlotType != vault.SlotKeyring {
-		ev = append(ev, vault.AuditEvent{At: now.UTC(), Kind: "unlock", Detail: "TUI, " + string(info.SlotType) + " slot"})
-	}
-	v.Carry(ev...)
-}
-
-func kindOf(m unlockMethod) string {
-	switch m {
-	case methodRecovery:
-		return "recovery"
-	case methodFIDO:
-		return "pin"
-	}
-	return "password"
-}
-
-func (u *unlockScreen) tracker() *lockout.Tracker {
+// unlocker runs the unlock sequence on the loaded vault.
+func (u *unlockScreen) unlocker() *vaultops.Unlocker {
 	dir := u.cfg.LockoutDir
 	if dir == "" {
 		dir = paths.State()
 	}
-	return lockout.Open(dir, u.locked.VaultID(), u.c.now)
+	return vaultops.NewUnlocker(u.locked, dir, u.c.now)
 }
 
 func (u *unlockScreen) failed(msg unlockFailedMsg) tea.Cmd {

@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/otterauth/otter/fido"
-	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -72,15 +71,15 @@ func (u *unlockScreen) tryKey() tea.Cmd {
 }
 
 // keyAttempt runs the unlock in a device command: lockout check, a key
-// plugged in, the slots' Derive (the touch), the lockout record's update.
+// plugged in, then the one unlock sequence (the slots' Derive is the touch).
 // It owns pin and zeroes it.
 func (u *unlockScreen) keyAttempt(pin []byte) tea.Cmd {
-	l, tracker, list, mk, now := u.locked, u.tracker(), u.c.listKeys, u.credMaker(), u.c.now
+	unl, list, mk := u.unlocker(), u.c.listKeys, u.credMaker()
 	u.busy, u.err, u.hint = true, "", ""
 	return u.wait.start("Touch your security key…", func(ctx context.Context) tea.Msg {
 		defer clear(pin)
 		fail := func(err error) tea.Msg { return unlockFailedMsg{method: methodFIDO, err: err} }
-		if err := tracker.Check(); err != nil {
+		if err := unl.Check(); err != nil {
 			return fail(err)
 		}
 		if devs, err := list(); err != nil {
@@ -88,18 +87,11 @@ func (u *unlockScreen) keyAttempt(pin []byte) tea.Cmd {
 		} else if len(devs) == 0 {
 			return fail(errNoKey)
 		}
-		v, err := l.Unlock(&keyCred{ctx: ctx, pin: pin, make: mk})
+		r, err := unl.Unlock(&keyCred{ctx: ctx, pin: pin, make: mk})
 		if err != nil {
-			if errors.Is(err, vault.ErrWrongCredential) || errors.Is(err, fido.ErrPinInvalid) {
-				if lerr := tracker.Fail(kindOf(methodFIDO)); errors.Is(lerr, lockout.ErrLocked) {
-					err = lerr
-				}
-			}
 			return fail(err)
 		}
-		sum, _ := tracker.Success()
-		carryUnlockAudit(v, sum, now())
-		return openedMsg{v: v, method: methodFIDO, since: sum}
+		return openedMsg{v: r.Vault(), method: methodFIDO, since: r.Failed}
 	})
 }
 
