@@ -153,14 +153,9 @@ func (r *recoveryScreen) logReveal() tea.Cmd {
 }
 
 func (r *recoveryScreen) addCodes() tea.Cmd {
-	codes := recoverycodes.Parse(r.block.Value())
-	if len(codes) == 0 {
-		return emit(statusMsg{text: "No codes found: paste them separated by spaces, commas or new lines.", kind: statusErr})
-	}
-	for _, c := range codes {
-		if len(c) > 128 {
-			return emit(statusMsg{text: "That does not look like recovery codes: one is longer than 128 characters.", kind: statusErr})
-		}
+	codes, err := recoverycodes.Read(r.block.Value())
+	if err != nil {
+		return emit(statusMsg{text: errText(err), kind: statusErr})
 	}
 	id := r.id
 	return r.sess.run(opRecoverAdd, id, func(ops *vaultops.Session, w *writeMsg) error {

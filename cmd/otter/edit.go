@@ -45,11 +45,7 @@ from the site's setup page.`,
 			if e == (vaultops.Edit{}) {
 				return usageErr("nothing to change: give --issuer, --account, --tags, --notes, --pin or --unpin")
 			}
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			acc, err := resolve(s.Data(), args[0])
+			s, acc, err := a.account(args[0])
 			if err != nil {
 				return err
 			}

@@ -38,3 +38,13 @@ func resolve(d *vault.Data, query string) (*vault.Account, error) {
 	return nil, &userError{code: exitNotFound, msg: fmt.Sprintf("%q matches %d accounts: %s", query, len(hits), strings.Join(names, ", ")),
 		hint: "be more specific (issuer:account) or give the id"}
 }
+
+// account opens the vault and finds the one live account query names.
+func (a *app) account(query string) (*vaultops.Session, *vault.Account, error) {
+	s, err := a.session()
+	if err != nil {
+		return nil, nil, err
+	}
+	acc, err := resolve(s.Data(), query)
+	return s, acc, err
+}

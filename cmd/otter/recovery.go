@@ -46,20 +46,11 @@ func (a *app) recoveryAdd(args []string) error {
 	if err != nil {
 		return err
 	}
-	codes := recoverycodes.Parse(string(b))
-	if len(codes) == 0 {
-		return usageErr("no recovery codes found in the input")
-	}
-	for _, c := range codes {
-		if len(c) > 128 {
-			return usageErr("%q… is too long to be a recovery code", c[:16])
-		}
-	}
-	s, err := a.session()
+	codes, err := recoverycodes.Read(string(b))
 	if err != nil {
 		return err
 	}
-	acc, err := resolve(s.Data(), args[0])
+	s, acc, err := a.account(args[0])
 	if err != nil {
 		return err
 	}
@@ -82,11 +73,7 @@ type recoveryCodeJSON struct {
 }
 
 func (a *app) recoveryList(query string, asJSON bool) error {
-	s, err := a.session()
-	if err != nil {
-		return err
-	}
-	acc, err := resolve(s.Data(), query)
+	s, acc, err := a.account(query)
 	if err != nil {
 		return err
 	}
@@ -124,11 +111,7 @@ func (a *app) recoveryList(query string, asJSON bool) error {
 }
 
 func (a *app) recoveryUse(query string) error {
-	s, err := a.session()
-	if err != nil {
-		return err
-	}
-	acc, err := resolve(s.Data(), query)
+	s, acc, err := a.account(query)
 	if err != nil {
 		return err
 	}

@@ -18,11 +18,7 @@ func (a *app) rmCmd() *cobra.Command {
 		Short: "Remove an account (its recovery codes go with it; backups keep old generations)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
-			s, err := a.session()
-			if err != nil {
-				return err
-			}
-			acc, err := resolve(s.Data(), args[0])
+			s, acc, err := a.account(args[0])
 			if err != nil {
 				return err
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/recoverycodes"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
@@ -60,6 +61,9 @@ var entries = []struct {
 	{vault.ErrNoCodesLeft, Entry{NotFound, "", "generate new recovery codes on the account's website, then: otter recovery add"}},
 	{vault.ErrLimit, Entry{Error, "", ""}},
 	{vault.ErrInvalid, Entry{Error, "", "otter computes TOTP, HOTP and Steam codes with SHA1, SHA256 or SHA512, 1 to 10 digits"}},
+
+	{recoverycodes.ErrNone, Entry{Usage, "", "paste the codes separated by spaces, commas or new lines"}},
+	{recoverycodes.ErrTooLong, Entry{Usage, "", "give only the codes the site shows, one per line or separated by spaces"}},
 
 	{vaultops.ErrAccountGone, Entry{NotFound, "", "another otter changed the vault meanwhile; see the accounts with: otter list"}},
 	{vaultops.ErrKeyGone, Entry{NotFound, "", "another otter changed the vault meanwhile; see the keys with: otter keys list"}},

@@ -16,6 +16,7 @@ import (
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/recoverycodes"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
@@ -36,6 +37,9 @@ var sentinels = map[string]struct {
 	"vault.ErrLimit":              {vault.ErrLimit, Error},
 	"vault.ErrNoCodesLeft":        {vault.ErrNoCodesLeft, NotFound},
 	"vault.ErrInvalid":            {vault.ErrInvalid, Error},
+
+	"recoverycodes.ErrNone":    {recoverycodes.ErrNone, Usage},
+	"recoverycodes.ErrTooLong": {recoverycodes.ErrTooLong, Usage},
 
 	"vaultops.ErrAccountGone":     {vaultops.ErrAccountGone, NotFound},
 	"vaultops.ErrKeyGone":         {vaultops.ErrKeyGone, NotFound},
@@ -90,7 +94,7 @@ var sentinels = map[string]struct {
 // its exit code and words in the CLI's style.
 func TestEverySentinelIsCatalogued(t *testing.T) {
 	for pkg, dir := range map[string]string{"vault": "../../vault", "fido": "../../fido",
-		"importers": "../importers", "vaultops": "../vaultops", "lockout": "../lockout", "keyring": "../keyring", "otp": "../otp"} {
+		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "otp": "../otp"} {
 		for _, name := range exportedErrVars(t, dir) {
 			if _, ok := sentinels[pkg+"."+name]; !ok {
 				t.Errorf("%s.%s is not in this test's list (and perhaps not in the catalogue)", pkg, name)

@@ -1,7 +1,9 @@
 package recoverycodes
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -31,4 +33,16 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestReadRefusesNothingAndOverlongCodes(t *testing.T) {
+	if _, err := Read(" \n, 1. \n"); !errors.Is(err, ErrNone) {
+		t.Errorf("Read of bullets only: %v, want ErrNone", err)
+	}
+	if _, err := Read("abcd-1234 " + strings.Repeat("x", MaxLen+1)); !errors.Is(err, ErrTooLong) {
+		t.Errorf("Read of a 129-byte code: %v, want ErrTooLong", err)
+	}
+	if got, err := Read("1. abcd-1234\n2. efgh-5678"); err != nil || len(got) != 2 {
+		t.Errorf("Read = %q, %v", got, err)
+	}
 }

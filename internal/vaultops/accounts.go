@@ -185,13 +185,8 @@ type Edit struct {
 // Edit changes account id and returns it as stored (secret dropped). An
 // edit that changes nothing writes nothing.
 func (s *Session) Edit(id string, e Edit) (vault.Account, error) {
-	now := s.now()
 	var out vault.Account
-	err := s.v.Update(func(d *vault.Data) error {
-		a, err := live(d, id)
-		if err != nil {
-			return err
-		}
+	err := s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
 		before := a.String() + fmt.Sprint(a.Tags, a.Notes, a.Pinned, a.Counter, a.Algorithm, a.Digits, a.Period)
 		oldSecret := bytes.Clone(a.Secret)
 		e.apply(a)
@@ -252,13 +247,8 @@ func CleanTags(tags []string) []string {
 
 // TogglePin flips the pinned flag of account id and returns the account.
 func (s *Session) TogglePin(id string) (vault.Account, error) {
-	now := s.now()
 	var out vault.Account
-	err := s.v.Update(func(d *vault.Data) error {
-		a, err := live(d, id)
-		if err != nil {
-			return err
-		}
+	err := s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
 		a.Pinned = !a.Pinned
 		touch(d, a, now)
 		out = public(a)
@@ -270,13 +260,8 @@ func (s *Session) TogglePin(id string) (vault.Account, error) {
 // Delete turns account id and its recovery codes into tombstones and
 // returns its label.
 func (s *Session) Delete(id string) (string, error) {
-	now := s.now()
 	var name string
-	err := s.v.Update(func(d *vault.Data) error {
-		a, err := live(d, id)
-		if err != nil {
-			return err
-		}
+	err := s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
 		name = a.Label()
 		d.DeleteAccount(id, now)
 		d.Log(now, "account.delete", name)
@@ -288,12 +273,7 @@ func (s *Session) Delete(id string) (string, error) {
 // RecordUse counts a use of account id's code (a copy), for most-used
 // ordering.
 func (s *Session) RecordUse(id string) error {
-	now := s.now()
-	return s.v.Update(func(d *vault.Data) error {
-		a, err := live(d, id)
-		if err != nil {
-			return err
-		}
+	return s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
 		use(d, a, now)
 		return nil
 	})
@@ -346,13 +326,8 @@ func TOTP(a *vault.Account, t time.Time) (Code, error) {
 // and returns the code for the counter before: a code leaves this function
 // only once its counter is on disk, so that no code is ever shown twice.
 func (s *Session) NextHOTP(id string) (Code, error) {
-	now := s.now()
 	var out Code
-	err := s.v.Update(func(d *vault.Data) error {
-		a, err := live(d, id)
-		if err != nil {
-			return err
-		}
+	err := s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
 		c, err := code(a, now)
 		if err != nil {
 			return err // nothing is saved: the counter stays

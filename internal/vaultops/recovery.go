@@ -2,6 +2,7 @@ package vaultops
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/otterauth/otter/vault"
 )
@@ -9,12 +10,8 @@ import (
 // AddRecovery adds the codes account id does not have yet and returns how
 // many it added.
 func (s *Session) AddRecovery(id string, codes []string) (int, error) {
-	now := s.now()
 	var n int
-	err := s.v.Update(func(d *vault.Data) error {
-		if _, err := live(d, id); err != nil {
-			return err
-		}
+	err := s.onAccount(id, func(d *vault.Data, _ *vault.Account, now time.Time) error {
 		n = d.AddRecoveryCodes(id, codes, now)
 		if n == 0 {
 			return errUnchanged
@@ -32,13 +29,8 @@ func (s *Session) AddRecovery(id string, codes []string) (int, error) {
 // becomes a tombstone, kept in the vault's backups, and the new one holds
 // codes. It returns how many codes the new set has.
 func (s *Session) ReplaceRecovery(id string, codes []string) (int, error) {
-	now := s.now()
 	var n int
-	err := s.v.Update(func(d *vault.Data) error {
-		a, err := live(d, id)
-		if err != nil {
-			return err
-		}
+	err := s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
 		old := d.RecoveryFor(id)
 		if old != nil {
 			*old = vault.RecoverySet{ID: old.ID, AccountID: id, Stamp: d.Tick(now), Deleted: true}
@@ -52,12 +44,7 @@ func (s *Session) ReplaceRecovery(id string, codes []string) (int, error) {
 
 // RemoveRecovery removes the recovery codes of account id.
 func (s *Session) RemoveRecovery(id string) error {
-	now := s.now()
-	return s.v.Update(func(d *vault.Data) error {
-		a, err := live(d, id)
-		if err != nil {
-			return err
-		}
+	return s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
 		set := d.RecoveryFor(id)
 		if set == nil {
 			return ErrNoRecoveryCodes
@@ -73,12 +60,7 @@ func (s *Session) RemoveRecovery(id string) error {
 // fails with ErrNoRecoveryCodes, one that used them all with
 // vault.ErrNoCodesLeft.
 func (s *Session) UseRecovery(id string) (code string, left int, err error) {
-	now := s.now()
-	err = s.v.Update(func(d *vault.Data) error {
-		a, err := live(d, id)
-		if err != nil {
-			return err
-		}
+	err = s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
 		if set := d.RecoveryFor(id); set == nil || len(set.Codes) == 0 {
 			return fmt.Errorf("%s: %w", a.Label(), ErrNoRecoveryCodes)
 		}
@@ -94,12 +76,7 @@ func (s *Session) UseRecovery(id string) (code string, left int, err error) {
 
 // LogReveal records that the recovery codes of account id were shown.
 func (s *Session) LogReveal(id string) error {
-	now := s.now()
-	return s.v.Update(func(d *vault.Data) error {
-		a, err := live(d, id)
-		if err != nil {
-			return err
-		}
+	return s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
 		set := d.RecoveryFor(id)
 		n := 0
 		if set != nil {

@@ -82,6 +82,19 @@ func touch(d *vault.Data, a *vault.Account, now time.Time) {
 	a.Stamp = d.Tick(now)
 }
 
+// onAccount runs fn on the live account id of the data, in one
+// transaction at now; ErrAccountGone if another process deleted it.
+func (s *Session) onAccount(id string, fn func(d *vault.Data, a *vault.Account, now time.Time) error) error {
+	now := s.now()
+	return s.v.Update(func(d *vault.Data) error {
+		a, err := live(d, id)
+		if err != nil {
+			return err
+		}
+		return fn(d, a, now)
+	})
+}
+
 // live returns the live account id of d or ErrAccountGone.
 func live(d *vault.Data, id string) (*vault.Account, error) {
 	if a := d.Account(id); a != nil {
