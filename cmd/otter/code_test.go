@@ -80,3 +80,25 @@ func TestAddRefusesParametersOtterCannotCompute(t *testing.T) {
 		t.Errorf("add digits=12: %q does not name digits", r.stderr)
 	}
 }
+
+// Drift fixed by the domain layer: an HOTP code from the CLI counts as a
+// use, as one from the TUI does (most-used ordering).
+func TestHOTPCodeCountsAsAUse(t *testing.T) {
+	e, pw, _ := passwordVault(t)
+	e.ok("", "--password-file", pw, "add", "--type", "hotp", "--issuer", "H", "--account", "otp", "--secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+	// RFC 4226 Appendix D: counter 0 → 755224, counter 1 → 287082.
+	for _, want := range []string{"755224\n", "287082\n"} {
+		if got := e.ok("", "--password-file", pw, "code", "h:otp"); got != want {
+			t.Fatalf("code = %q, want %q", got, want)
+		}
+	}
+	l, err := vault.Load(e.vault, &vault.Options{AllowWeakKDF: true})
+	must(t, err)
+	v, err := l.Unlock(vault.Password{Secret: []byte(strongPassword)})
+	must(t, err)
+	defer v.Close()
+	a := v.Data().Live()[0]
+	if a.Counter != 2 || a.UseCount != 2 || a.LastUsed.IsZero() {
+		t.Fatalf("after two codes: counter %d, uses %d, last used %v; want 2, 2, set", a.Counter, a.UseCount, a.LastUsed)
+	}
+}

@@ -153,3 +153,22 @@ func TestFIDO2TUICredential(t *testing.T) {
 		t.Errorf("the TUI credential wrote to the terminal: %q", stderr.String())
 	}
 }
+
+// Drift fixed by the one unlock sequence: a wrong PIN at a FIDO2 unlock
+// from the CLI counts as a failed attempt (it did only in the TUI), is
+// reported at the next unlock, and a locked-out vault does not ask the key.
+func TestFIDO2UnlockIsCountedAndLocksOut(t *testing.T) {
+	e, _, pin, _ := fido2Vault(t, true)
+	bad := e.file("bad", "0000\n")
+	for range 2 {
+		wantIn(t, e.fails(exitUnlock, "", "--pin-file", bad, "list"), "wrong PIN")
+	}
+	r := e.run("", "--pin-file", pin, "list")
+	if r.code != 0 || !strings.Contains(r.stderr, "2 failed unlock attempts since your last unlock") {
+		t.Fatalf("after two wrong PINs: exit %d, stderr %q", r.code, r.stderr)
+	}
+	out := e.ok("", "--pin-file", pin, "audit", "--json")
+	if !strings.Contains(out, "unlock.failed") || !strings.Contains(out, "pin 2") {
+		t.Fatalf("the audit log does not hold the failed PIN attempts: %s", out)
+	}
+}
