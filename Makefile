@@ -15,7 +15,7 @@ deps:
 	@bash scripts/deps.sh run
 
 build: deps
-	$(GO) build -trimpath -o $(BIN) ./cmd/otter
+	$(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/otter
 
 run: build
 	./$(BIN) $(ARGS)
@@ -28,7 +28,7 @@ test:
 	@bash scripts/deps.sh test
 	$(MAKE) --no-print-directory vet
 	$(MAKE) --no-print-directory crossbuild
-	$(GO) build -trimpath -o $(BIN) ./cmd/otter
+	$(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/otter
 	OTTER_TEST_BINARY=$(CURDIR)/$(BIN) scripts/with-keyring.sh $(GO) test -race -count=1 -timeout 15m $(PKG)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 
