@@ -125,6 +125,10 @@
 //     [Vault.RemoveSlot] rotate the DEK and re-wrap it for the remaining
 //     slots without asking for their credentials, and lets an open [Vault]
 //     follow a DEK rotation made by another process.
+//   - [Vault.DeriveKey] gives what is kept beside the vault its own key:
+//     HKDF-SHA256(DEK, no salt, info = "otter " ‖ purpose ‖ vault id). The
+//     unlock journal MACs its lines with the "journal" key. A derived key
+//     changes when the DEK is rotated.
 //
 // Failing to unwrap a slot key is a wrong credential ([ErrWrongCredential]);
 // failing to unwrap the DEK or to open the payload once a slot key unwrapped
