@@ -144,3 +144,33 @@ func TestReadIsBounded(t *testing.T) {
 		t.Fatalf("dropped %d lines, want %d (%d parsed at most)", dropped, maxLines+100, maxLines)
 	}
 }
+
+// FuzzDecode: no line makes decode panic, and an event it accepts is an
+// unlock event that encodes back to a line it accepts again.
+func FuzzDecode(f *testing.F) {
+	j := testJournal(f.TempDir(), testVault)
+	b, err := j.encode([]vault.AuditEvent{event(1, "seed \xff"), {ID: "x", Kind: "unlock.failed"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, l := range bytes.Split(b, []byte("\n")) {
+		f.Add(l)
+	}
+	f.Add([]byte(`{"id":"x","at":"2026-01-01T00:00:00Z","kind":"account.delete","mac":""}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, ok := j.decode(b)
+		if !ok {
+			return
+		}
+		if !unlockKinds[e.Kind] {
+			t.Fatalf("accepted a %q event", e.Kind)
+		}
+		again, err := j.encode([]vault.AuditEvent{e})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e2, ok := j.decode(bytes.TrimSuffix(again, []byte("\n"))); !ok || e2.ID != e.ID || !e2.At.Equal(e.At) || e2.Detail != e.Detail {
+			t.Fatalf("re-encoded %+v reads back as %+v, %v", e, e2, ok)
+		}
+	})
+}
