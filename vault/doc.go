@@ -42,6 +42,11 @@
 // reported as a wrong credential. Failing to unwrap a slot key is
 // [ErrWrongCredential]; failing after that is [ErrCorrupt].
 //
+// [Vault.DeriveKey] gives what is kept beside the vault its own key:
+// HKDF-SHA256(DEK, no salt, info = "otter " ‖ purpose ‖ vault id); the
+// unlock journal MACs its lines with the "journal" key. A derived key
+// changes when the DEK is rotated.
+//
 // # Storage
 //
 // Writes are atomic and durable (temporary file, fsync, rename, fsync of

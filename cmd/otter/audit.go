@@ -53,7 +53,7 @@ func (a *app) audit(asJSON bool, limit int) error {
 	if err != nil {
 		return err
 	}
-	pending, err := journal.Open(paths.State(), v.VaultID()).Pending(v.Data())
+	pending, err := a.pending(v)
 	if err != nil {
 		a.warn("cannot read the unlock journal: %v", err)
 	}
@@ -92,4 +92,14 @@ func auditEvents(log, pending []vault.AuditEvent) []auditJSON {
 	}
 	slices.SortStableFunc(out, func(x, y auditJSON) int { return x.At.Compare(y.At) })
 	return out
+}
+
+// pending returns the unlock journal's events that v does not hold yet.
+func (a *app) pending(v *vault.Vault) ([]vault.AuditEvent, error) {
+	j, err := journal.Open(paths.State(), v)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	return j.Pending(v.Data())
 }

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
 	"strings"
@@ -67,6 +68,13 @@ func (s *syncFS) Rename(o, n string) error {
 func (s *syncFS) Remove(name string) error  { return atomicfile.OS.Remove(name) }
 func (s *syncFS) SyncDir(name string) error { return atomicfile.OS.SyncDir(name) }
 
+const testVault = "abababababababababababababababab"
+
+// testJournal is the journal of vault id in dir under a fixed key.
+func testJournal(dir, id string) *Journal {
+	return open(dir, id, bytes.Repeat([]byte{9}, 32))
+}
+
 func event(i int, detail string) vault.AuditEvent {
 	return vault.AuditEvent{ID: vault.NewID(nil), At: time.Unix(int64(i), 0), Kind: "unlock", Detail: detail}
 }
@@ -75,7 +83,7 @@ func event(i int, detail string) vault.AuditEvent {
 // journal has been synced; a rewrite (dropping events the vault holds)
 // replaces the file by a rename, never in place.
 func TestAppendIsSynced(t *testing.T) {
-	j := Open(t.TempDir(), strings.Repeat("ab", 16))
+	j := testJournal(t.TempDir(), testVault)
 	rec := &syncFS{unsynced: map[string]bool{}}
 	j.fs = rec
 	a, b := event(1, "a"), event(2, "b")
@@ -107,7 +115,7 @@ func TestAppendIsSynced(t *testing.T) {
 // TestJournalIsBounded: a journal that is never carried stays bounded and
 // keeps the newest events.
 func TestJournalIsBounded(t *testing.T) {
-	j := Open(t.TempDir(), strings.Repeat("ab", 16))
+	j := testJournal(t.TempDir(), testVault)
 	j.fs = atomicfile.Unsynced
 	for i := range keepEvents + 200 {
 		must(t, j.Append([]vault.AuditEvent{event(i, strings.Repeat("x", 400))}))

@@ -26,8 +26,9 @@ import (
 // not mean "not locked".
 //
 // The unlock journal holds the audit events of an unlock (the unlock
-// itself unless the keyring did it, and the failed attempts before it);
-// the session's next vault write carries them into the audit log.
+// itself unless the keyring did it, and the failed attempts before it),
+// authenticated with a key derived from the data key; the session's next
+// vault write carries them into the audit log, at most CarryMax of them.
 type Unlocker struct {
 	l     *vault.Locked
 	dir   string
@@ -125,19 +126,30 @@ func (u *Unlocker) Unlock(c vault.Credential) (*Unlocked, error) {
 	return out, nil
 }
 
+// CarryMax is the most journal events one unlock queues for the vault's
+// next write; the rest stay in the journal for a later unlock's write.
+const CarryMax = 100
+
 // journal records the unlock's audit events in the unlock journal and
-// queues every event the vault does not hold yet for v's next write.
+// queues for v's next write this unlock's events and, oldest first, as
+// many pending journal events as CarryMax allows.
 func (u *Unlocker) journal(v *vault.Vault, failed lockout.Summary) []error {
+	fresh := UnlockEvents(v, failed, u.now())
+	j, err := journal.Open(u.dir, v)
+	if err != nil {
+		v.Carry(fresh...)
+		return []error{fmt.Errorf("cannot open the unlock journal: %w", err)}
+	}
+	defer j.Close()
 	var warn []error
-	j := journal.Open(u.dir, v.VaultID())
 	events, err := j.Pending(v.Data())
 	if err != nil {
 		warn = append(warn, fmt.Errorf("cannot read the unlock journal: %w", err))
 	}
-	fresh := UnlockEvents(v, failed, u.now())
 	if err := j.Append(fresh); err != nil {
 		warn = append(warn, fmt.Errorf("cannot record the unlock in the journal (it is kept only if a write follows): %w", err))
 	}
+	events = events[:min(len(events), max(CarryMax-len(fresh), 0))]
 	v.Carry(append(events, fresh...)...)
 	return warn
 }

@@ -104,7 +104,11 @@ func TestUnlockJournalCarriesOnce(t *testing.T) {
 	if strings.Join(got, "|") != want {
 		t.Fatalf("audit log:\n got %s\nwant %s", strings.Join(got, "|"), want)
 	}
-	j := journal.Open(state, v1.VaultID())
+	j, err := journal.Open(state, v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
 	b, _ := os.ReadFile(j.Path())
 	if err := os.WriteFile(j.Path(), append(b, "{not json\n"...), 0o600); err != nil {
 		t.Fatal(err)
