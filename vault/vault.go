@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"time"
 )
 
 // Vault is an unlocked vault. Its methods are safe for concurrent use.
@@ -278,4 +279,11 @@ func (v *Vault) Close() {
 		v.data.wipe()
 	}
 	v.data = nil
+}
+
+// Updated returns when the file as last read or written was saved.
+func (v *Vault) Updated() time.Time {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.hdr.Updated
 }

@@ -61,6 +61,8 @@ var entries = []struct {
 	{vault.ErrNoCodesLeft, Entry{NotFound, "", "generate new recovery codes on the account's website, then: otter recovery add"}},
 	{vault.ErrLimit, Entry{Error, "", ""}},
 	{vault.ErrInvalid, Entry{Error, "", "otter computes TOTP, HOTP and Steam codes with SHA1, SHA256 or SHA512, 1 to 10 digits"}},
+	{vault.ErrRollback, Entry{Corrupt, "", "if an older file was put back on purpose, make it the newest generation with: otter backup restore GEN"}},
+	{vault.ErrNoBackup, Entry{NotFound, "", "see the kept generations with: otter backup list"}},
 
 	{recoverycodes.ErrNone, Entry{Usage, "", "paste the codes separated by spaces, commas or new lines"}},
 	{recoverycodes.ErrTooLong, Entry{Usage, "", "give only the codes the site shows, one per line or separated by spaces"}},
@@ -177,10 +179,15 @@ func FIDO(err error) (Entry, bool) {
 // lookupTyped handles the errors whose words depend on their fields.
 func lookupTyped(err error) (Entry, bool) {
 	var ce *vault.CorruptError
+	var re *vault.RollbackError
 	var pe *otp.ParseError
 	var ve *importers.VersionError
 	var fe *importers.FormatError
 	switch {
+	case errors.As(err, &re):
+		return Entry{Corrupt,
+			fmt.Sprintf("refusing an older vault file: %s is generation %d, but otter already saw generation %d", re.Path, re.Generation, re.Seen),
+			fmt.Sprintf("was an older copy put in its place? if that was intended, make it the newest generation with: otter backup restore %d", re.Generation)}, true
 	case errors.As(err, &ce):
 		hint := "keep a copy of the damaged file, then restore the newest file from the backups/ folder beside it"
 		if ce.Backup != "" {

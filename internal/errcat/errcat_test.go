@@ -37,6 +37,8 @@ var sentinels = map[string]struct {
 	"vault.ErrLimit":              {vault.ErrLimit, Error},
 	"vault.ErrNoCodesLeft":        {vault.ErrNoCodesLeft, NotFound},
 	"vault.ErrInvalid":            {vault.ErrInvalid, Error},
+	"vault.ErrRollback":           {vault.ErrRollback, Corrupt},
+	"vault.ErrNoBackup":           {vault.ErrNoBackup, NotFound},
 
 	"recoverycodes.ErrNone":    {recoverycodes.ErrNone, Usage},
 	"recoverycodes.ErrTooLong": {recoverycodes.ErrTooLong, Usage},
@@ -170,6 +172,9 @@ func TestTypedErrors(t *testing.T) {
 			"the vault file is corrupt (checksum mismatch)", "keep a copy of the damaged file, then restore the newest file from the backups/ folder beside it"},
 		{&vault.CorruptError{Path: "/v/vault.otter", Reason: "truncated", Backup: "/v/backups/1.otter"}, Corrupt,
 			"the vault file is corrupt (truncated)", `the newest readable backup is /v/backups/1.otter; keep a copy of the damaged file, then: cp "/v/backups/1.otter" "/v/vault.otter"`},
+		{&vault.RollbackError{Path: "/v/vault.otter", Generation: 3, Seen: 7}, Corrupt,
+			"refusing an older vault file: /v/vault.otter is generation 3, but otter already saw generation 7",
+			"was an older copy put in its place? if that was intended, make it the newest generation with: otter backup restore 3"},
 		{&otp.ParseError{Field: "digits", Msg: "must be between 1 and 10, got 11"}, Error, "digits: must be between 1 and 10, got 11", ""},
 		{&otp.ParseError{Field: "uri", Msg: `the scheme is not "otpauth"`}, Error, `not an otpauth URI: the scheme is not "otpauth"`, ""},
 		{&fido.Error{Op: "get assertion", RetriesLeft: 1, Err: fido.ErrPinInvalid}, Error, "wrong PIN: 1 attempt left before the key blocks its PIN", ""},
