@@ -9,6 +9,7 @@ package errcat
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/otterauth/otter/fido"
@@ -192,6 +193,9 @@ func lookupTyped(err error) (Entry, bool) {
 		hint := "keep a copy of the damaged file, then restore the newest file from the backups/ folder beside it"
 		if ce.Backup != "" {
 			hint = fmt.Sprintf("the newest readable backup is %s; keep a copy of the damaged file, then: cp %q %q", ce.Backup, ce.Backup, ce.Path)
+			if gen := backupGeneration(ce.Backup); gen != "" {
+				hint += " && otter backup restore " + gen
+			}
 		}
 		return Entry{Corrupt, fmt.Sprintf("the vault file is corrupt (%s)", ce.Reason), hint}, true
 	case errors.Is(err, vault.ErrCorrupt):
@@ -207,6 +211,16 @@ func lookupTyped(err error) (Entry, bool) {
 		return Entry{Error, err.Error(), "is it the right file and format? a truncated or edited file cannot be read"}, true
 	}
 	return Entry{}, false
+}
+
+// backupGeneration is the generation a backup file's name ends in
+// (backups/vault.otter.7), "" if it ends in none.
+func backupGeneration(name string) string {
+	i := strings.LastIndexByte(name, '.')
+	if _, err := strconv.ParseUint(name[i+1:], 10, 64); i < 0 || err != nil {
+		return ""
+	}
+	return name[i+1:]
 }
 
 // Sentence is the entry as the TUI shows it: the message and the hint as

@@ -172,6 +172,8 @@ func TestTypedErrors(t *testing.T) {
 			"the vault file is corrupt (checksum mismatch)", "keep a copy of the damaged file, then restore the newest file from the backups/ folder beside it"},
 		{&vault.CorruptError{Path: "/v/vault.otter", Reason: "truncated", Backup: "/v/backups/1.otter"}, Corrupt,
 			"the vault file is corrupt (truncated)", `the newest readable backup is /v/backups/1.otter; keep a copy of the damaged file, then: cp "/v/backups/1.otter" "/v/vault.otter"`},
+		{&vault.CorruptError{Path: "/v/vault.otter", Reason: "truncated", Backup: "/v/backups/vault.otter.7"}, Corrupt,
+			"the vault file is corrupt (truncated)", `the newest readable backup is /v/backups/vault.otter.7; keep a copy of the damaged file, then: cp "/v/backups/vault.otter.7" "/v/vault.otter" && otter backup restore 7`},
 		{&vault.RollbackError{Path: "/v/vault.otter", Generation: 3, Seen: 7}, Corrupt,
 			"refusing an older vault file: /v/vault.otter is generation 3, but otter already saw generation 7",
 			"was an older copy put in its place? if that was intended, make it the newest generation with: otter backup restore 3"},
