@@ -55,6 +55,25 @@
 // ("vault.lock" for "vault.otter"). A vault path that is a symbolic link
 // is followed.
 //
+// # Generations and rollback
+//
+// Generation numbers never repeat and only grow. Given [Options.HighWater],
+// a record kept outside the vault of the highest generation seen of each
+// vault id (otter keeps it in its state directory), [Load] refuses a file
+// older than that mark ([ErrRollback], as a [*RollbackError]) before any
+// key is asked for; [Locked.Unlock], every save and every reload raise the
+// mark; and the next generation is one more than the largest of the
+// current file's, the newest backup's and the mark, so a generation lost
+// with a file copied over is never reused. Independently of any mark, an
+// open [Vault] refuses to reload ([Vault.Refresh], and the reload inside
+// [Vault.Update]) a file older than the generation it holds. Going back on
+// purpose is a new generation holding old data: [Options.AllowRollback]
+// lets Load open the older file for that write only. [Vault.Backups] lists
+// the kept generations from their headers without any key;
+// [Vault.OpenBackup] decrypts one with the slot keys the open vault holds
+// (slot keys never change, so a backup opens while one of its slots is
+// still in the vault), writes nothing and moves no mark.
+//
 // # Data model
 //
 // [Data] is ready for record-by-record sync: every record has a random

@@ -16,6 +16,15 @@ type Options struct {
 	// Backups is how many previous generations are kept under backups/;
 	// 0 means 5, a negative number keeps none.
 	Backups int
+	// HighWater, when set, guards against rollback: Load refuses a file
+	// older than the highest generation seen of its vault (*RollbackError),
+	// Unlock and every save raise the mark, and a new generation is always
+	// above it, so generation numbers never repeat.
+	HighWater HighWater
+	// AllowRollback lets Load open a file older than the high-water mark.
+	// Only for deliberately making an older generation current again
+	// (otter backup restore), which then saves a newer one.
+	AllowRollback bool
 
 	fs fsys // file system seam for fault injection; nil means the OS
 }
@@ -27,6 +36,9 @@ type options struct {
 	weak    bool
 	backups int
 	fs      fsys
+
+	highWater     HighWater
+	allowRollback bool
 }
 
 const defaultBackups = 5
@@ -46,6 +58,7 @@ func (o *Options) resolve() options {
 		r.fs = o.fs
 	}
 	r.weak = o.AllowWeakKDF
+	r.highWater, r.allowRollback = o.HighWater, o.AllowRollback
 	switch {
 	case o.Backups > 0:
 		r.backups = o.Backups

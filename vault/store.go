@@ -203,13 +203,22 @@ func (s store) backupGens() []uint64 {
 	return gens
 }
 
-// nextGeneration follows both the current file and the backups, so that a
-// vault restored from an older backup never overwrites newer backups.
-func (s store) nextGeneration(current uint64) uint64 {
+// nextGeneration follows the current file, the backups and the high-water
+// mark (even with AllowRollback), so that a vault restored from an older
+// backup never overwrites newer backups nor repeats a generation number
+// that was lost with a file copied over.
+func (s store) nextGeneration(vaultID string, current uint64) (uint64, error) {
 	if gens := s.backupGens(); len(gens) > 0 && gens[0] > current {
 		current = gens[0]
 	}
-	return current + 1
+	if s.o.highWater != nil {
+		seen, err := s.o.highWater.Get(vaultID)
+		if err != nil {
+			return 0, fmt.Errorf("failed to read the highest generation seen of the vault: %w", err)
+		}
+		current = max(current, seen)
+	}
+	return current + 1, nil
 }
 
 // prune keeps the newest backups; failures only leave extra files behind.

@@ -26,7 +26,10 @@ func (v *Vault) Update(fn func(d *Data) error) error {
 }
 
 // Refresh re-reads the file and reloads it if another writer changed it
-// since this Vault last read or wrote it.
+// since this Vault last read or wrote it. A file older than the generation
+// this Vault holds, or than the high-water mark (Options.HighWater), is
+// refused with a *RollbackError and the Vault keeps what it holds; Update
+// refuses it the same way.
 func (v *Vault) Refresh() (changed bool, err error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -115,6 +118,9 @@ func (v *Vault) syncTo(raw []byte) (bool, error) {
 	if p.hdr.VaultID != v.hdr.VaultID {
 		return false, fmt.Errorf("%s was replaced by a different vault: unlock it again", v.st.path)
 	}
+	if err := v.st.checkGeneration(&p.hdr, v.hdr.Generation); err != nil {
+		return false, err
+	}
 	s, sk := v.knownSlot(&p.hdr)
 	if s == nil {
 		return false, fmt.Errorf("another process replaced every slot this vault knows: unlock it again: %w", ErrNoUsableSlot)
@@ -124,6 +130,7 @@ func (v *Vault) syncTo(raw []byte) (bool, error) {
 		return false, v.st.corrupt(err)
 	}
 	v.install(&state{hdr: p.hdr, data: pl.Data, keys: pl.SlotKeys, dek: dek}, p.sum)
+	v.o.raise(p.hdr.VaultID, p.hdr.Generation)
 	return true, nil
 }
 
@@ -147,7 +154,11 @@ func (v *Vault) save(st *state, prev []byte) error {
 	if err := st.data.validate(); err != nil {
 		return err
 	}
-	st.hdr.Generation = v.st.nextGeneration(v.hdr.Generation)
+	gen, err := v.st.nextGeneration(st.hdr.VaultID, v.hdr.Generation)
+	if err != nil {
+		return err
+	}
+	st.hdr.Generation = gen
 	st.hdr.Updated = v.o.clock()
 	plain, err := marshalPayload(st.data, st.keys)
 	if err != nil {
@@ -161,6 +172,7 @@ func (v *Vault) save(st *state, prev []byte) error {
 	committed, err := v.st.commit(out, prev, v.hdr.Generation)
 	if committed {
 		v.install(st, [sumLen]byte(out[len(out)-sumLen:]))
+		v.o.raise(st.hdr.VaultID, gen)
 	}
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"sync"
+	"time"
 )
 
 // Vault is an unlocked vault. Its methods are safe for concurrent use.
@@ -103,7 +104,9 @@ func (v *Vault) create(creds []Credential) error {
 
 // Load reads and checks the vault file at path without decrypting it: size
 // (ErrLimit), checksum and header (ErrCorrupt, as a *CorruptError), version
-// (ErrUnsupportedVersion). A missing file is ErrNotExist. When no writer
+// (ErrUnsupportedVersion), and, with Options.HighWater, that it is not older
+// than a generation already seen (ErrRollback, as a *RollbackError). A
+// missing file is ErrNotExist. When no writer
 // holds the lock, Load also removes temporary files left by a crash.
 func Load(path string, o *Options) (*Locked, error) {
 	l := &Locked{o: o.resolve()}
@@ -115,6 +118,9 @@ func Load(path string, o *Options) (*Locked, error) {
 	l.st.cleanIfIdle()
 	l.p, err = l.st.parse(raw)
 	if err != nil {
+		return nil, err
+	}
+	if err := l.st.checkGeneration(&l.p.hdr, 0); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -192,6 +198,7 @@ func (l *Locked) open(s *Slot, sk []byte) (*Vault, error) {
 	v := &Vault{o: l.o, hdr: l.p.hdr.clone(), sum: l.p.sum, dek: dek, keys: pl.SlotKeys, data: pl.Data}
 	v.st = newStore(l.st.path, &v.o)
 	v.info = UnlockInfo{SlotID: s.ID, SlotType: s.Type}
+	v.o.raise(v.hdr.VaultID, v.hdr.Generation)
 	return v, nil
 }
 
@@ -272,4 +279,11 @@ func (v *Vault) Close() {
 		v.data.wipe()
 	}
 	v.data = nil
+}
+
+// Updated returns when the file as last read or written was saved.
+func (v *Vault) Updated() time.Time {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.hdr.Updated
 }

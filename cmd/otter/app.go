@@ -10,6 +10,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/internal/highwater"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
@@ -76,7 +77,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.initCmd(), a.addCmd(), a.editCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
 		a.importCmd(), a.exportCmd(), a.qrCmd(),
-		a.keysCmd(), a.auditCmd(), a.healthCmd(), a.versionCmd(),
+		a.keysCmd(), a.auditCmd(), a.backupCmd(), a.healthCmd(), a.versionCmd(),
 	)
 	addTestFlags(root, a)
 	strictSubcommands(root)
@@ -100,6 +101,7 @@ func (a *app) path() string {
 func (a *app) options() *vault.Options {
 	o := a.vaultOpts
 	o.Now = a.now
+	o.HighWater = highwater.Dir(paths.State())
 	return &o
 }
 

@@ -203,15 +203,18 @@ func TestCorruptVaultIsExit6WithBackupHint(t *testing.T) {
 			t.Errorf("%s: stderr %q should say corrupt and name a backup", name, r.stderr)
 		}
 	}
-	// The hint's backup really opens.
+	// The hint's backup really opens: copied back, it is refused as older
+	// than the generation seen until it is restored as the newest.
 	r := e.run("", "--password-file", pw, "list")
-	m := regexp.MustCompile(`newest readable backup is (\S+);`).FindStringSubmatch(r.stderr)
+	m := regexp.MustCompile(`newest readable backup is (\S+);.* && otter backup restore (\d+)`).FindStringSubmatch(r.stderr)
 	if m == nil {
-		t.Fatalf("no backup named in %q", r.stderr)
+		t.Fatalf("no backup and restore named in %q", r.stderr)
 	}
 	if err := os.WriteFile(e.vault, readFile(t, m[1]), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	e.fails(exitCorrupt, "", "--password-file", pw, "list")
+	e.ok("", "--password-file", pw, "backup", "restore", m[2])
 	if out := e.ok("", "--password-file", pw, "list"); !strings.Contains(out, "GitHub") {
 		t.Fatalf("restored backup lacks the account: %s", out)
 	}

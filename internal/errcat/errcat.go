@@ -9,6 +9,7 @@ package errcat
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/otterauth/otter/fido"
@@ -61,6 +62,8 @@ var entries = []struct {
 	{vault.ErrNoCodesLeft, Entry{NotFound, "", "generate new recovery codes on the account's website, then: otter recovery add"}},
 	{vault.ErrLimit, Entry{Error, "", ""}},
 	{vault.ErrInvalid, Entry{Error, "", "otter computes TOTP, HOTP and Steam codes with SHA1, SHA256 or SHA512, 1 to 10 digits"}},
+	{vault.ErrRollback, Entry{Corrupt, "", "if an older file was put back on purpose, make it the newest generation with: otter backup restore GEN"}},
+	{vault.ErrNoBackup, Entry{NotFound, "", "see the kept generations with: otter backup list"}},
 
 	{recoverycodes.ErrNone, Entry{Usage, "", "paste the codes separated by spaces, commas or new lines"}},
 	{recoverycodes.ErrTooLong, Entry{Usage, "", "give only the codes the site shows, one per line or separated by spaces"}},
@@ -177,14 +180,22 @@ func FIDO(err error) (Entry, bool) {
 // lookupTyped handles the errors whose words depend on their fields.
 func lookupTyped(err error) (Entry, bool) {
 	var ce *vault.CorruptError
+	var re *vault.RollbackError
 	var pe *otp.ParseError
 	var ve *importers.VersionError
 	var fe *importers.FormatError
 	switch {
+	case errors.As(err, &re):
+		return Entry{Corrupt,
+			fmt.Sprintf("refusing an older vault file: %s is generation %d, but otter already saw generation %d", re.Path, re.Generation, re.Seen),
+			fmt.Sprintf("was an older copy put in its place? if that was intended, make it the newest generation with: otter backup restore %d", re.Generation)}, true
 	case errors.As(err, &ce):
 		hint := "keep a copy of the damaged file, then restore the newest file from the backups/ folder beside it"
 		if ce.Backup != "" {
 			hint = fmt.Sprintf("the newest readable backup is %s; keep a copy of the damaged file, then: cp %q %q", ce.Backup, ce.Backup, ce.Path)
+			if gen := backupGeneration(ce.Backup); gen != "" {
+				hint += " && otter backup restore " + gen
+			}
 		}
 		return Entry{Corrupt, fmt.Sprintf("the vault file is corrupt (%s)", ce.Reason), hint}, true
 	case errors.Is(err, vault.ErrCorrupt):
@@ -200,6 +211,16 @@ func lookupTyped(err error) (Entry, bool) {
 		return Entry{Error, err.Error(), "is it the right file and format? a truncated or edited file cannot be read"}, true
 	}
 	return Entry{}, false
+}
+
+// backupGeneration is the generation a backup file's name ends in
+// (backups/vault.otter.7), "" if it ends in none.
+func backupGeneration(name string) string {
+	i := strings.LastIndexByte(name, '.')
+	if _, err := strconv.ParseUint(name[i+1:], 10, 64); i < 0 || err != nil {
+		return ""
+	}
+	return name[i+1:]
 }
 
 // Sentence is the entry as the TUI shows it: the message and the hint as

@@ -123,12 +123,27 @@ func (u *Unlocker) Unlock(c vault.Credential) (*Unlocked, error) {
 		out.Failed, _ = u.track.Success()
 	}
 	out.Warnings = u.journal(v, out.Failed)
+	if err := NewerBackup(v); err != nil {
+		out.Warnings = append(out.Warnings, err)
+	}
 	return out, nil
 }
 
 // CarryMax is the most journal events one unlock queues for the vault's
 // next write; the rest stay in the journal for a later unlock's write.
 const CarryMax = 100
+
+// NewerBackup returns a warning when a kept backup is newer than the vault
+// file: an older file was put in place while the rollback guard could not
+// tell (its record was lost, or the file was restored on purpose).
+func NewerBackup(v *vault.Vault) error {
+	b := v.Backups()
+	if len(b) == 0 || b[0].Generation <= v.Generation() {
+		return nil
+	}
+	return fmt.Errorf("the vault file is generation %d but a newer backup is kept (generation %d, %s): was an older file put in place? see: otter backup list",
+		v.Generation(), b[0].Generation, b[0].Path)
+}
 
 // journal records the unlock's audit events in the unlock journal and
 // queues for v's next write this unlock's events and, oldest first, as
