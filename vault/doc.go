@@ -48,13 +48,19 @@
 //	}
 //	message SlotKey { string slot_id = 1; bytes key = 2; }  // key: 32 bytes
 //	message Data {
-//	  string device_id = 1;
+//	  reserved 1;  // device_id, before it moved to local state: skipped
 //	  repeated Account accounts = 2;      // at most 100 000
 //	  repeated RecoverySet recovery = 3;  // at most 100 000
 //	  repeated HardwareKey keys = 4;      // at most 100 000
 //	  repeated AuditEvent audit = 5;      // at most 10 000
 //	  Settings settings = 6;
 //	  Stamp clock = 7;
+//	  repeated TrashedAccount trash = 8;  // at most 100 000
+//	}
+//	message TrashedAccount {
+//	  Account account = 1;                 // as it was, secret included
+//	  repeated RecoveryCode recovery = 2;  // at most 1000
+//	  sfixed64 deleted_at = 3;
 //	}
 //	message Stamp { int64 ms = 1; uint32 c = 2; string dev = 3; }
 //	message Account {
@@ -62,7 +68,8 @@
 //	  bytes secret = 4;       string type = 5;        string algorithm = 6;
 //	  int64 digits = 7;       int64 period = 8;       uint64 counter = 9;
 //	  sfixed64 created = 10;  sfixed64 updated = 11;  Stamp stamp = 12;
-//	  sfixed64 last_used = 13;  int64 use_count = 14;  bool deleted = 15;
+//	  sfixed64 last_used = 13;  int64 use_count = 14;  // read, no longer updated
+//	  bool deleted = 15;
 //	  bool pinned = 16;       repeated string tags = 17;  // at most 64
 //	  string notes = 18;      string url = 19;
 //	}
@@ -144,8 +151,9 @@
 // ".NAME.tmp-RANDOM" in the same directory (mode 0600, O_EXCL), synced and
 // closed; the previous file is kept as backups/NAME.GENERATION (a hard link,
 // or a copy where links are not supported; the backups directory is 0700;
-// the newest 5 are kept); the temporary file is renamed over the vault and
-// the directory is synced. The next generation is one more than the larger
+// the newest 10 are kept, and, for each of the last 30 days, the newest
+// generation written that day, dated by its header's updated time); the
+// temporary file is renamed over the vault and the directory is synced. The next generation is one more than the larger
 // of the current file's and the newest backup's, so saving a vault restored
 // from an older backup never overwrites newer backups. A vault path that is
 // a symbolic link is followed: the file it points to is replaced. Writers hold an exclusive lock (flock, or
@@ -157,7 +165,11 @@
 //
 // [Data] is ready for record-by-record sync: every record has a random
 // 128-bit id that never changes, every change stamps the record with a
-// hybrid logical clock ([Stamp]), deletion leaves a tombstone, HOTP counters
-// only grow and a used recovery code never becomes unused; [Vault.Update]
-// refuses changes that break the last two rules.
+// hybrid logical clock ([Stamp]) whose device id is the installation's
+// ([Options].DeviceID, not stored in the vault), deletion leaves a
+// tombstone, HOTP counters only grow and a used recovery code never
+// becomes unused; [Vault.Update] refuses changes that break the last three
+// rules. A deleted account also waits 30 days in [Data].Trash, secret and
+// recovery codes included; restoring it adds a new account with a new id,
+// so a tombstone never comes back. Every save purges older trash entries.
 package vault
