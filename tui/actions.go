@@ -38,7 +38,13 @@ func (m *Model) written(msg writeMsg) tea.Cmd {
 	if m.sess == nil || msg.epoch != m.sess.epoch {
 		return nil
 	}
+	if msg.usage != nil {
+		m.sess.usage = msg.usage
+	}
 	if msg.err != nil {
+		if msg.op == opRestore {
+			m.sess.trashed = ""
+		}
 		m.setStatus(errText(msg.err), statusErr)
 		return m.forward(msg)
 	}
@@ -52,7 +58,11 @@ func (m *Model) written(msg writeMsg) tea.Cmd {
 	case opPin:
 		m.setStatus(map[bool]string{true: "Pinned ", false: "Unpinned "}[msg.n == 1]+msg.label+".", statusOK)
 	case opDelete:
-		m.setStatus("Deleted "+msg.label+".", statusOK)
+		m.sess.trashed = msg.id
+		m.setStatus("Deleted "+msg.label+". Press u to undo (or: otter trash restore, for 30 days).", statusOK)
+	case opRestore:
+		m.sess.trashed = ""
+		m.setStatus("Restored "+msg.label+" from the trash.", statusOK)
 	case opAdd:
 		m.setStatus(addedText(msg), statusOK)
 	case opEdit:

@@ -54,7 +54,7 @@ func (s *codesScreen) rebuild() {
 	live := s.sess.data.Live()
 	s.all = s.all[:0]
 	for _, a := range live {
-		s.all = append(s.all, newEntry(a))
+		s.all = append(s.all, newEntry(a, s.sess.usage[a.ID]))
 	}
 	sortEntries(s.all)
 	s.apply()
@@ -191,6 +191,8 @@ func (s *codesScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return openKeysScreen(s.c, s.sess)
 	case key.Matches(msg, k.QuitQ):
 		return emit(quitReq{})
+	case key.Matches(msg, k.Undo) && s.sess.trashed != "":
+		return s.sess.restoreCmd(s.sess.trashed)
 	case id == "":
 	case key.Matches(msg, k.Copy):
 		return emit(copyReq{id})
@@ -260,6 +262,7 @@ func (s *codesScreen) ShortHelp() []key.Binding {
 	return []key.Binding{
 		enabled(k.Copy, some), k.Filter, enabled(k.ClearFilter, s.filtered), k.Add,
 		enabled(k.Detail, some), enabled(k.Recovery, some), enabled(k.Pin, some),
+		enabled(k.Undo, s.sess.trashed != ""),
 	}
 }
 
@@ -268,7 +271,7 @@ func (s *codesScreen) FullHelp() [][]key.Binding {
 	some := len(s.shown) > 0
 	return [][]key.Binding{
 		{enabled(k.Copy, some), k.Filter, enabled(k.ClearFilter, s.filtered), k.Add, enabled(k.Detail, some),
-			enabled(k.Recovery, some), enabled(k.Pin, some), k.Keys, k.QuitQ},
+			enabled(k.Recovery, some), enabled(k.Pin, some), enabled(k.Undo, s.sess.trashed != ""), k.Keys, k.QuitQ},
 		{with(k.Up, "↑↓ jk", "move"), with(k.PageUp, "pgup/dn", "page"), with(k.Home, "g/G", "first/last")},
 	}
 }

@@ -83,7 +83,7 @@ func (d *detailScreen) View() string {
 		}
 	}
 	if d.confirming {
-		lines = append(lines, wrapIndent(st.Warning.Render("Delete "+a.Label()+"? Its recovery codes go too."), d.w),
+		lines = append(lines, wrapIndent(st.Warning.Render("Delete "+a.Label()+"? It and its recovery codes stay 30 days in the trash."), d.w),
 			" "+st.Bold.Render("y")+" delete · "+st.Bold.Render("n")+" keep")
 		gap()
 	}
@@ -141,8 +141,8 @@ func (d *detailScreen) facts(a *vault.Account) []string {
 		}
 	}
 	used := "never"
-	if a.UseCount > 0 {
-		used = fmt.Sprintf("%d %s, last %s", a.UseCount, plural(a.UseCount, "time"), a.LastUsed.Local().Format("2006-01-02"))
+	if u := d.sess.usage[a.ID]; u.Count > 0 {
+		used = fmt.Sprintf("%d %s, last %s", u.Count, plural(u.Count, "time"), u.Last.Local().Format("2006-01-02"))
 	}
 	out = append(out, row("Used", used), row("Added", a.Created.Local().Format("2006-01-02")))
 	return out

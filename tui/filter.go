@@ -7,18 +7,21 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/otterauth/otter/internal/localstate"
 	"github.com/otterauth/otter/vault"
 )
 
-// entry is one account of the codes list with its search text.
+// entry is one account of the codes list with its search text and its use
+// on this device.
 type entry struct {
 	acc *vault.Account
 	hay string // lowercase "issuer account tags"
+	use localstate.Use
 }
 
-func newEntry(a *vault.Account) entry {
+func newEntry(a *vault.Account, use localstate.Use) entry {
 	parts := append([]string{a.Issuer, a.Name}, a.Tags...)
-	return entry{acc: a, hay: strings.ToLower(strings.Join(parts, " "))}
+	return entry{acc: a, hay: strings.ToLower(strings.Join(parts, " ")), use: use}
 }
 
 // sortEntries orders the list: pinned first, then most used, then the most
@@ -32,10 +35,10 @@ func sortEntries(es []entry) {
 			}
 			return 1
 		}
-		if c := cmp.Compare(b.UseCount, a.UseCount); c != 0 {
+		if c := cmp.Compare(y.use.Count, x.use.Count); c != 0 {
 			return c
 		}
-		if c := b.LastUsed.Compare(a.LastUsed); c != 0 {
+		if c := y.use.Last.Compare(x.use.Last); c != 0 {
 			return c
 		}
 		return cmp.Or(

@@ -99,7 +99,7 @@ func TestEditPinDelete(t *testing.T) {
 	h.press("ctrl+s")
 	h.see("Gamma", "★ pinned", "work, home", "Saved Gamma:b.")
 	h.press("x")
-	h.see("Delete Gamma:b? Its recovery codes go too.")
+	h.see("Delete Gamma:b? It and its recovery codes stay 30 days in the trash.")
 	h.press("n")
 	h.notSee("Delete Gamma")
 	h.press("x", "y")
@@ -108,6 +108,27 @@ func TestEditPinDelete(t *testing.T) {
 	v := h.reopen(vault.Password{Secret: []byte(testPass)})
 	if live := v.Data().Live(); len(live) != 1 || live[0].Issuer != "Alpha" {
 		t.Fatalf("vault holds %v", live)
+	}
+}
+
+// Undo after a delete: the account comes back from the trash, with its
+// secret (its codes show again), and the undo key is gone from the help.
+func TestDeleteThenUndo(t *testing.T) {
+	h := newHarness(t, 100, 24)
+	h.seed(true, totpAccount("Alpha", "a"), totpAccount("Beta", "b"))
+	h.start()
+	h.press("down", "right", "x", "y")
+	h.see("Codes (1)", "Deleted Beta:b. Press u to undo", "u undo delete")
+	h.press("u")
+	h.see("Codes (2)", "Restored Beta:b from the trash.", "Beta b")
+	h.notSee("u undo delete")
+	v := h.reopen(vault.Password{Secret: []byte(testPass)})
+	d := v.Data()
+	if live := d.Live(); len(live) != 2 || len(d.Trash) != 0 {
+		t.Fatalf("vault holds %v, trash %d", live, len(d.Trash))
+	}
+	if b := d.Find("beta"); len(b) != 1 || len(b[0].Secret) == 0 {
+		t.Fatalf("restored Beta: %v", b)
 	}
 }
 

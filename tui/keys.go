@@ -29,6 +29,7 @@ type keyMap struct {
 	Pin         key.Binding
 	Keys        key.Binding
 	QuitQ       key.Binding
+	Undo        key.Binding
 
 	// Unlock.
 	SecurityKey key.Binding
@@ -99,6 +100,7 @@ func newKeyMap() *keyMap {
 		Pin:         b(s("p"), "p", "pin"),
 		Keys:        b(s("K"), "K", "security keys"),
 		QuitQ:       b(s("q"), "q", "quit"),
+		Undo:        b(s("u"), "u", "undo delete"),
 
 		SecurityKey: b(s("ctrl+t"), "ctrl+t", "security key"),
 

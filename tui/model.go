@@ -288,7 +288,7 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 // open starts a session with a freshly unlocked or created vault.
 func (m *Model) open(msg openedMsg) tea.Cmd {
 	m.epoch++
-	m.sess = newSession(msg.v, m.epoch, m.c.now)
+	m.sess = newSession(msg.v, m.cfg.stateDir(), m.epoch, m.c.now)
 	m.phase = phaseOpen
 	if m.onboard != nil {
 		m.onboard.wipe()
@@ -311,7 +311,7 @@ func (m *Model) open(msg openedMsg) tea.Cmd {
 		m.setStatus(fmt.Sprintf("%d failed unlock %s since your last unlock (the last at %s).",
 			n, plural(n, "attempt"), msg.since.Last.Local().Format("2006-01-02 15:04")), statusWarn)
 	}
-	return nil
+	return m.sess.usageCmd()
 }
 
 // lock closes the vault (zeroing its keys), drops every screen that shows

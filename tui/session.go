@@ -5,6 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/otterauth/otter/internal/localstate"
 	"github.com/otterauth/otter/internal/otp"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
@@ -22,6 +23,12 @@ type session struct {
 	// hotp holds HOTP codes generated in this session: they stay on screen
 	// for a while after the counter was persisted.
 	hotp map[string]shownCode
+	// usage is how often each account's code was used on this device
+	// (local state, loaded by usageCmd), for the list's order.
+	usage map[string]localstate.Use
+	// trashed is the account deleted last in this session, which the undo
+	// key brings back from the trash; "" when there is none.
+	trashed string
 }
 
 // shownCode is a generated HOTP code and when it was generated.
@@ -33,15 +40,18 @@ type shownCode struct {
 // hotpShown is how long a generated HOTP code stays on screen.
 const hotpShown = 30 * time.Second
 
-func newSession(v *vault.Vault, epoch int, now func() time.Time) *session {
-	return &session{v: v, ops: vaultops.New(v, now), data: v.Data(), epoch: epoch, now: now, hotp: map[string]shownCode{}}
+func newSession(v *vault.Vault, stateDir string, epoch int, now func() time.Time) *session {
+	return &session{
+		v: v, ops: vaultops.New(v, stateDir, now), data: v.Data(), epoch: epoch, now: now,
+		hotp: map[string]shownCode{}, usage: map[string]localstate.Use{},
+	}
 }
 
 // writeOp names what a vault transaction did.
 type writeOp int
 
 const (
-	opUse        writeOp = iota // bump UseCount/LastUsed after a copy
+	opUse        writeOp = iota // a copy counted in local usage, usage in writeMsg.usage
 	opHOTP                      // counter+1 persisted, code in writeMsg.code
 	opPin                       // pinned flag toggled
 	opDelete                    // account tombstoned
@@ -52,6 +62,8 @@ const (
 	opRecoverLog                // a reveal was logged
 	opKeyAdd                    // a security key joined the inventory, name in label
 	opKeyLost                   // a security key was marked lost, name in label
+	opUsage                     // local usage read, in writeMsg.usage (no vault write)
+	opRestore                   // an account came back from the trash, its new id in writeMsg.id
 )
 
 // writeMsg reports the end of a vault transaction.
@@ -63,7 +75,8 @@ type writeMsg struct {
 	n     int    // accounts or codes added; recovery codes left
 	dup   int    // duplicates skipped
 	label string
-	note  string // a longer report for the screen that asked
+	note  string                    // a longer report for the screen that asked
+	usage map[string]localstate.Use // when set, this device's usage now
 	err   error
 }
 
@@ -88,7 +101,29 @@ func (s *session) account(id string) *vault.Account {
 
 // useCmd records that the account's code was used (most-used sorting).
 func (s *session) useCmd(id string) tea.Cmd {
-	return s.run(opUse, id, func(ops *vaultops.Session, _ *writeMsg) error { return ops.RecordUse(id) })
+	return s.run(opUse, id, func(ops *vaultops.Session, r *writeMsg) error {
+		_, err := ops.RecordUse(id)
+		r.usage = ops.Usage()
+		return err
+	})
+}
+
+// usageCmd reads this device's usage of the accounts (local state).
+func (s *session) usageCmd() tea.Cmd {
+	return s.run(opUsage, "", func(ops *vaultops.Session, r *writeMsg) error {
+		r.usage = ops.Usage()
+		return nil
+	})
+}
+
+// restoreCmd brings the deleted account id back from the trash as a new
+// account.
+func (s *session) restoreCmd(id string) tea.Cmd {
+	return s.run(opRestore, id, func(ops *vaultops.Session, r *writeMsg) error {
+		a, err := ops.RestoreTrash(id)
+		r.id, r.label = a.ID, a.Label()
+		return err
+	})
 }
 
 // hotpCmd persists counter+1 and only then returns the code for the old
@@ -97,6 +132,9 @@ func (s *session) hotpCmd(id string) tea.Cmd {
 	return s.run(opHOTP, id, func(ops *vaultops.Session, r *writeMsg) error {
 		c, err := ops.NextHOTP(id)
 		r.code, r.label = c.Code, c.Account.Label()
+		if err == nil {
+			r.usage = ops.Usage()
+		}
 		return err
 	})
 }

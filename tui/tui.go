@@ -18,6 +18,7 @@ import (
 
 	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/internal/clipboard"
+	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -28,7 +29,8 @@ type Config struct {
 	Store     vault.SecretStore // the OS keyring
 	KDF       vault.KDFParams   // for a new password slot; zero means vault.DefaultKDF
 	Now       func() time.Time  // nil means time.Now
-	// LockoutDir holds the failed-unlock record; "" means paths.State().
+	// LockoutDir holds per-device state: the failed-unlock record, the
+	// unlock journal and the accounts' usage; "" means paths.State().
 	LockoutDir string
 	// FIDO is the seam for unlocking with a security key when its PIN is
 	// never needed; FIDOWithPIN, when set, is used instead. With neither,
@@ -78,4 +80,12 @@ func Run(cfg Config) error {
 		m.shutdown()
 	}
 	return err
+}
+
+// stateDir is the folder of per-device state (Config.LockoutDir).
+func (c *Config) stateDir() string {
+	if c.LockoutDir == "" {
+		return paths.State()
+	}
+	return c.LockoutDir
 }

@@ -8,7 +8,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
@@ -212,11 +211,7 @@ func (u *unlockScreen) attempt(cred vault.Credential, secret []byte) tea.Cmd {
 
 // unlocker runs the unlock sequence on the loaded vault.
 func (u *unlockScreen) unlocker() *vaultops.Unlocker {
-	dir := u.cfg.LockoutDir
-	if dir == "" {
-		dir = paths.State()
-	}
-	return vaultops.NewUnlocker(u.locked, dir, u.c.now)
+	return vaultops.NewUnlocker(u.locked, u.cfg.stateDir(), u.c.now)
 }
 
 func (u *unlockScreen) failed(msg unlockFailedMsg) tea.Cmd {

@@ -29,7 +29,7 @@ func limitf(format string, args ...any) error {
 
 // validate checks d against the field limits (ErrLimit).
 func (d *Data) validate() error {
-	if len(d.Accounts) > maxAccounts || len(d.Recovery) > maxAccounts || len(d.Keys) > maxAccounts {
+	if len(d.Accounts) > maxAccounts || len(d.Recovery) > maxAccounts || len(d.Keys) > maxAccounts || len(d.Trash) > maxAccounts {
 		return limitf("more than %d records", maxAccounts)
 	}
 	if len(d.Audit) > maxAudit {
@@ -53,6 +53,11 @@ func (d *Data) validate() error {
 			return err
 		}
 	}
+	for i := range d.Trash {
+		if err := d.Trash[i].validate(); err != nil {
+			return err
+		}
+	}
 	for _, k := range d.Keys {
 		if longest(k.ID, k.Nickname, k.AAGUID, k.Product, k.SlotID) > maxFieldLen || len(k.Accounts) > maxAccounts {
 			return limitf("hardware key %q: field too long", k.Nickname)
@@ -66,9 +71,12 @@ func (d *Data) validate() error {
 
 // items counts what maxItems caps.
 func (d *Data) items() int {
-	n := len(d.Accounts) + len(d.Recovery) + len(d.Keys) + len(d.Audit)
+	n := len(d.Accounts) + len(d.Recovery) + len(d.Keys) + len(d.Audit) + len(d.Trash)
 	for i := range d.Accounts {
 		n += len(d.Accounts[i].Tags)
+	}
+	for i := range d.Trash {
+		n += len(d.Trash[i].Account.Tags) + len(d.Trash[i].Recovery)
 	}
 	for i := range d.Recovery {
 		n += len(d.Recovery[i].Codes)
@@ -133,11 +141,25 @@ func (d *Data) checkAccounts() error {
 	return nil
 }
 
+func (t *TrashedAccount) validate() error {
+	if !validTime(t.DeletedAt) {
+		return limitf("account %q in the trash: date out of range", t.Account.Issuer)
+	}
+	if err := t.Account.validate(); err != nil {
+		return err
+	}
+	return validateCodes(t.Recovery)
+}
+
 func (r *RecoverySet) validate() error {
-	if len(r.Codes) > maxCodes {
+	return validateCodes(r.Codes)
+}
+
+func validateCodes(codes []RecoveryCode) error {
+	if len(codes) > maxCodes {
 		return limitf("more than %d recovery codes for one account", maxCodes)
 	}
-	for _, c := range r.Codes {
+	for _, c := range codes {
 		if len(c.Code) > maxCodeLen {
 			return limitf("recovery code longer than %d bytes", maxCodeLen)
 		}

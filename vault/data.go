@@ -123,13 +123,17 @@ type Settings struct {
 
 // Data is the vault's model.
 type Data struct {
-	DeviceID string        `json:"device_id"` // this installation's id, set at Create
-	Accounts []Account     `json:"accounts"`
-	Recovery []RecoverySet `json:"recovery,omitempty"`
-	Keys     []HardwareKey `json:"keys,omitempty"`
-	Audit    []AuditEvent  `json:"audit,omitempty"`
-	Settings Settings      `json:"settings"`
-	Clock    Stamp         `json:"clock"` // last stamp issued
+	// DeviceID is this installation's id, which Tick stamps changes with.
+	// It is not stored in the vault: the Vault sets it from
+	// Options.DeviceID (per-device local state) when it reads the file.
+	DeviceID string           `json:"device_id"`
+	Accounts []Account        `json:"accounts"`
+	Recovery []RecoverySet    `json:"recovery,omitempty"`
+	Keys     []HardwareKey    `json:"keys,omitempty"`
+	Audit    []AuditEvent     `json:"audit,omitempty"`
+	Settings Settings         `json:"settings"`
+	Clock    Stamp            `json:"clock"`           // last stamp issued
+	Trash    []TrashedAccount `json:"trash,omitempty"` // deleted accounts, for TrashDays days
 }
 
 const maxAudit = 10_000
@@ -150,13 +154,20 @@ func (d *Data) clone() *Data {
 		c.Keys[i].Accounts = slices.Clone(c.Keys[i].Accounts)
 	}
 	c.Audit = slices.Clone(d.Audit)
+	c.Trash = slices.Clone(d.Trash)
+	for i := range c.Trash {
+		c.Trash[i] = c.Trash[i].clone()
+	}
 	return &c
 }
 
-// wipe zeroes every account secret.
+// wipe zeroes every account secret, those in the trash too.
 func (d *Data) wipe() {
 	for i := range d.Accounts {
 		zero(d.Accounts[i].Secret)
+	}
+	for i := range d.Trash {
+		zero(d.Trash[i].Account.Secret)
 	}
 }
 
@@ -260,12 +271,14 @@ func (d *Data) AddAccount(a Account, now time.Time) *Account {
 }
 
 // DeleteAccount turns the live account id, and its recovery codes, into
-// tombstones. It reports whether the account existed.
+// tombstones, keeping a copy of both in the trash (see TrashedAccount). It
+// reports whether the account existed.
 func (d *Data) DeleteAccount(id string, now time.Time) bool {
 	a := d.Account(id)
 	if a == nil {
 		return false
 	}
+	d.trash(a, now)
 	zero(a.Secret)
 	*a = Account{ID: a.ID, Created: a.Created, Updated: now, Stamp: d.Tick(now), Deleted: true}
 	if set := d.RecoveryFor(id); set != nil {

@@ -23,8 +23,9 @@
 // The header is authenticated but not encrypted: it names the vault, its
 // generation and its unlock slots ([Slot]). The payload, sealed with
 // XChaCha20-Poly1305 under the data key (DEK) with every byte before the
-// nonce as associated data, holds the [Data] and every slot's slot key in
-// the protocol buffers wire format, written and read by hand.
+// nonce as associated data, holds the [Data] (with the trash of deleted
+// accounts) and every slot's slot key in the protocol buffers wire format,
+// written and read by hand.
 //
 //	credential ──KEK──▶ slot key ──▶ DEK ──▶ payload (Data + all slot keys)
 //
@@ -51,7 +52,8 @@
 //
 // Writes are atomic and durable (temporary file, fsync, rename, fsync of
 // the directory); the previous file is kept as backups/NAME.GENERATION
-// (the newest 5), and writers hold a lock file beside the vault
+// (the newest 10, and for each of the last
+// 30 days the newest generation written that day, dated by its header), and writers hold a lock file beside the vault
 // ("vault.lock" for "vault.otter"). A vault path that is a symbolic link
 // is followed.
 //
@@ -78,7 +80,11 @@
 //
 // [Data] is ready for record-by-record sync: every record has a random
 // 128-bit id that never changes, every change stamps the record with a
-// hybrid logical clock ([Stamp]), deletion leaves a tombstone, HOTP counters
-// only grow and a used recovery code never becomes unused; [Vault.Update]
-// refuses changes that break the last two rules.
+// hybrid logical clock ([Stamp]) whose device id is the installation's
+// ([Options].DeviceID, not stored in the vault), deletion leaves a
+// tombstone, HOTP counters only grow and a used recovery code never
+// becomes unused; [Vault.Update] refuses changes that break the last three
+// rules. A deleted account also waits 30 days in [Data].Trash, secret and
+// recovery codes included; restoring it adds a new account with a new id,
+// so a tombstone never comes back. Every save purges older trash entries.
 package vault

@@ -13,8 +13,10 @@ type Options struct {
 	// AllowWeakKDF skips the lower Argon2id bounds. For tests only: it lets
 	// them use tiny costs. The upper bounds always apply.
 	AllowWeakKDF bool
-	// Backups is how many previous generations are kept under backups/;
-	// 0 means 5, a negative number keeps none.
+	// Backups is how many previous generations are kept under backups/.
+	// 0 means the default policy: the 10 newest, plus the newest of each
+	// day for the last 30 days (see keepBackups). A positive number keeps
+	// that many newest and no daily ones; a negative number keeps none.
 	Backups int
 	// HighWater, when set, guards against rollback: Load refuses a file
 	// older than the highest generation seen of its vault (*RollbackError),
@@ -25,6 +27,10 @@ type Options struct {
 	// Only for deliberately making an older generation current again
 	// (otter backup restore), which then saves a newer one.
 	AllowRollback bool
+	// DeviceID is this installation's id (internal/localstate), which
+	// stamps the changes this Vault makes (Data.DeviceID). "" means a
+	// random id for each Create or Load.
+	DeviceID string
 
 	fs fsys // file system seam for fault injection; nil means the OS
 }
@@ -34,17 +40,29 @@ type options struct {
 	now     func() time.Time
 	rand    io.Reader
 	weak    bool
-	backups int
+	backups int // the newest generations kept
+	days    int // days for which the newest generation of each is kept
+	device  string
 	fs      fsys
 
 	highWater     HighWater
 	allowRollback bool
 }
 
-const defaultBackups = 5
+// The default backup policy: the newest defaultBackups generations, and
+// the newest of each day for backupDays days.
+const (
+	defaultBackups = 10
+	backupDays     = 30
+)
 
 func (o *Options) resolve() options {
-	r := options{now: time.Now, rand: rand.Reader, backups: defaultBackups, fs: osFS{}}
+	r := options{now: time.Now, rand: rand.Reader, backups: defaultBackups, days: backupDays, fs: osFS{}}
+	if o == nil || o.DeviceID == "" {
+		r.device = NewID(nil)
+	} else {
+		r.device = o.DeviceID
+	}
 	if o == nil {
 		return r
 	}
@@ -61,9 +79,9 @@ func (o *Options) resolve() options {
 	r.highWater, r.allowRollback = o.HighWater, o.AllowRollback
 	switch {
 	case o.Backups > 0:
-		r.backups = o.Backups
+		r.backups, r.days = o.Backups, 0
 	case o.Backups < 0:
-		r.backups = 0
+		r.backups, r.days = 0, 0
 	}
 	return r
 }

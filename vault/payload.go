@@ -26,13 +26,14 @@ const (
 	skSlotID = 1
 	skKey    = 2
 
-	dDeviceID = 1
+	dDeviceID = 1 // no longer written (the device id is local state); skipped
 	dAccounts = 2
 	dRecovery = 3
 	dKeys     = 4
 	dAudit    = 5
 	dSettings = 6
 	dClock    = 7
+	dTrash    = 8
 
 	stMS  = 1
 	stC   = 2
@@ -86,6 +87,10 @@ const (
 
 	setClipboardClear = 1
 	setAutoLock       = 2
+
+	taAccount   = 1
+	taRecovery  = 2
+	taDeletedAt = 3
 )
 
 // marshalPayload encodes the payload. The buffer is sized up front so that
@@ -114,9 +119,8 @@ func marshalPayload(d *Data, keys map[string][]byte) ([]byte, error) {
 }
 
 func appendData(b []byte, d *Data) []byte {
-	b = appendString(b, dDeviceID, d.DeviceID)
 	for i := range d.Accounts {
-		b = appendAccount(b, &d.Accounts[i])
+		b = appendAccount(b, dAccounts, &d.Accounts[i])
 	}
 	for i := range d.Recovery {
 		b = appendRecoverySet(b, &d.Recovery[i])
@@ -134,11 +138,26 @@ func appendData(b []byte, d *Data) []byte {
 		b = appendInt(b, setAutoLock, int64(d.Settings.AutoLock))
 		b = closeMsg(b, start)
 	}
-	return appendStamp(b, dClock, &d.Clock)
+	b = appendStamp(b, dClock, &d.Clock)
+	for i := range d.Trash {
+		b = appendTrashed(b, &d.Trash[i])
+	}
+	return b
 }
 
-func appendAccount(b []byte, a *Account) []byte {
-	b, start := openMsg(b, dAccounts)
+func appendTrashed(b []byte, t *TrashedAccount) []byte {
+	b, start := openMsg(b, dTrash)
+	b = appendAccount(b, taAccount, &t.Account)
+	for i := range t.Recovery {
+		b = appendRecoveryCode(b, taRecovery, &t.Recovery[i])
+	}
+	b = appendTime(b, taDeletedAt, t.DeletedAt)
+	return closeMsg(b, start)
+}
+
+// appendAccount appends a as the embedded message num.
+func appendAccount(b []byte, num protowire.Number, a *Account) []byte {
+	b, start := openMsg(b, num)
 	b = appendString(b, aID, a.ID)
 	b = appendString(b, aIssuer, a.Issuer)
 	b = appendString(b, aName, a.Name)
@@ -169,16 +188,18 @@ func appendRecoverySet(b []byte, r *RecoverySet) []byte {
 	b = appendString(b, rsID, r.ID)
 	b = appendString(b, rsAccountID, r.AccountID)
 	for i := range r.Codes {
-		c := &r.Codes[i]
-		var cs int
-		b, cs = openMsg(b, rsCodes)
-		b = appendString(b, rcCode, c.Code)
-		b = appendTime(b, rcAdded, c.Added)
-		b = appendTime(b, rcUsedAt, c.UsedAt)
-		b = closeMsg(b, cs)
+		b = appendRecoveryCode(b, rsCodes, &r.Codes[i])
 	}
 	b = appendStamp(b, rsStamp, &r.Stamp)
 	b = appendBool(b, rsDeleted, r.Deleted)
+	return closeMsg(b, start)
+}
+
+func appendRecoveryCode(b []byte, num protowire.Number, c *RecoveryCode) []byte {
+	b, start := openMsg(b, num)
+	b = appendString(b, rcCode, c.Code)
+	b = appendTime(b, rcAdded, c.Added)
+	b = appendTime(b, rcUsedAt, c.UsedAt)
 	return closeMsg(b, start)
 }
 
@@ -296,7 +317,7 @@ const (
 
 // payloadBound is an upper bound of the encoded size of a payload.
 func payloadBound(d *Data, keys map[string][]byte) int {
-	n := strBound + strBound + len(d.DeviceID) + stampBound + len(d.Clock.Dev) + strBound + 2*intBound
+	n := strBound + stampBound + len(d.Clock.Dev) + strBound + 2*intBound
 	for id, k := range keys {
 		n += 3*strBound + len(id) + len(k)
 	}
@@ -318,6 +339,13 @@ func payloadBound(d *Data, keys map[string][]byte) int {
 	}
 	for _, e := range d.Audit {
 		n += 4*strBound + len(e.ID) + len(e.Kind) + len(e.Detail) + timeBound
+	}
+	for i := range d.Trash {
+		t := &d.Trash[i]
+		n += 2*strBound + accountBound(&t.Account) + timeBound
+		for _, c := range t.Recovery {
+			n += 2*strBound + len(c.Code) + 2*timeBound
+		}
 	}
 	return n
 }

@@ -118,7 +118,7 @@ func (dc *decoder) reserve(n, have, max int, what string) error {
 }
 
 func (dc *decoder) data(b []byte, d *Data) error {
-	var n [dAudit + 1]int
+	var n [dTrash + 1]int
 	if err := countFields(b, n[:]); err != nil {
 		return err
 	}
@@ -127,6 +127,7 @@ func (dc *decoder) data(b []byte, d *Data) error {
 		dc.reserve(n[dRecovery], len(d.Recovery), maxAccounts, "recovery code sets"),
 		dc.reserve(n[dKeys], len(d.Keys), maxAccounts, "hardware keys"),
 		dc.reserve(n[dAudit], len(d.Audit), maxAudit, "audit events"),
+		dc.reserve(n[dTrash], len(d.Trash), maxAccounts, "accounts in the trash"),
 	} {
 		if err != nil {
 			return err
@@ -136,11 +137,10 @@ func (dc *decoder) data(b []byte, d *Data) error {
 	d.Recovery = slices.Grow(d.Recovery, n[dRecovery])
 	d.Keys = slices.Grow(d.Keys, n[dKeys])
 	d.Audit = slices.Grow(d.Audit, n[dAudit])
+	d.Trash = slices.Grow(d.Trash, n[dTrash])
 	r := reader{b: b}
 	for r.next() {
 		switch r.tag {
-		case dDeviceID<<3 | wBytes:
-			d.DeviceID = dc.str(r.val)
 		case dAccounts<<3 | wBytes:
 			d.Accounts = append(d.Accounts, Account{})
 			r.check(dc.account(r.val, &d.Accounts[len(d.Accounts)-1]))
@@ -157,6 +157,9 @@ func (dc *decoder) data(b []byte, d *Data) error {
 			r.check(dc.settings(r.val, &d.Settings))
 		case dClock<<3 | wBytes:
 			r.check(dc.stamp(r.val, &d.Clock))
+		case dTrash<<3 | wBytes:
+			d.Trash = append(d.Trash, TrashedAccount{})
+			r.check(dc.trashed(r.val, &d.Trash[len(d.Trash)-1]))
 		}
 	}
 	return r.err
@@ -235,6 +238,30 @@ func (dc *decoder) recoverySet(b []byte, s *RecoverySet) error {
 			r.check(dc.stamp(r.val, &s.Stamp))
 		case rsDeleted<<3 | wVarint:
 			s.Deleted = r.u != 0
+		}
+	}
+	return r.err
+}
+
+func (dc *decoder) trashed(b []byte, t *TrashedAccount) error {
+	var n [taRecovery + 1]int
+	if err := countFields(b, n[:]); err != nil {
+		return err
+	}
+	if err := dc.reserve(n[taRecovery], len(t.Recovery), maxCodes, "recovery codes in the trash"); err != nil {
+		return err
+	}
+	t.Recovery = slices.Grow(t.Recovery, n[taRecovery])
+	r := reader{b: b}
+	for r.next() {
+		switch r.tag {
+		case taAccount<<3 | wBytes:
+			r.check(dc.account(r.val, &t.Account))
+		case taRecovery<<3 | wBytes:
+			t.Recovery = append(t.Recovery, RecoveryCode{})
+			r.check(dc.recoveryCode(r.val, &t.Recovery[len(t.Recovery)-1]))
+		case taDeletedAt<<3 | wFixed:
+			t.DeletedAt = r.time()
 		}
 	}
 	return r.err

@@ -28,7 +28,6 @@ func populatedPayload() *payload {
 	epoch := time.Unix(0, 0).UTC()                           // unix nanoseconds 0: not the zero time
 	before := time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC) // negative nanoseconds
 	d := &Data{
-		DeviceID: id('d'),
 		Accounts: []Account{{
 			ID: id('1'), Issuer: "GitHub", Name: "alice@example.com", Secret: []byte("JBSWY3DPEHPK3PXP\x00\xff"),
 			Type: "hotp", Algorithm: "SHA256", Digits: 8, Period: 60, Counter: 1<<64 - 1,
@@ -55,6 +54,14 @@ func populatedPayload() *payload {
 		},
 		Settings: Settings{ClipboardClear: 20 * time.Second, AutoLock: -time.Nanosecond},
 		Clock:    stampOf(t0.UnixMilli(), 3),
+		Trash: []TrashedAccount{{
+			Account: Account{
+				ID: id('3'), Issuer: "Dropbox", Name: "bob", Secret: []byte("gone"), Type: "totp",
+				Tags: []string{"old"}, Created: t0, Updated: t0, Stamp: stampOf(2, 0),
+			},
+			Recovery:  []RecoveryCode{{Code: "9999", Added: epoch, UsedAt: t0}, {Code: "8888", Added: before}},
+			DeletedAt: t0.Add(time.Hour),
+		}, {Account: Account{ID: id('4')}, DeletedAt: before}},
 	}
 	keys := map[string][]byte{id('5'): bytes.Repeat([]byte{5}, keyLen), id('6'): bytes.Repeat([]byte{6}, keyLen)}
 	return &payload{Data: d, SlotKeys: keys}
@@ -80,6 +87,20 @@ func TestPayloadRoundTrip(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("round trip changed the payload:\n got %+v\nwant %+v", got.Data, want.Data)
+	}
+}
+
+// payloadV1 is populatedPayload as encoded before the device id moved to
+// local state and the trash was added: it still decodes, its device id
+// (field 1) skipped.
+const payloadV1 = "testdata/payload-1.bin"
+
+func TestPayloadBeforeTrashDecodes(t *testing.T) {
+	want := populatedPayload()
+	want.Data.Trash = nil
+	got, err := unmarshalPayload(readFile(t, payloadV1))
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("%s decodes to %+v, %v", payloadV1, got, err)
 	}
 }
 
@@ -151,7 +172,7 @@ func TestPayloadSkipsUnknownFields(t *testing.T) {
 		b = protowire.AppendTag(b, aID, protowire.Fixed64Type)
 		return protowire.AppendFixed64(b, 1)
 	}
-	want := &Data{DeviceID: id('d'), Accounts: []Account{{ID: id('1'), Issuer: "x"}}}
+	want := &Data{Accounts: []Account{{ID: id('1'), Issuer: "x"}}}
 	var acct []byte
 	acct = appendString(unknown(acct), aID, id('1'))
 	acct = unknown(appendString(acct, aIssuer, "x"))
@@ -239,6 +260,9 @@ func FuzzPayload(f *testing.F) {
 	}
 	f.Add(golden)
 	f.Add(golden[:len(golden)/3])
+	if v1, err := os.ReadFile(payloadV1); err == nil {
+		f.Add(v1)
+	}
 	f.Add(inData(repeated(dAccounts, repeated(aTags, []byte("t"), 3), 2)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		pl, err := unmarshalPayload(b)

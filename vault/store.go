@@ -221,11 +221,15 @@ func (s store) nextGeneration(vaultID string, current uint64) (uint64, error) {
 	return current + 1, nil
 }
 
-// prune keeps the newest backups; failures only leave extra files behind.
+// prune removes the backups the retention policy does not keep (see
+// keepBackups); failures only leave extra files behind.
 func (s store) prune() {
-	list := s.backups()
-	for i := s.o.backups; i < len(list); i++ {
-		s.o.fs.Remove(list[i])
+	gens := s.backupGens()
+	keep := keepBackups(gens, s.backupTime, s.o.clock(), s.o.backups, s.o.days)
+	for _, gen := range gens {
+		if !keep[gen] {
+			s.o.fs.Remove(s.backupPath(gen))
+		}
 	}
 }
 

@@ -129,6 +129,7 @@ func (v *Vault) syncTo(raw []byte) (bool, error) {
 	if err != nil {
 		return false, v.st.corrupt(err)
 	}
+	pl.Data.DeviceID = v.o.device
 	v.install(&state{hdr: p.hdr, data: pl.Data, keys: pl.SlotKeys, dek: dek}, p.sum)
 	v.o.raise(p.hdr.VaultID, p.hdr.Generation)
 	return true, nil
@@ -151,6 +152,7 @@ func (v *Vault) snapshot() *state {
 
 // save writes st as the next generation; prev is the current file.
 func (v *Vault) save(st *state, prev []byte) error {
+	st.data.purgeTrash(v.o.clock())
 	if err := st.data.validate(); err != nil {
 		return err
 	}

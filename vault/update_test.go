@@ -124,6 +124,7 @@ func TestRefreshSeesOtherWriters(t *testing.T) {
 
 func TestBackupsKeepNewestFive(t *testing.T) {
 	v, c := newVault(t)
+	v.o.backups, v.o.days = 5, 0 // Options.Backups: 5
 	for i := range 8 {
 		addAccount(t, v, fmt.Sprint(i))
 	}

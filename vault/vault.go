@@ -78,7 +78,7 @@ func (v *Vault) create(creds []Credential) error {
 	}
 	st := &state{
 		hdr:  header{VaultID: NewID(v.o.rand), Created: now},
-		data: &Data{DeviceID: NewID(v.o.rand)},
+		data: &Data{DeviceID: v.o.device},
 		keys: make(map[string][]byte),
 		dek:  dek,
 	}
@@ -195,6 +195,7 @@ func (l *Locked) open(s *Slot, sk []byte) (*Vault, error) {
 	if err != nil {
 		return nil, l.st.corrupt(err)
 	}
+	pl.Data.DeviceID = l.o.device
 	v := &Vault{o: l.o, hdr: l.p.hdr.clone(), sum: l.p.sum, dek: dek, keys: pl.SlotKeys, data: pl.Data}
 	v.st = newStore(l.st.path, &v.o)
 	v.info = UnlockInfo{SlotID: s.ID, SlotType: s.Type}

@@ -12,6 +12,7 @@ import (
 	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/internal/highwater"
 	"github.com/otterauth/otter/internal/keyring"
+	"github.com/otterauth/otter/internal/localstate"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/internal/vaultops"
@@ -74,7 +75,7 @@ func (a *app) rootCmd() *cobra.Command {
 	f.StringVar(&a.recoveryKeyFile, "recovery-key-file", "", "unlock with the recovery key read from this file")
 	f.StringVar(&a.pinFile, "pin-file", os.Getenv("OTTER_PIN_FILE"), "read the FIDO2 PIN from this file (env OTTER_PIN_FILE)")
 	root.AddCommand(
-		a.initCmd(), a.addCmd(), a.editCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(),
+		a.initCmd(), a.addCmd(), a.editCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(), a.trashCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
 		a.importCmd(), a.exportCmd(), a.qrCmd(),
 		a.keysCmd(), a.auditCmd(), a.backupCmd(), a.healthCmd(), a.versionCmd(),
@@ -102,6 +103,14 @@ func (a *app) options() *vault.Options {
 	o := a.vaultOpts
 	o.Now = a.now
 	o.HighWater = highwater.Dir(paths.State())
+	if o.DeviceID == "" {
+		id, err := localstate.DeviceID(paths.State())
+		if err != nil {
+			a.warn("this device's id: %v (changes are stamped with a random one)", err)
+		}
+		o.DeviceID = id
+		a.vaultOpts.DeviceID = id
+	}
 	return &o
 }
 
@@ -142,6 +151,6 @@ func (a *app) session() (*vaultops.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.s = vaultops.New(v, a.now)
+	a.s = vaultops.New(v, paths.State(), a.now)
 	return a.s, nil
 }

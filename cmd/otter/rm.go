@@ -15,7 +15,7 @@ func (a *app) rmCmd() *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
 		Use:   "rm QUERY",
-		Short: "Remove an account (its recovery codes go with it; backups keep old generations)",
+		Short: "Remove an account (it waits 30 days in the trash with its recovery codes: otter trash)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			s, acc, err := a.account(args[0])

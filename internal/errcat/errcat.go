@@ -75,6 +75,7 @@ var entries = []struct {
 	{vaultops.ErrNoRecoveryCodes, Entry{NotFound, "", "add the codes the site gave you: otter recovery add QUERY FILE"}},
 	{vaultops.ErrLastWayIn, Entry{Error, "", "add another unlock method first (otter slot add password, recovery or fido2 with another key)"}},
 	{vaultops.ErrNoName, Entry{Usage, "", ""}},
+	{vaultops.ErrNotInTrash, Entry{NotFound, "", "see what the trash holds: otter trash (deleted accounts stay 30 days)"}},
 	{vaultops.ErrNoCode, Entry{Error, "", "the stored account is damaged; remove it (otter rm) and add it again from the site's setup page"}},
 
 	{lockout.ErrLocked, Entry{LockedOut, "", "the lock protects the vault from guessing; the OS keyring still unlocks it"}},

@@ -50,6 +50,7 @@ var sentinels = map[string]struct {
 	"vaultops.ErrNoRecoveryCodes": {vaultops.ErrNoRecoveryCodes, NotFound},
 	"vaultops.ErrLastWayIn":       {vaultops.ErrLastWayIn, Error},
 	"vaultops.ErrNoName":          {vaultops.ErrNoName, Usage},
+	"vaultops.ErrNotInTrash":      {vaultops.ErrNotInTrash, NotFound},
 	"vaultops.ErrNoCode":          {vaultops.ErrNoCode, Error},
 
 	"fido.ErrPinInvalid":         {fido.ErrPinInvalid, Error},

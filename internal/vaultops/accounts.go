@@ -257,8 +257,9 @@ func (s *Session) TogglePin(id string) (vault.Account, error) {
 	return out, err
 }
 
-// Delete turns account id and its recovery codes into tombstones and
-// returns its label.
+// Delete turns account id and its recovery codes into tombstones, keeping
+// a copy of both in the vault's trash for vault.TrashDays days (see
+// RestoreTrash), and returns its label.
 func (s *Session) Delete(id string) (string, error) {
 	var name string
 	err := s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
@@ -268,21 +269,6 @@ func (s *Session) Delete(id string) (string, error) {
 		return nil
 	})
 	return name, err
-}
-
-// RecordUse counts a use of account id's code (a copy), for most-used
-// ordering.
-func (s *Session) RecordUse(id string) error {
-	return s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
-		use(d, a, now)
-		return nil
-	})
-}
-
-func use(d *vault.Data, a *vault.Account, now time.Time) {
-	a.UseCount++
-	a.LastUsed = now
-	touch(d, a, now)
 }
 
 // Code is a one-time code and what it belongs to.
@@ -322,7 +308,8 @@ func TOTP(a *vault.Account, t time.Time) (Code, error) {
 	return Code{Account: public(a), Code: c, Until: t.Add(otp.Remaining(t, k.Period)).Truncate(time.Second)}, nil
 }
 
-// NextHOTP persists counter+1 of the HOTP account id, counts it as a use,
+// NextHOTP persists counter+1 of the HOTP account id, counts it as a use
+// (in local state, see RecordUse),
 // and returns the code for the counter before: a code leaves this function
 // only once its counter is on disk, so that no code is ever shown twice.
 func (s *Session) NextHOTP(id string) (Code, error) {
@@ -334,9 +321,14 @@ func (s *Session) NextHOTP(id string) (Code, error) {
 		}
 		out = Code{Code: c, Counter: a.Counter}
 		a.Counter++
-		use(d, a, now)
+		touch(d, a, now)
 		out.Account = public(a)
 		return nil
 	})
+	if err == nil {
+		// The code is on disk; a use that cannot be recorded only costs
+		// the ordering.
+		s.recordUse(id, s.now())
+	}
 	return out, err
 }

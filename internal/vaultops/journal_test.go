@@ -35,7 +35,7 @@ func newJournalFixture(t *testing.T) *journalFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(v.Close)
-	if err := New(v, nil).Log("test", "real"); err != nil {
+	if err := New(v, "", nil).Log("test", "real"); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -118,7 +118,7 @@ func (u *Unlocker) Unlock(c vault.Credential) (*Unlocked, error) {
 		}
 		return nil, err
 	}
-	out := &Unlocked{Session: New(v, u.now)}
+	out := &Unlocked{Session: New(v, u.dir, u.now)}
 	if Counted(t) {
 		out.Failed, _ = u.track.Success()
 	}

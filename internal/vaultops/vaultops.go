@@ -13,8 +13,10 @@ package vaultops
 
 import (
 	"errors"
+	"sync"
 	"time"
 
+	"github.com/otterauth/otter/internal/localstate"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -39,24 +41,37 @@ var (
 	// ErrLastWayIn means removing a key's slot would leave the vault with
 	// a single way in (vault.ErrTooFewSlots wraps it too).
 	ErrLastWayIn = errors.New("removing the key's slot would leave the vault with a single way in")
+	// ErrNotInTrash means no deleted account in the trash matches: never
+	// deleted, restored already, or purged after vault.TrashDays days.
+	ErrNotInTrash = errors.New("no deleted account in the trash matches")
 )
 
 // errUnchanged ends a transaction that would change nothing: no write.
 var errUnchanged = errors.New("nothing changed")
 
 // Session is an unlocked vault and the operations on it. Its methods are
-// safe for concurrent use: each is one vault.Vault.Update.
+// safe for concurrent use: each is one vault.Vault.Update, except that
+// uses are recorded in per-device local state (localstate.Usage), never in
+// the vault.
 type Session struct {
-	v   *vault.Vault
-	now func() time.Time
+	v      *vault.Vault
+	now    func() time.Time
+	usage  *localstate.Usage // nil: uses are not recorded
+	seeded sync.Once
 }
 
-// New wraps an unlocked (or just created) vault; now nil means time.Now.
-func New(v *vault.Vault, now func() time.Time) *Session {
+// New wraps an unlocked (or just created) vault; stateDir is the folder of
+// per-device state (paths.State(); "" records no uses), now nil means
+// time.Now.
+func New(v *vault.Vault, stateDir string, now func() time.Time) *Session {
 	if now == nil {
 		now = time.Now
 	}
-	return &Session{v: v, now: now}
+	s := &Session{v: v, now: now}
+	if stateDir != "" {
+		s.usage = localstate.OpenUsage(stateDir, v.VaultID())
+	}
+	return s
 }
 
 // Vault returns the vault the session acts on.

@@ -20,18 +20,19 @@ type fixture struct {
 	path string
 	now  time.Time
 	s    *Session
+	dir  string // per-device state
 }
 
 func newFixture(t *testing.T, extra ...vault.Credential) *fixture {
 	t.Helper()
-	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "vault.otter"), now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)}
+	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "vault.otter"), now: time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC), dir: t.TempDir()}
 	creds := append([]vault.Credential{f.password("pw1"), vault.RecoveryKey{Key: make([]byte, 20)}}, extra...)
 	v, err := vault.Create(f.path, f.opts(), creds...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(v.Close)
-	f.s = New(v, f.clock)
+	f.s = New(v, f.dir, f.clock)
 	return f
 }
 
@@ -171,8 +172,9 @@ func TestNextHOTPPersistsTheCounterAndCountsAUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := v.Data().Account(id)
-	if a.Counter != 2 || a.UseCount != 2 || !a.LastUsed.Equal(f.now) {
-		t.Fatalf("on disk: counter %d, uses %d, last used %v; want 2, 2, %v", a.Counter, a.UseCount, a.LastUsed, f.now)
+	use := New(v, f.dir, f.clock).Usage()[id]
+	if a.Counter != 2 || use.Count != 2 || !use.Last.Equal(f.now) {
+		t.Fatalf("on disk: counter %d, uses %d, last used %v; want 2, 2, %v", a.Counter, use.Count, use.Last, f.now)
 	}
 }
 
@@ -302,12 +304,12 @@ func TestOperationsOnAnAccountDeletedMeanwhile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := New(other, f.clock).Delete(acc.ID); err != nil {
+	if _, err := New(other, f.dir, f.clock).Delete(acc.ID); err != nil {
 		t.Fatal(err)
 	}
 	ops := map[string]func() error{
 		"pin":      func() error { _, err := f.s.TogglePin(acc.ID); return err },
-		"use":      func() error { return f.s.RecordUse(acc.ID) },
+		"use":      func() error { _, err := f.s.RecordUse(acc.ID); return err },
 		"hotp":     func() error { _, err := f.s.NextHOTP(acc.ID); return err },
 		"edit":     func() error { n := "x"; _, err := f.s.Edit(acc.ID, Edit{Name: &n}); return err },
 		"delete":   func() error { _, err := f.s.Delete(acc.ID); return err },
