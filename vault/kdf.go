@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"runtime/debug"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -8,9 +9,10 @@ import (
 
 // CalibrateKDF returns the cost of a new password slot on this machine:
 // DefaultKDF's memory and lanes, with as many passes as make one
-// derivation take about target (at least DefaultKDF.Time, at most what the
-// bounds allow). It times two derivations, of one and two passes, so it
-// costs about three passes of work (0.25 s where target is 0.5 s).
+// derivation in a fresh process take about target (at least
+// DefaultKDF.Time, at most what the bounds allow). It times at most two
+// derivations, of three passes and of one (about target × 1.6 on a machine
+// that needs more than three passes, target or more on one that does not).
 //
 // Lanes stay DefaultKDF.Threads (4) whatever the cores: they are part of
 // the derivation, so a slot must open the same on a machine with fewer
@@ -21,18 +23,24 @@ func CalibrateKDF(target time.Duration) KDFParams {
 }
 
 // calibrate is CalibrateKDF with the timing of one derivation passed in.
-// A derivation costs fixed + passes × pass: fixed is the allocation of
-// the memory (page faults in a fresh process) and the first block fill.
-// The pass estimate is held between a quarter and a half of the two-pass
-// time, so that noise from a busy machine cannot make it absurd.
+//
+// A derivation costs fixed + passes × pass, where fixed is mostly the
+// kernel handing the process its memory (at 128 MiB on a 2-core VM, about
+// seven passes' worth). Three passes (the floor) are timed first, and are
+// the answer if they already reach target; else one pass gives the slope.
+// A busy machine makes either timing noisy, so the pass estimate is held
+// between a third of the three-pass time and an eleventh of the one-pass
+// time (fixed at most ten passes): noise then errs towards fewer passes.
 func calibrate(target time.Duration, measure func(KDFParams) time.Duration) KDFParams {
 	k := DefaultKDF
+	three := measure(k)
+	if three >= target {
+		return k
+	}
 	k.Time = 1
 	one := measure(k)
-	k.Time = 2
-	two := measure(k)
-	pass := min(max(two-one, two/4), two/2)
-	fixed := two - 2*pass
+	pass := min(max((three-one)/2, one/11), three/3)
+	fixed := max(one-pass, 0)
 	passes := uint32(0)
 	if pass > 0 && target > fixed {
 		passes = uint32(min((target-fixed+pass/2)/pass, maxKDFTime))
@@ -46,8 +54,10 @@ func maxKDFPasses(m uint32) uint32 {
 	return min(maxKDFTime, maxKDFWork/m)
 }
 
-// timeKDF times one derivation of cost k.
+// timeKDF times one derivation of cost k from memory returned to the
+// system, as a password unlock in a fresh process pays for it.
 func timeKDF(k KDFParams) time.Duration {
+	debug.FreeOSMemory()
 	salt := make([]byte, 16)
 	start := time.Now()
 	argon2.IDKey([]byte("otter calibration"), salt, k.Time, k.Memory, k.Threads, keyLen)

@@ -6,12 +6,14 @@ import (
 	"time"
 )
 
-// fakeTiming times a derivation as fixed + passes × pass.
-func fakeTiming(fixed, pass time.Duration) func(KDFParams) time.Duration {
+// fakeTiming times a derivation as fixed + passes × pass and counts the
+// derivations timed.
+func fakeTiming(fixed, pass time.Duration, runs *int) func(KDFParams) time.Duration {
 	return func(k KDFParams) time.Duration {
 		if k.Memory != DefaultKDF.Memory || k.Threads != DefaultKDF.Threads {
 			panic("calibration at another memory or lane count")
 		}
+		*runs++
 		return fixed + time.Duration(k.Time)*pass
 	}
 }
@@ -22,19 +24,21 @@ func TestCalibrateChoosesPasses(t *testing.T) {
 		name        string
 		fixed, pass time.Duration
 		want        uint32
+		runs        int
 	}{
-		{"this machine", 10 * ms, 70 * ms, 7},              // (500-10)/70 = 7
-		{"fresh-process page faults", 60 * ms, 55 * ms, 8}, // (500-60)/55 = 8
-		{"slow machine: the floor", 0, 400 * ms, 3},
-		{"slower than the target: the floor", 0, 2 * time.Second, 3},
-		{"fast machine: the cap", 0, 5 * ms, 16},
-		{"a clock that does not move", 0, 0, 3},
+		{"this machine: fresh-process page faults", 315 * ms, 45 * ms, 4, 2}, // (500-315)/45 = 4.1
+		{"no fixed cost", 0, 100 * ms, 5, 2},
+		{"fast machine: the cap", 20 * ms, 5 * ms, 16, 2},
+		{"three passes reach the target: the floor, one run", 200 * ms, 100 * ms, 3, 1},
+		{"slower than the target: the floor, one run", 0, 2 * time.Second, 3, 1},
+		{"a clock that does not move", 0, 0, 3, 2},
 	}
 	for _, tt := range tests {
-		k := calibrate(500*ms, fakeTiming(tt.fixed, tt.pass))
+		runs := 0
+		k := calibrate(500*ms, fakeTiming(tt.fixed, tt.pass, &runs))
 		want := KDFParams{Memory: DefaultKDF.Memory, Time: tt.want, Threads: DefaultKDF.Threads}
-		if k != want {
-			t.Errorf("%s: calibrate = %v, want %v", tt.name, k, want)
+		if k != want || runs != tt.runs {
+			t.Errorf("%s: calibrate = %v after %d timings, want %v after %d", tt.name, k, runs, want, tt.runs)
 		}
 		if why := k.check(false); why != "" {
 			t.Errorf("%s: calibrated cost out of bounds: %s", tt.name, why)
@@ -42,17 +46,31 @@ func TestCalibrateChoosesPasses(t *testing.T) {
 	}
 }
 
-func TestCalibrateToleratesNoise(t *testing.T) {
-	// The one-pass run was slowed by another process: the estimate of a
-	// pass stays at least a quarter of the two-pass time.
-	runs := []time.Duration{190 * time.Millisecond, 200 * time.Millisecond}
-	k := calibrate(500*time.Millisecond, func(KDFParams) time.Duration {
-		d := runs[0]
-		runs = runs[1:]
-		return d
-	})
-	if k.Time != 8 { // pass 10 ms held at 200/4 = 50 ms, fixed 100 ms: (500-100)/50
-		t.Errorf("calibrate with noise = %v, want t=8", k)
+func TestCalibrateErrsTowardsFewerPasses(t *testing.T) {
+	ms := time.Millisecond
+	for _, tt := range []struct {
+		name       string
+		three, one time.Duration
+		want       uint32
+	}{
+		// The one-pass run was slowed by another process: no slope, the
+		// pass is held at one/11 and the fixed cost leaves the floor.
+		{"one pass slower than three", 450 * ms, 460 * ms, 3},
+		// The three-pass run was slowed: pass 60 ms, fixed 300 ms:
+		// (500-300)/60 = 3, where the truth (45, 315) would give 4.
+		{"three passes slowed", 480 * ms, 360 * ms, 3},
+		// The one-pass run was quick: the pass is held at three/3.
+		{"one pass very quick", 300 * ms, 10 * ms, 5},
+	} {
+		runs := []time.Duration{tt.three, tt.one}
+		k := calibrate(500*ms, func(KDFParams) time.Duration {
+			d := runs[0]
+			runs = runs[1:]
+			return d
+		})
+		if k.Time != tt.want {
+			t.Errorf("%s: calibrate = %v, want t=%d", tt.name, k, tt.want)
+		}
 	}
 }
 
