@@ -121,6 +121,17 @@
 //     password with the slot's salt and parameters; HKDF-SHA256 of the
 //     recovery key with the slot's salt; HKDF-SHA256 of a random 32-byte
 //     secret kept in the OS keyring; HKDF of a FIDO2 hmac-secret output.
+//   - A password slot stores its Argon2id cost as "kdf": {"memory" (KiB),
+//     "time" (passes), "threads" (lanes)}. New slots get 128 MiB and 4
+//     lanes, with the passes that [CalibrateKDF] finds make one derivation
+//     take about 0.5 s on the machine that creates the slot (at least 3;
+//     [DefaultKDF] when no calibration is asked for). Every stored cost is
+//     checked before any derivation: memory 19 MiB to 1 GiB, 2 to 16
+//     passes, 1 to 16 lanes, memory × passes at most 2 GiB
+//     (Options.AllowWeakKDF lifts the lower bounds, for tests). A slot
+//     outside them is corrupt ([ErrCorrupt], a [*CorruptError] naming the
+//     slot), never a wrong credential; a new slot outside them is refused
+//     with [ErrLimit].
 //   - The payload holds every slot's slot key. That is what lets
 //     [Vault.RemoveSlot] rotate the DEK and re-wrap it for the remaining
 //     slots without asking for their credentials, and lets an open [Vault]
