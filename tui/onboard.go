@@ -10,6 +10,7 @@ import (
 
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/policy"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -288,11 +289,13 @@ func (o *onboardScreen) create() tea.Cmd {
 	var pw []byte
 	if o.usePassword {
 		pw = o.pw.Bytes()
-		creds = append(creds, vault.Password{Secret: pw, KDF: o.cfg.KDF})
 	}
-	path, opts, key := o.cfg.VaultPath, o.cfg.Options, o.key
+	path, opts, key, kdf := o.cfg.VaultPath, o.cfg.Options, o.key, o.cfg.KDF
 	return func() tea.Msg {
 		defer clear(pw)
+		if pw != nil {
+			creds = append(creds, vault.Password{Secret: pw, KDF: vaultops.PasswordKDF(kdf)})
+		}
 		v, err := vault.Create(path, opts, creds...)
 		if err != nil {
 			return createFailedMsg{err: err}

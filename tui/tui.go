@@ -27,7 +27,7 @@ type Config struct {
 	VaultPath string
 	Options   *vault.Options    // passed to vault.Load and vault.Create
 	Store     vault.SecretStore // the OS keyring
-	KDF       vault.KDFParams   // for a new password slot; zero means vault.DefaultKDF
+	KDF       vault.KDFParams   // for a new password slot; zero means calibrated (vaultops.PasswordKDF)
 	Now       func() time.Time  // nil means time.Now
 	// LockoutDir holds per-device state: the failed-unlock record, the
 	// unlock journal and the accounts' usage; "" means paths.State().

@@ -109,7 +109,7 @@ func BenchmarkFind(b *testing.B) {
 }
 
 // BenchmarkPasswordDerive is the cost of unlocking a password slot with
-// DefaultKDF: one Argon2id derivation. The default cost aims at 0.3–1 s.
+// DefaultKDF (the floor of the calibrated cost): one Argon2id derivation.
 func BenchmarkPasswordDerive(b *testing.B) {
 	salt := make([]byte, 32)
 	rand.Read(salt)

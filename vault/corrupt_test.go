@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -173,37 +174,46 @@ func TestIntactChecksumButBrokenContent(t *testing.T) {
 func TestKDFBoundsAreCheckedBeforeComputing(t *testing.T) {
 	c := newCreds(t)
 	dir := t.TempDir()
-	huge := Password{Secret: []byte("pw"), KDF: KDFParams{Memory: 2 << 20, Time: 3, Threads: 4}} // 2 GiB
-	refused := []Password{
-		huge,
-		{Secret: []byte("pw"), KDF: KDFParams{Memory: 64 << 10, Time: 11, Threads: 4}},
-		{Secret: []byte("pw"), KDF: KDFParams{Memory: 18 << 10, Time: 3, Threads: 4}},
-		{Secret: []byte("pw"), KDF: KDFParams{Memory: 64 << 10, Time: 1, Threads: 4}},
-		{Secret: []byte("pw"), KDF: KDFParams{Memory: 64 << 10, Time: 3, Threads: 0}},
+	refused := []KDFParams{
+		{Memory: 2 << 20, Time: 3, Threads: 4},    // 2 GiB
+		{Memory: 1 << 20, Time: 3, Threads: 255},  // the lanes of issue 11
+		{Memory: 64 << 10, Time: 17, Threads: 4},  // passes
+		{Memory: 256 << 10, Time: 16, Threads: 4}, // 4 GiB × passes
+		{Memory: 18 << 10, Time: 3, Threads: 4},
+		{Memory: 64 << 10, Time: 1, Threads: 4},
+		{Memory: 64 << 10, Time: 3, Threads: 0},
 	}
-	for _, pw := range refused {
+	for _, k := range refused {
 		start := time.Now()
-		_, err := Create(filepath.Join(dir, "v.otter"), nil, pw, c.rk)
+		_, err := Create(filepath.Join(dir, "v.otter"), nil, Password{Secret: []byte("pw"), KDF: k}, c.rk)
 		if !errors.Is(err, ErrLimit) {
-			t.Errorf("KDF %+v: Create = %v, want ErrLimit", pw.KDF, err)
+			t.Errorf("KDF %v: Create = %v, want ErrLimit", k, err)
 		}
 		if d := time.Since(start); d > 50*time.Millisecond {
-			t.Errorf("KDF %+v: refusal took %v", pw.KDF, d)
+			t.Errorf("KDF %v: refusal took %v", k, d)
 		}
 	}
-	// Even with AllowWeakKDF, a file asking for 2 GiB is refused at unlock.
-	v, _ := newVault(t)
-	b := rewriteHeader(t, readFile(t, v.Path()), func(h map[string]any) {
-		h["slots"].([]any)[0].(map[string]any)["kdf"] = huge.KDF
-	})
-	writeFile(t, v.Path(), b)
-	l, err := Load(v.Path(), testOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	if _, err := l.Unlock(huge); !errors.Is(err, ErrLimit) || time.Since(start) > 50*time.Millisecond {
-		t.Errorf("Unlock of a 2 GiB slot = %v after %v, want a quick ErrLimit", err, time.Since(start))
+	// Even with AllowWeakKDF, a file asking for more than the upper bounds
+	// is corrupt at unlock, before any derivation.
+	for _, k := range refused[:4] {
+		v, c := newVault(t)
+		b := rewriteHeader(t, readFile(t, v.Path()), func(h map[string]any) {
+			h["slots"].([]any)[0].(map[string]any)["kdf"] = k
+		})
+		writeFile(t, v.Path(), b)
+		l, err := Load(v.Path(), testOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		_, err = l.Unlock(c.pw)
+		var ce *CorruptError
+		if !errors.As(err, &ce) || ce.Path != v.Path() || !strings.Contains(ce.Reason, l.Slots()[0].ID) {
+			t.Errorf("KDF %v: Unlock = %v, want a *CorruptError naming the slot", k, err)
+		}
+		if d := time.Since(start); d > 50*time.Millisecond {
+			t.Errorf("KDF %v: refusal took %v", k, d)
+		}
 	}
 }
 

@@ -29,43 +29,57 @@ var (
 	_ Credential = Keyring{}
 )
 
-// KDFParams are Argon2id costs: Memory in KiB, Time in passes.
+// KDFParams are Argon2id costs: Memory in KiB, Time in passes, Threads in
+// lanes (and goroutines).
 type KDFParams struct {
 	Memory  uint32 `json:"memory"`
 	Time    uint32 `json:"time"`
 	Threads uint8  `json:"threads"`
 }
 
-// DefaultKDF is the RFC 9106 second recommended Argon2id setting.
-var DefaultKDF = KDFParams{Memory: 64 * 1024, Time: 3, Threads: 4}
+// String is "m=131072 KiB t=3 p=4".
+func (k KDFParams) String() string {
+	return fmt.Sprintf("m=%d KiB t=%d p=%d", k.Memory, k.Time, k.Threads)
+}
 
-// KDF bounds, checked before any key derivation.
+// DefaultKDF is the cost of a new password slot when Password.KDF is zero:
+// 128 MiB, 3 passes, 4 lanes. The faces calibrate the passes to the
+// machine instead (CalibrateKDF); DefaultKDF.Time is the floor of that.
+var DefaultKDF = KDFParams{Memory: 128 * 1024, Time: 3, Threads: 4}
+
+// KDF bounds, checked before any key derivation. maxKDFWork bounds memory
+// × passes (2 GiB of memory passes), so that no file costs more than a few
+// seconds to try; maxKDFThreads bounds the goroutines one attempt starts.
 const (
-	minKDFMemory = 19 * 1024
-	maxKDFMemory = 1024 * 1024
-	minKDFTime   = 2
-	maxKDFTime   = 10
+	minKDFMemory  = 19 * 1024
+	maxKDFMemory  = 1024 * 1024
+	minKDFTime    = 2
+	maxKDFTime    = 16
+	maxKDFThreads = 16
+	maxKDFWork    = 2 * 1024 * 1024
 )
 
-// check refuses costs outside the bounds; weak skips the lower bounds
-// (tests only, through Options.AllowWeakKDF).
-func (k KDFParams) check(weak bool) error {
+// check describes why costs are outside the bounds, "" when they are not;
+// weak skips the lower bounds (tests only, through Options.AllowWeakKDF).
+func (k KDFParams) check(weak bool) string {
 	switch {
 	case k.Threads == 0 || k.Time == 0 || k.Memory == 0:
-		return fmt.Errorf("argon2id parameters must be positive: %w", ErrLimit)
-	case k.Memory > maxKDFMemory || k.Time > maxKDFTime:
-		return fmt.Errorf("argon2id cost m=%d KiB t=%d above m=%d KiB t=%d: %w",
-			k.Memory, k.Time, maxKDFMemory, maxKDFTime, ErrLimit)
+		return fmt.Sprintf("argon2id cost %v: every parameter must be positive", k)
+	case k.Memory > maxKDFMemory || k.Time > maxKDFTime || k.Threads > maxKDFThreads:
+		return fmt.Sprintf("argon2id cost %v above m=%d KiB t=%d p=%d", k, maxKDFMemory, maxKDFTime, maxKDFThreads)
+	case uint64(k.Memory)*uint64(k.Time) > maxKDFWork:
+		return fmt.Sprintf("argon2id cost %v above %d MiB × passes", k, maxKDFWork/1024)
 	case !weak && (k.Memory < minKDFMemory || k.Time < minKDFTime):
-		return fmt.Errorf("argon2id cost m=%d KiB t=%d below m=%d KiB t=%d: %w",
-			k.Memory, k.Time, minKDFMemory, minKDFTime, ErrLimit)
+		return fmt.Sprintf("argon2id cost %v below m=%d KiB t=%d", k, minKDFMemory, minKDFTime)
 	}
-	return nil
+	return ""
 }
 
 // Password is a password slot credential. Enrol uses KDF (the zero value
-// means DefaultKDF); Derive uses the slot's stored parameters. The password
-// is normalised to Unicode NFC, never truncated.
+// means DefaultKDF) and refuses costs outside the bounds with ErrLimit;
+// Derive uses the slot's stored parameters and reports costs outside the
+// bounds as ErrCorrupt, before any Argon2id work. The password is
+// normalised to Unicode NFC, never truncated.
 type Password struct {
 	Secret []byte
 	KDF    KDFParams
@@ -82,8 +96,8 @@ func (p Password) Enrol(vaultID string, s *Slot) ([]byte, error) {
 	if k == (KDFParams{}) {
 		k = DefaultKDF
 	}
-	if err := k.check(p.weak); err != nil {
-		return nil, err
+	if why := k.check(p.weak); why != "" {
+		return nil, fmt.Errorf("%s: %w", why, ErrLimit)
 	}
 	if err := ensureSalt(s); err != nil {
 		return nil, err
@@ -95,13 +109,13 @@ func (p Password) Enrol(vaultID string, s *Slot) ([]byte, error) {
 // Derive implements Credential.
 func (p Password) Derive(vaultID string, s *Slot) ([]byte, error) {
 	if s.KDF == nil {
-		return nil, fmt.Errorf("password slot %s has no kdf parameters", s.ID)
+		return nil, corruptf("password slot %s has no kdf parameters", s.ID)
 	}
-	if err := s.KDF.check(p.weak); err != nil {
-		return nil, err
+	if why := s.KDF.check(p.weak); why != "" {
+		return nil, corruptf("password slot %s: %s", s.ID, why)
 	}
 	if len(s.Salt) < 16 {
-		return nil, fmt.Errorf("password slot %s has a short salt", s.ID)
+		return nil, corruptf("password slot %s has a short salt", s.ID)
 	}
 	return p.derive(*s.KDF, s.Salt), nil
 }

@@ -43,6 +43,14 @@
 // reported as a wrong credential. Failing to unwrap a slot key is
 // [ErrWrongCredential]; failing after that is [ErrCorrupt].
 //
+// A password slot's Argon2id cost ("kdf" in the header) is calibrated when
+// the slot is made: 128 MiB, 4 lanes and the passes that make one
+// derivation take about 0.5 s ([CalibrateKDF], at least 3). Every stored
+// cost is checked before any derivation (memory 19 MiB to 1 GiB, 2 to 16
+// passes, 1 to 16 lanes, memory × passes at most 2 GiB); a slot outside
+// the bounds is corrupt ([*CorruptError] naming the slot), never a wrong
+// credential.
+//
 // [Vault.DeriveKey] gives what is kept beside the vault its own key:
 // HKDF-SHA256(DEK, no salt, info = "otter " ‖ purpose ‖ vault id); the
 // unlock journal MACs its lines with the "journal" key. A derived key

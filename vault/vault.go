@@ -144,11 +144,15 @@ func cloneSlots(slots []Slot) []Slot {
 // ErrNoUsableSlot if there is none, ErrWrongCredential if none unwraps, the
 // credential's own error (wrapped) if it could not derive a key, and
 // ErrCorrupt if a slot unwrapped but the payload does not decrypt or holds
-// an account otter cannot compute codes for (see ErrInvalid).
+// an account otter cannot compute codes for (see ErrInvalid). A slot whose
+// stored parameters are damaged or out of bounds (a password slot's
+// Argon2id cost) is a *CorruptError found before any key derivation; it is
+// the result unless another slot of the type rejected c, which then makes
+// it ErrWrongCredential.
 func (l *Locked) Unlock(c Credential) (*Vault, error) {
 	c = withOptions(c, l.o.weak)
 	var credErr error
-	tried := false
+	tried, wrong := false, false
 	for i := range l.p.hdr.Slots {
 		s := l.p.hdr.Slots[i].clone()
 		if s.Type != c.SlotType() {
@@ -159,14 +163,17 @@ func (l *Locked) Unlock(c Credential) (*Vault, error) {
 		if err == nil {
 			return l.open(&s, sk)
 		}
-		if !errors.Is(err, ErrWrongCredential) && credErr == nil {
+		switch {
+		case errors.Is(err, ErrWrongCredential):
+			wrong = true
+		case credErr == nil:
 			credErr = err
 		}
 	}
 	switch {
 	case !tried:
 		return nil, fmt.Errorf("%w of type %s", ErrNoUsableSlot, c.SlotType())
-	case credErr != nil:
+	case credErr != nil && !(wrong && errors.Is(credErr, ErrCorrupt)):
 		return nil, credErr
 	}
 	return nil, ErrWrongCredential
@@ -176,6 +183,9 @@ func (l *Locked) Unlock(c Credential) (*Vault, error) {
 func (l *Locked) unwrapSlot(c Credential, s *Slot) ([]byte, error) {
 	vid := l.p.hdr.VaultID
 	kek, err := c.Derive(vid, s)
+	if errors.Is(err, ErrCorrupt) {
+		return nil, l.st.corrupt(err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("slot %s: %w", s.ID, err)
 	}

@@ -1,8 +1,10 @@
 // Command kdfcost derives one password-slot key with the given Argon2id
 // cost, in a fresh process as `otter` does at every password unlock, so
 // that bench/unlock.sh can time candidate costs against vault.DefaultKDF.
+// "kdfcost calibrate" prints the cost vault.CalibrateKDF picks for the
+// 0.5 s target (what otter init stores) and how long picking it took.
 //
-// Usage: kdfcost MEMORY-MIB PASSES [LANES]
+// Usage: kdfcost MEMORY-MIB PASSES [LANES] | kdfcost calibrate
 package main
 
 import (
@@ -10,11 +12,18 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/otterauth/otter/vault"
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "calibrate" {
+		start := time.Now()
+		k := vault.CalibrateKDF(500 * time.Millisecond)
+		fmt.Printf("%v %d %d %d in %v\n", k, k.Memory/1024, k.Time, k.Threads, time.Since(start).Round(time.Millisecond))
+		return
+	}
 	if len(os.Args) < 3 {
 		fmt.Fprintln(os.Stderr, "usage: kdfcost MEMORY-MIB PASSES [LANES]")
 		os.Exit(2)

@@ -27,7 +27,7 @@ type app struct {
 	now            func() time.Time
 	store          vault.SecretStore
 	vaultOpts      vault.Options
-	kdf            vault.KDFParams // zero: vault.DefaultKDF
+	kdf            vault.KDFParams // zero: calibrated (vaultops.PasswordKDF)
 	fido           fido.Backend    // lists and opens security keys
 
 	vaultPath       string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/otterauth/otter/internal/atomicfile"
 	"github.com/otterauth/otter/internal/keyring"
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -56,7 +57,7 @@ func (a *app) runInit(noKeyring, withPassword bool, keyOut string) error {
 		creds = append(creds, vault.Keyring{Store: a.store})
 	}
 	if password != nil {
-		creds = append(creds, vault.Password{Secret: password, KDF: a.kdf})
+		creds = append(creds, vault.Password{Secret: password, KDF: vaultops.PasswordKDF(a.kdf)})
 	}
 	if err := a.saveRecoveryKeyFile(keyOut, display); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -32,7 +33,7 @@ the old password slot is removed, which rotates the data key.`,
 					old = append(old, s)
 				}
 			}
-			if _, err := v.AddSlot(vault.Password{Secret: p, KDF: a.kdf}, "password"); err != nil {
+			if _, err := v.AddSlot(vault.Password{Secret: p, KDF: vaultops.PasswordKDF(a.kdf)}, "password"); err != nil {
 				return err
 			}
 			for _, s := range old {

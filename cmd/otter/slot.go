@@ -76,7 +76,7 @@ func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut, device string) error {
 			return err
 		}
 		defer wipe(p)
-		cred = vault.Password{Secret: p, KDF: a.kdf}
+		cred = vault.Password{Secret: p, KDF: vaultops.PasswordKDF(a.kdf)}
 	case vault.SlotKeyring:
 		if !a.keyringAnswers() {
 			return &userError{code: exitError, msg: "no keyring answered", hint: "start a Secret Service (gnome-keyring, KWallet) and unlock it"}

@@ -2,7 +2,11 @@ package vaultops
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -208,5 +212,81 @@ func TestUnreadableLockoutRecordRefusesCountedAttempts(t *testing.T) {
 	_, err = NewUnlocker(l, state, f.clock).Unlock(f.password("pw1"))
 	if err == nil || !strings.Contains(err.Error(), "failed-attempt record") {
 		t.Fatalf("unlock with an unreadable record: %v, want a refusal naming the record", err)
+	}
+}
+
+// withSlotKDF rewrites the Argon2id cost of the vault file's password slots
+// (header length and checksum included), as a damaged or hostile file would.
+func withSlotKDF(t *testing.T, path string, k vault.KDFParams) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const prefix = len("OTTERVLT") + 2 + 4
+	hlen := int(binary.BigEndian.Uint32(b[prefix-4:]))
+	var h map[string]any
+	if err := json.Unmarshal(b[prefix:prefix+hlen], &h); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range h["slots"].([]any) {
+		if s := s.(map[string]any); s["type"] == string(vault.SlotPassword) {
+			s["kdf"] = k
+		}
+	}
+	hj, _ := json.Marshal(h)
+	out := binary.BigEndian.AppendUint32(bytes.Clone(b[:prefix-4]), uint32(len(hj)))
+	out = append(append(out, hj...), b[prefix+hlen:len(b)-sha256.Size]...)
+	sum := sha256.Sum256(out)
+	if err := os.WriteFile(path, append(out, sum[:]...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Issue 11: a password slot asking for 1 GiB and 255 lanes ran 13 s of
+// Argon2id and then counted as a failed attempt. It is corrupt, refused
+// before any derivation, as often as it is tried, and never counted.
+func TestOutOfBoundsKDFIsCorruptAndNotCounted(t *testing.T) {
+	f := newFixture(t)
+	f.s.Vault().Close()
+	state := t.TempDir()
+	unlocker := func() *Unlocker {
+		l, err := vault.Load(f.path, f.opts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return NewUnlocker(l, state, f.clock)
+	}
+	// One counted failure first, so that there is a record to keep as is.
+	if _, err := unlocker().Unlock(vault.RecoveryKey{Key: bytes.Repeat([]byte{1}, 20)}); !errors.Is(err, vault.ErrWrongCredential) {
+		t.Fatalf("wrong recovery key: %v", err)
+	}
+	record := func() map[string]string {
+		m := map[string]string{}
+		entries, _ := os.ReadDir(state)
+		for _, e := range entries {
+			b, _ := os.ReadFile(filepath.Join(state, e.Name()))
+			m[e.Name()] = string(b)
+		}
+		return m
+	}
+	before := record()
+	withSlotKDF(t, f.path, vault.KDFParams{Memory: 1 << 20, Time: 3, Threads: 255})
+	start := time.Now()
+	for i := range 12 { // more than the 10 a minute that lock out
+		_, err := unlocker().Unlock(f.password("pw1"))
+		var ce *vault.CorruptError
+		if !errors.As(err, &ce) || errors.Is(err, lockout.ErrLocked) {
+			t.Fatalf("attempt %d: %v, want a *vault.CorruptError and no lockout", i+1, err)
+		}
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("12 refusals took %v: Argon2id ran", d)
+	}
+	if after := record(); !maps.Equal(before, after) {
+		t.Errorf("the failed-attempt record changed:\nbefore %v\nafter  %v", before, after)
+	}
+	if err := unlocker().Check(); err != nil {
+		t.Errorf("Check after the refusals: %v", err)
 	}
 }
