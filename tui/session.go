@@ -41,17 +41,18 @@ func newSession(v *vault.Vault, epoch int, now func() time.Time) *session {
 type writeOp int
 
 const (
-	opUse        writeOp = iota // bump UseCount/LastUsed after a copy
-	opHOTP                      // counter+1 persisted, code in writeMsg.code
-	opPin                       // pinned flag toggled
-	opDelete                    // account tombstoned
-	opAdd                       // accounts added
-	opEdit                      // account edited
-	opRecoverUse                // next recovery code used, code in writeMsg.code
-	opRecoverAdd                // recovery codes added
-	opRecoverLog                // a reveal was logged
-	opKeyAdd                    // a security key joined the inventory, name in label
-	opKeyLost                   // a security key was marked lost, name in label
+	opUse            writeOp = iota // bump UseCount/LastUsed after a copy
+	opHOTP                          // counter+1 persisted, code in writeMsg.code
+	opPin                           // pinned flag toggled
+	opDelete                        // account tombstoned
+	opAdd                           // accounts added
+	opEdit                          // account edited
+	opRecoverUse                    // next recovery code used, code in writeMsg.code
+	opRecoverAdd                    // recovery codes added
+	opRecoverReplace                // recovery codes replaced by a new batch, their count in n
+	opRecoverLog                    // a reveal was logged
+	opKeyAdd                        // a security key joined the inventory, name in label
+	opKeyLost                       // a security key was marked lost, name in label
 )
 
 // writeMsg reports the end of a vault transaction.
