@@ -69,6 +69,8 @@ func (m *Model) written(msg writeMsg) tea.Cmd {
 		m.setStatus("Saved "+msg.label+".", statusOK)
 	case opRecoverAdd:
 		m.setStatus(fmt.Sprintf("Added %d recovery codes%s.", msg.n, dupText(msg.dup)), statusOK)
+	case opRecoverReplace:
+		m.setStatus(fmt.Sprintf("Replaced the recovery codes: %d new.", msg.n), statusOK)
 	case opKeyAdd:
 		m.setStatus("Registered “"+msg.label+"” in the vault's key inventory.", statusOK)
 	case opKeyLost:

@@ -195,6 +195,9 @@ func TestRecoveryCodeUse(t *testing.T) {
 	h.press("a")
 	h.paste("1. zz11-yy22\n2. xx33-ww44\n3. ab12-cd34\n")
 	h.press("enter")
+	h.see("3 recovery codes read from what you pasted:", "first zz11-yy22", "last  ab12-cd34",
+		"▸ add them to the 3 codes it has (2 unused)", "enter save")
+	h.press("enter")
 	h.see("Added 2 recovery codes (1 already there).", "4 of 5 left")
 
 	v := h.reopen(vault.RecoveryKey{Key: key})
@@ -209,6 +212,52 @@ func TestRecoveryCodeUse(t *testing.T) {
 	if kinds["recovery.use"] != 1 || kinds["recovery.reveal"] != 1 {
 		t.Fatalf("audit %v", kinds)
 	}
+}
+
+// A block copied from a site, with its header lines and Google's
+// "1234 5678", is previewed as the codes it holds; esc goes back to the
+// paste, and the preview can replace the codes the account had.
+func TestRecoveryPastePreviewAndReplace(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	key := h.seed(true, vault.Account{Issuer: "GitHub", Name: "alice", Secret: githubSecret, Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30})
+	h.addRecovery("GitHub", "ab12-cd34", "ef56-gh78")
+	h.start()
+	h.press("r", "a")
+	h.paste("Example Bank backup codes\nKeep these safe!\n1234 5678\n2345 6789\n")
+	h.press("enter")
+	h.see("2 recovery codes read from what you pasted:", "first 1234 5678", "last  2345 6789", supportReminder,
+		"▸ add them to the 2 codes it has (2 unused)", "replace those", "←/→ add/replace")
+	h.notSee("Example")
+	h.press("esc")
+	h.see("Paste the codes", "enter preview")
+	h.press("enter", "right")
+	h.see("▸ replace those: the site generated a new batch")
+	h.press("enter")
+	h.see("Replaced the recovery codes: 2 new.", "2 of 2 left")
+
+	v := h.reopen(vault.RecoveryKey{Key: key})
+	set := v.Data().RecoveryFor(v.Data().Live()[0].ID)
+	if set == nil || len(set.Codes) != 2 || set.Codes[0].Code != "1234 5678" || set.Codes[1].Code != "2345 6789" {
+		t.Fatalf("recovery set after replace: %+v", set)
+	}
+}
+
+// An account without codes opens on the paste; its preview has nothing to
+// replace, and prose alone is refused with the catalogue's words.
+func TestRecoveryPreviewFirstCodes(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.seed(true, vault.Account{Issuer: "GitHub", Name: "alice", Secret: githubSecret, Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30})
+	h.start()
+	h.press("r")
+	h.paste("Keep these safe!\n")
+	h.press("enter")
+	h.see("No recovery codes found")
+	h.paste("\n0f3a9-b27c4\n")
+	h.press("enter")
+	h.see("1 recovery code read from what you pasted:", "first 0f3a9-b27c4")
+	h.notSee("last ", "replace those", "add/replace")
+	h.press("right", "enter")
+	h.see("Added 1 recovery codes.", "1 of 1 left")
 }
 
 func TestHOTPCounterPersistedBeforeCode(t *testing.T) {

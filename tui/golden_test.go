@@ -110,6 +110,12 @@ var goldens = []struct {
 	{"recovery", func(h *harness) { withSample(h); h.press("r") }},
 	{"recovery_used", func(h *harness) { withSample(h); h.press("r", "u") }},
 	{"recovery_add", func(h *harness) { withSample(h); h.press("down", "r") }},
+	{"recovery_preview", func(h *harness) {
+		withSample(h)
+		h.press("r", "a")
+		h.paste("SAVE YOUR BACKUP CODES\n1. 4821 7730    3. 9051 3386\n2. 1187 6642    4. 2764 0913\n")
+		h.press("enter", "right")
+	}},
 }
 
 // TestGolden renders every screen at 40, 80 and 120 columns and compares

@@ -30,6 +30,7 @@ type field struct {
 	echo        echoMode
 	limit       int
 	placeholder string
+	lines       bool // keep line breaks (a pasted block), shown as "↵"
 }
 
 func newField(echo echoMode, placeholder string) field {
@@ -107,12 +108,17 @@ func (f *field) key(msg tea.KeyPressMsg, k *keyMap) bool {
 	return len(f.value) != n
 }
 
-// insert adds s at the cursor: line breaks and tabs become spaces, other
-// control characters are dropped, the limit is kept.
+// insert adds s at the cursor: line breaks (unless the field keeps lines)
+// and tabs become spaces, other control characters are dropped, the limit
+// is kept.
 func (f *field) insert(s string) bool {
+	if f.lines {
+		s = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s)
+	}
 	var add []rune
 	for _, r := range s {
 		switch {
+		case r == '\n' && f.lines:
 		case r == '\n' || r == '\r' || r == '\t':
 			r = ' '
 		case unicode.IsControl(r) || r == utf8.RuneError:
@@ -169,6 +175,9 @@ func (f *field) shown() ([]rune, int) {
 		s := uriSecretRE.ReplaceAllString(string(f.value), "${1}••••••")
 		r := []rune(s)
 		return r, len(r)
+	}
+	if f.lines {
+		return []rune(strings.ReplaceAll(string(f.value), "\n", "↵")), f.pos
 	}
 	return f.value, f.pos
 }

@@ -17,7 +17,8 @@ const supportReminder = "No support team will ever ask you for these."
 
 // recoveryScreen keeps an account's recovery codes: masked by default, one
 // revealed at a time, "use next" copies the next unused one and marks it
-// used, and a pasted block adds more.
+// used, and a pasted block adds more or replaces them, after a preview of
+// what was read from it.
 type recoveryScreen struct {
 	c    *common
 	sess *session
@@ -30,18 +31,21 @@ type recoveryScreen struct {
 	revealed int // index of the code on screen, -1 for none
 	adding   bool
 	block    field
+	preview  []string // the codes read from block, shown before saving
+	replace  bool     // the preview replaces the codes instead of adding
 }
 
 func newRecoveryScreen(c *common, sess *session, id string) *recoveryScreen {
 	r := &recoveryScreen{c: c, sess: sess, id: id, revealed: -1, block: newField(echoNormal, "paste the codes here")}
 	r.block.limit = 64 << 10
+	r.block.lines = true // the parser reads the block a line at a time
 	r.adding = len(r.codes()) == 0
 	return r
 }
 
 func (r *recoveryScreen) SetSize(w, h int) { r.w, r.h = w, h }
 func (r *recoveryScreen) Title() string    { return "Recovery codes" }
-func (r *recoveryScreen) Typing() bool     { return r.adding }
+func (r *recoveryScreen) Typing() bool     { return r.adding && r.preview == nil }
 
 // wipe zeroes a pasted block of codes.
 func (r *recoveryScreen) wipe() { r.block.Reset() }
@@ -66,6 +70,9 @@ func (r *recoveryScreen) Update(msg tea.Msg) tea.Cmd {
 			r.block.Update(msg, r.c.keys)
 		}
 	case tea.KeyPressMsg:
+		if r.preview != nil {
+			return r.previewKey(msg)
+		}
 		if r.adding {
 			return r.addKey(msg)
 		}
@@ -86,8 +93,8 @@ func (r *recoveryScreen) written(msg writeMsg) {
 				r.scroll()
 			}
 		}
-	case opRecoverAdd:
-		r.adding = false
+	case opRecoverAdd, opRecoverReplace:
+		r.adding, r.preview, r.replace = false, nil, false
 		r.block.Reset()
 	}
 }
@@ -128,7 +135,7 @@ func (r *recoveryScreen) addKey(msg tea.KeyPressMsg) tea.Cmd {
 			return emit(popMsg{})
 		}
 	case key.Matches(msg, k.Submit):
-		return r.addCodes()
+		return r.readBlock()
 	default:
 		r.block.Update(msg, k)
 	}
@@ -152,12 +159,41 @@ func (r *recoveryScreen) logReveal() tea.Cmd {
 	return r.sess.run(opRecoverLog, id, func(ops *vaultops.Session, _ *writeMsg) error { return ops.LogReveal(id) })
 }
 
-func (r *recoveryScreen) addCodes() tea.Cmd {
+// readBlock reads the pasted block and shows what it holds.
+func (r *recoveryScreen) readBlock() tea.Cmd {
 	codes, err := recoverycodes.Read(r.block.Value())
 	if err != nil {
 		return emit(statusMsg{text: errText(err), kind: statusErr})
 	}
-	id := r.id
+	r.preview, r.replace = codes, false
+	return nil
+}
+
+// previewKey handles the preview: enter saves, ←/→ (or ↑/↓) switch
+// between adding and replacing when the account has codes, esc goes back
+// to the pasted block.
+func (r *recoveryScreen) previewKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := r.c.keys
+	switch {
+	case key.Matches(msg, k.Back):
+		r.preview = nil
+	case key.Matches(msg, k.Submit):
+		return r.saveCodes()
+	case key.Matches(msg, k.Choice, k.Up, k.Down) && len(r.codes()) > 0:
+		r.replace = !r.replace
+	}
+	return nil
+}
+
+func (r *recoveryScreen) saveCodes() tea.Cmd {
+	id, codes := r.id, r.preview
+	if r.replace {
+		return r.sess.run(opRecoverReplace, id, func(ops *vaultops.Session, w *writeMsg) error {
+			var err error
+			w.n, err = ops.ReplaceRecovery(id, codes)
+			return err
+		})
+	}
 	return r.sess.run(opRecoverAdd, id, func(ops *vaultops.Session, w *writeMsg) error {
 		var err error
 		w.n, err = ops.AddRecovery(id, codes)
@@ -193,6 +229,9 @@ func (r *recoveryScreen) View() string {
 	a := r.sess.account(r.id)
 	if a == nil {
 		return " This account was deleted."
+	}
+	if r.preview != nil {
+		return r.previewView(a)
 	}
 	if r.adding {
 		lines := []string{" " + st.Issuer.Render(clip(a.Label(), r.w-2))}
@@ -252,13 +291,20 @@ func (r *recoveryScreen) codeLine(i int, c vault.RecoveryCode, codeW int) string
 
 func (r *recoveryScreen) ShortHelp() []key.Binding {
 	k := r.c.keys
+	if r.preview != nil {
+		return []key.Binding{with(k.Submit, "enter", "save"), enabled(with(k.Choice, "←/→", "add/replace"), len(r.codes()) > 0),
+			with(k.Back, "esc", "back")}
+	}
 	if r.adding {
-		return []key.Binding{with(k.Submit, "enter", "add"), with(k.Back, "esc", "cancel")}
+		return []key.Binding{with(k.Submit, "enter", "preview"), with(k.Back, "esc", "cancel")}
 	}
 	some := len(r.codes()) > 0
 	return []key.Binding{enabled(k.UseNext, some), enabled(k.Reveal, some), k.AddCode, k.Back}
 }
 
 func (r *recoveryScreen) FullHelp() [][]key.Binding {
+	if r.adding {
+		return [][]key.Binding{r.ShortHelp()}
+	}
 	return [][]key.Binding{append(r.ShortHelp(), r.c.keys.Up, r.c.keys.Down)}
 }

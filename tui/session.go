@@ -51,19 +51,20 @@ func newSession(v *vault.Vault, stateDir string, epoch int, now func() time.Time
 type writeOp int
 
 const (
-	opUse        writeOp = iota // a copy counted in local usage, usage in writeMsg.usage
-	opHOTP                      // counter+1 persisted, code in writeMsg.code
-	opPin                       // pinned flag toggled
-	opDelete                    // account tombstoned
-	opAdd                       // accounts added
-	opEdit                      // account edited
-	opRecoverUse                // next recovery code used, code in writeMsg.code
-	opRecoverAdd                // recovery codes added
-	opRecoverLog                // a reveal was logged
-	opKeyAdd                    // a security key joined the inventory, name in label
-	opKeyLost                   // a security key was marked lost, name in label
-	opUsage                     // local usage read, in writeMsg.usage (no vault write)
-	opRestore                   // an account came back from the trash, its new id in writeMsg.id
+	opUse            writeOp = iota // a copy counted in local usage, usage in writeMsg.usage
+	opHOTP                          // counter+1 persisted, code in writeMsg.code
+	opPin                           // pinned flag toggled
+	opDelete                        // account tombstoned
+	opAdd                           // accounts added
+	opEdit                          // account edited
+	opRecoverUse                    // next recovery code used, code in writeMsg.code
+	opRecoverAdd                    // recovery codes added
+	opRecoverReplace                // recovery codes replaced by a new batch, their count in n
+	opRecoverLog                    // a reveal was logged
+	opKeyAdd                        // a security key joined the inventory, name in label
+	opKeyLost                       // a security key was marked lost, name in label
+	opUsage                         // local usage read, in writeMsg.usage (no vault write)
+	opRestore                       // an account came back from the trash, its new id in writeMsg.id
 )
 
 // writeMsg reports the end of a vault transaction.

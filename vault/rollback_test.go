@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 )
 
 // memHighWater is an in-memory HighWater.
@@ -144,4 +145,55 @@ func TestOpenBackup(t *testing.T) {
 	if v.Generation() != 5 {
 		t.Errorf("reading backups moved the vault to generation %d", v.Generation())
 	}
+}
+
+// A writer replaces the file and raises the mark between a reader's read
+// and its check: neither Load nor Refresh may take that for a rollback.
+func TestConcurrentWriterIsNoRollback(t *testing.T) {
+	hw := &slowHighWater{}
+	v, c, o := guardedVault(t, hw)
+	reader, err := Load(v.Path(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := reader.Unlock(c.pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	done := make(chan error, 1)
+	go func() {
+		for i := range 60 {
+			if err := v.Update(func(d *Data) error { d.Log(time.Now(), "test", fmt.Sprint(i)); return nil }); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			return
+		default:
+		}
+		if _, err := Load(v.Path(), o); err != nil {
+			t.Fatalf("Load while another writer saves: %v", err)
+		}
+		if _, err := r.Refresh(); err != nil {
+			t.Fatalf("Refresh while another writer saves: %v", err)
+		}
+	}
+}
+
+// slowHighWater widens the window between a reader's read of the file and
+// its look at the mark, as a busy machine does.
+type slowHighWater struct{ memHighWater }
+
+func (h *slowHighWater) Get(id string) (uint64, error) {
+	time.Sleep(2 * time.Millisecond)
+	return h.memHighWater.Get(id)
 }

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"maps"
 )
@@ -40,7 +41,21 @@ func (v *Vault) Refresh() (changed bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	return v.syncTo(raw)
+	changed, err = v.syncTo(raw)
+	if errors.Is(err, ErrRollback) {
+		// A writer may have replaced the file and raised the mark between
+		// the read and the check: look again under the writers' lock.
+		unlock, lerr := v.st.lock(true)
+		if lerr != nil {
+			return false, err
+		}
+		defer unlock()
+		if raw, err = v.st.read(); err != nil {
+			return false, err
+		}
+		changed, err = v.syncTo(raw)
+	}
+	return changed, err
 }
 
 // txn is the one write path: lock, reload if needed, change a copy,

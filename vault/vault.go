@@ -121,9 +121,38 @@ func Load(path string, o *Options) (*Locked, error) {
 		return nil, err
 	}
 	if err := l.st.checkGeneration(&l.p.hdr, 0); err != nil {
-		return nil, err
+		if !errors.Is(err, ErrRollback) {
+			return nil, err
+		}
+		// A writer may have replaced the file and raised the mark between
+		// the read and the check: look again under the writers' lock, where
+		// the file on disk is never older than the mark it raised.
+		if l.p, err = l.st.recheck(); err != nil {
+			return nil, err
+		}
 	}
 	return l, nil
+}
+
+// recheck reads and checks the file again under the writers' lock.
+func (s store) recheck() (*parsed, error) {
+	unlock, err := s.lock(true)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	raw, err := s.read()
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkGeneration(&p.hdr, 0); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Slots returns the vault's unlock slots.

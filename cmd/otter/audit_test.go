@@ -105,7 +105,7 @@ func TestAuditRecordsActionsNeverSecrets(t *testing.T) {
 	raw, _ := base32.StdEncoding.DecodeString(seed)
 	e.ok("", "--password-file", pw, "add", "otpauth://totp/Bank:carol?secret="+seed+"&issuer=Bank")
 	codes := []string{"rc-alpha-1111", "rc-bravo-2222", "rc-charlie-3333"}
-	e.ok(strings.Join(codes, "\n"), "--password-file", pw, "recovery", "add", "bank")
+	e.ok(strings.Join(codes, "\n"), "--password-file", pw, "recovery", "add", "--yes", "bank")
 	r := e.run("", "--password-file", pw, "recovery", "list", "bank")
 	wantIn(t, r, supportReminder, codes[0])
 	r = e.run("", "--password-file", pw, "recovery", "use", "bank")

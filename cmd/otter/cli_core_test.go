@@ -261,10 +261,10 @@ func TestRecoveryCodes(t *testing.T) {
 	e, pw, _ := passwordVault(t)
 	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"))
 	codes := "1. aaaa-1111\n2. bbbb-2222\n3. cccc-3333, dddd-4444 eeee-5555\n"
-	if out := e.ok(codes, "--password-file", pw, "recovery", "add", "github", "-"); !strings.Contains(out, "added 5") {
+	if out := e.ok(codes, "--password-file", pw, "recovery", "add", "github", "-", "--yes"); !strings.Contains(out, "added 5") {
 		t.Fatalf("recovery add: %s", out)
 	}
-	if out := e.ok("aaaa-1111\n", "--password-file", pw, "recovery", "add", "github"); !strings.Contains(out, "added 0") {
+	if out := e.ok("aaaa-1111\n", "--password-file", pw, "recovery", "add", "--yes", "github"); !strings.Contains(out, "added 0") {
 		t.Fatalf("a duplicate code was added again: %s", out)
 	}
 	for i, want := range []string{"aaaa-1111", "bbbb-2222", "cccc-3333", "dddd-4444", "eeee-5555"} {

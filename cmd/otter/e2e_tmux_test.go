@@ -155,10 +155,12 @@ func TestTMuxE2E(t *testing.T) {
 	tt.keys("Enter")
 	tt.waitFor("copied — clears in")
 
-	// Recovery codes: add a block, use the next one.
+	// Recovery codes: add a block after its preview, use the next one.
 	tt.keys("r")
 	tt.waitFor("Paste the codes")
 	tt.typeText("1. aaaa-1111 2. bbbb-2222 3. cccc-3333")
+	tt.keys("Enter")
+	tt.waitFor("3 recovery codes read from what you pasted:", "first aaaa-1111", "last  cccc-3333")
 	tt.keys("Enter")
 	tt.waitFor("3 of 3 left")
 	tt.keys("u")

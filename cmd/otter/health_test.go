@@ -46,8 +46,8 @@ func TestHealthReport(t *testing.T) {
 	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"),
 		"otpauth://totp/Short:bob?secret=JBSWY3DPEHPK3PXP&issuer=Short", // 80 bits
 		"otpauth://totp/Mail:carol?secret="+rfcSeedB32+"&issuer=Mail")   // GitHub's secret again
-	e.ok("c1 c2 c3 c4 c5", "--password-file", pw, "recovery", "add", "github")
-	e.ok("s1 s2", "--password-file", pw, "recovery", "add", "short")
+	e.ok("code1 code2 code3 code4 code5", "--password-file", pw, "recovery", "add", "--yes", "github")
+	e.ok("sbak1 sbak2", "--password-file", pw, "recovery", "add", "--yes", "short")
 	h := healthReport(t, e, pwArgs...)
 	// The test build enrols passwords at a tiny Argon2id cost: a real finding.
 	want := "duplicate-secret GitHub:alice; no-backup Mail:carol; recovery-low Short:bob; single-slot-kind; weak-password-slot; short-secret Short:bob"
@@ -67,8 +67,8 @@ func TestHealthReport(t *testing.T) {
 		}
 	}
 	// Following the advice clears the findings.
-	e.ok("m1 m2 m3 m4", "--password-file", pw, "recovery", "add", "mail")
-	e.ok("s3 s4 s5", "--password-file", pw, "recovery", "add", "short")
+	e.ok("mbak1 mbak2 mbak3 mbak4", "--password-file", pw, "recovery", "add", "--yes", "mail")
+	e.ok("sbak3 sbak4 sbak5", "--password-file", pw, "recovery", "add", "--yes", "short")
 	e.ok("", "--password-file", pw, "rm", "mail")
 	if got := findingsOf(healthReport(t, e, pwArgs...)); got != "single-slot-kind; weak-password-slot; short-secret Short:bob" {
 		t.Errorf("after following the advice: %s", got)

@@ -22,7 +22,7 @@ func exportVault(t *testing.T) (e *env, pw string) {
 		"otpauth://totp/Example:bob@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example&algorithm=SHA256&period=60",
 		"otpauth://hotp/Bank:carol?secret="+rfcSeedB32+"&counter=5",
 		"otpauth://steam/Steam:dave?secret=JRZCL47CMXVOQMNPZR2F7J4RGI")
-	e.ok("c1, c2, c3", "--password-file", pw, "recovery", "add", "github", "-")
+	e.ok("cbak1, cbak2, cbak3", "--password-file", pw, "recovery", "add", "github", "-", "--yes")
 	e.ok("", "--password-file", pw, "recovery", "use", "github")
 	// Tags and a pin come from an Aegis export (group and favourite).
 	aegis := e.file("tagged.json", `{"version":1,"header":{"slots":null,"params":null},"db":{"version":3,

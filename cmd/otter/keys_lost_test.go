@@ -16,7 +16,7 @@ import (
 func TestLostKeyPlaybook(t *testing.T) {
 	e, pw, _, states := fido2Vault(t, false)
 	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"), rfcURI("GitLab", "alice"))
-	e.ok("g1 g2 g3", "--password-file", pw, "recovery", "add", "github")
+	e.ok("gbak1 gbak2 gbak3", "--password-file", pw, "recovery", "add", "--yes", "github")
 	plugKeys(t, states[1])
 	e.ok("", "--password-file", pw, "keys", "register", "spare")
 	out := e.ok("", "--password-file", pw, "keys", "accounts", "yubi", "--add", "github", "--add", "gitlab:alice")

@@ -2,12 +2,8 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/spf13/cobra"
-
-	"github.com/otterauth/otter/internal/recoverycodes"
 )
 
 const supportReminder = "No support team will ever ask you for these."
@@ -20,50 +16,11 @@ func (a *app) recoveryCmd() *cobra.Command {
 		RunE: func(_ *cobra.Command, args []string) error { return a.recoveryList(args[0], asJSON) },
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.AddCommand(&cobra.Command{
-		Use:   "add QUERY [FILE|-]",
-		Short: "Add recovery codes (separated by spaces, commas or newlines; \"1.\" bullets ignored)",
-		Args:  cobra.RangeArgs(1, 2),
-		RunE:  func(_ *cobra.Command, args []string) error { return a.recoveryAdd(args) },
-	}, list, &cobra.Command{
+	cmd.AddCommand(a.recoveryAddCmd(false), a.recoveryAddCmd(true), a.recoveryRmCmd(), list, &cobra.Command{
 		Use: "use QUERY", Short: "Print the next unused code and mark it used", Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error { return a.recoveryUse(args[0]) },
 	})
 	return cmd
-}
-
-func (a *app) recoveryAdd(args []string) error {
-	var r io.Reader = a.stdin
-	if len(args) == 2 && args[1] != "-" {
-		f, err := os.Open(args[1])
-		if err != nil {
-			return &userError{code: exitUsage, msg: err.Error(), err: err}
-		}
-		defer f.Close()
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, 1<<20))
-	if err != nil {
-		return err
-	}
-	codes, err := recoverycodes.Read(string(b))
-	if err != nil {
-		return err
-	}
-	s, acc, err := a.account(args[0])
-	if err != nil {
-		return err
-	}
-	added, err := s.AddRecovery(acc.ID, codes)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "added %d recovery codes to %s", added, acc.Label())
-	if dup := len(codes) - added; dup > 0 {
-		fmt.Fprintf(a.stdout, " (%d already there)", dup)
-	}
-	fmt.Fprintln(a.stdout)
-	return nil
 }
 
 type recoveryCodeJSON struct {

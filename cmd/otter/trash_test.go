@@ -12,7 +12,7 @@ func TestTrashListAndRestore(t *testing.T) {
 	e, pw, _ := passwordVault(t)
 	e.ok("", "--password-file", pw, "add", "--issuer", "GitHub", "--account", "alice", "--secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
 	e.ok("", "--password-file", pw, "add", "--issuer", "GitLab", "--account", "bob", "--secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
-	e.ok("aaaa-1111\nbbbb-2222\n", "--password-file", pw, "recovery", "add", "github", "-")
+	e.ok("aaaa-1111\nbbbb-2222\n", "--password-file", pw, "recovery", "add", "github", "-", "--yes")
 	before := e.ok("", "--password-file", pw, "code", "github")
 	if out := e.run("", "--password-file", pw, "trash"); out.code != 0 || !strings.Contains(out.stderr, "empty") {
 		t.Fatalf("empty trash: %+v", out)
