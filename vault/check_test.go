@@ -66,7 +66,7 @@ func TestDeletedAccountIsNotChecked(t *testing.T) {
 // checks save makes: a file only a bug or another program could write.
 func saveUnchecked(t *testing.T, v *Vault, d *Data) {
 	t.Helper()
-	plain, err := marshalPayload(d, v.keys)
+	plain, err := marshalPayload(d, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,8 @@ import (
 // Format constants and limits (see the package documentation).
 const (
 	magic          = "OTTERVLT"
-	formatVersion  = 1
+	formatVersion  = 2 // written; format 1 is still read (and migrated on write)
+	minVersion     = 1
 	prefixLen      = len(magic) + 2 + 4
 	nonceLen       = chacha20poly1305.NonceSizeX
 	tagLen         = chacha20poly1305.Overhead
@@ -59,12 +60,25 @@ type Slot struct {
 	RPID         string     `json:"rp_id,omitempty"`         // fido2
 	UV           bool       `json:"uv,omitempty"`            // fido2 enrolment state
 	PIN          bool       `json:"pin,omitempty"`           // fido2 enrolment state
-	// Wrapped is nonce‖XChaCha20-Poly1305(KEK, slot key,
-	// ad = vault id‖slot id‖type).
-	Wrapped []byte `json:"wrapped"`
-	// WrappedDEK is nonce‖XChaCha20-Poly1305(slot key, DEK,
-	// ad = vault id‖slot id‖"dek").
+	// Recipient is the slot's public key, an age X25519 recipient
+	// (format 2).
+	Recipient string `json:"recipient,omitempty"`
+	// Stanza wraps the slot's file key to Recipient (format 2).
+	Stanza *Stanza `json:"stanza,omitempty"`
+	// Wrapped is, in format 2, nonce‖XChaCha20-Poly1305(KEK, identity,
+	// ad = "otter/v2 identity"‖vault id‖slot id‖type) — empty for an age
+	// slot; in format 1 (and for a legacy slot) nonce‖XChaCha20-Poly1305(KEK,
+	// slot key, ad = vault id‖slot id‖type).
+	Wrapped []byte `json:"wrapped,omitempty"`
+	// WrappedDEK is, in format 2, nonce‖XChaCha20-Poly1305(HKDF(file key),
+	// DEK, ad = "otter/v2 dek"‖vault id‖slot id‖type); in format 1
+	// nonce‖XChaCha20-Poly1305(slot key, DEK, ad = vault id‖slot id‖"dek").
 	WrappedDEK []byte `json:"wrapped_dek"`
+	// Legacy is set on a slot migrated from format 1 whose credential has
+	// not been used since: nonce‖XChaCha20-Poly1305(format-1 slot key,
+	// identity, ad = "otter/v2 legacy"‖vault id‖slot id‖type). The next
+	// unlock with the slot's credential replaces it by a format-2 Wrapped.
+	Legacy []byte `json:"legacy,omitempty"`
 }
 
 func (s Slot) clone() Slot {
@@ -77,11 +91,14 @@ func (s Slot) clone() Slot {
 	c.CredentialID = bytes.Clone(s.CredentialID)
 	c.Wrapped = bytes.Clone(s.Wrapped)
 	c.WrappedDEK = bytes.Clone(s.WrappedDEK)
+	c.Stanza = s.Stanza.clone()
+	c.Legacy = bytes.Clone(s.Legacy)
 	return c
 }
 
 // header is the authenticated, unencrypted part of the file.
 type header struct {
+	Version    uint16    `json:"-"` // of the file it was read from; saves write formatVersion
 	VaultID    string    `json:"vault_id"`
 	Generation uint64    `json:"generation"`
 	Created    time.Time `json:"created"`
@@ -130,9 +147,10 @@ func parse(b []byte) (*parsed, error) {
 	if string(b[:len(magic)]) != magic {
 		return nil, corruptf("not an otter vault (bad magic)")
 	}
-	if v := binary.BigEndian.Uint16(b[len(magic):]); v != formatVersion {
-		return nil, fmt.Errorf("%w: file has version %d, this build reads %d",
-			ErrUnsupportedVersion, v, formatVersion)
+	v := binary.BigEndian.Uint16(b[len(magic):])
+	if v < minVersion || v > formatVersion {
+		return nil, fmt.Errorf("%w: file has version %d, this build reads %d to %d",
+			ErrUnsupportedVersion, v, minVersion, formatVersion)
 	}
 	hlen := binary.BigEndian.Uint32(b[len(magic)+2:])
 	if hlen > maxHeaderSize || int(hlen) > len(body)-prefixLen-nonceLen-tagLen {
@@ -143,6 +161,7 @@ func parse(b []byte) (*parsed, error) {
 	if err := json.Unmarshal(b[prefixLen:end], &p.hdr); err != nil {
 		return nil, corruptf("unreadable header: %v", err)
 	}
+	p.hdr.Version = v
 	if err := p.hdr.validate(); err != nil {
 		return nil, err
 	}
@@ -166,14 +185,14 @@ func (h *header) validate() error {
 			return corruptf("duplicate slot id %s", s.ID)
 		}
 		seen[s.ID] = true
-		if err := s.validate(); err != nil {
+		if err := s.validate(h.Version); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Slot) validate() error {
+func (s *Slot) validate(version uint16) error {
 	switch {
 	case !isID(s.ID):
 		return corruptf("bad slot id")
@@ -182,6 +201,8 @@ func (s *Slot) validate() error {
 	case len(s.Label) > maxLabelLen, len(s.Salt) > maxSaltLen,
 		len(s.CredentialID) > maxCredIDLen, len(s.RPID) > maxRPIDLen:
 		return corruptf("slot %s: field too long", s.ID)
+	case version >= 2:
+		return s.validate2()
 	case len(s.Wrapped) != wrappedLen || len(s.WrappedDEK) != wrappedLen:
 		return corruptf("slot %s: wrapped key has the wrong length", s.ID)
 	}

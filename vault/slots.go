@@ -3,6 +3,8 @@ package vault
 import (
 	"fmt"
 	"slices"
+
+	"filippo.io/age"
 )
 
 // forgetter is a credential with state outside the vault (a keyring entry)
@@ -53,6 +55,9 @@ func (v *Vault) enrol(st *state, c Credential, label string) (undo func(), err e
 	}
 	c = withOptions(c, v.o.weak)
 	s := Slot{ID: NewID(v.o.rand), Type: c.SlotType(), Label: label, Created: v.o.clock()}
+	if ar, ok := c.(AgeRecipient); ok {
+		return func() {}, v.sealAge(st, &s, ar.Recipient)
+	}
 	if s.Salt, err = randomBytes(v.o.rand, 32); err != nil {
 		return nil, err
 	}
@@ -74,28 +79,48 @@ func (v *Vault) enrol(st *state, c Credential, label string) (undo func(), err e
 	return undo, nil
 }
 
-// seal wraps a new slot key for s under kek and the DEK under the slot key,
-// then adds s to st.
+// seal gives s a new key pair: the identity sealed under kek, the DEK
+// wrapped to the recipient; then adds s to st.
 func (v *Vault) seal(st *state, s *Slot, kek []byte) error {
 	if len(kek) != keyLen || !isID(s.ID) || s.Type == "" {
 		return fmt.Errorf("credential returned an unusable %s slot", s.Type)
 	}
-	sk, err := randomBytes(v.o.rand, keyLen)
+	id, rec, err := newIdentity()
 	if err != nil {
 		return err
 	}
 	vid := st.hdr.VaultID
-	if s.Wrapped, err = seal(v.o.rand, kek, sk, slotAD(vid, s)); err != nil {
+	s.Recipient = rec
+	if s.Wrapped, err = seal(v.o.rand, kek, id, identityAD(vid, s)); err != nil {
+		zero(id)
 		return err
 	}
-	if s.WrappedDEK, err = seal(v.o.rand, sk, st.dek, dekAD(vid, s)); err != nil {
+	if err := v.add(st, s); err != nil {
+		zero(id)
 		return err
 	}
-	if err := s.validate(); err != nil {
+	st.keys[s.ID] = id
+	return nil
+}
+
+// sealAge adds an age slot for recipient to st: nothing secret is stored.
+func (v *Vault) sealAge(st *state, s *Slot, recipient string) error {
+	if _, err := age.ParseX25519Recipient(recipient); err != nil {
+		return fmt.Errorf("%q is not an age X25519 recipient (age1…): %w", recipient, ErrLimit)
+	}
+	s.Recipient = recipient
+	return v.add(st, s)
+}
+
+// add wraps the DEK to s's recipient, checks s and adds it to st.
+func (v *Vault) add(st *state, s *Slot) error {
+	if err := wrapDEK(v.o.rand, st.hdr.VaultID, s, st.dek); err != nil {
+		return err
+	}
+	if err := s.validate(formatVersion); err != nil {
 		return fmt.Errorf("%s slot: %v: %w", s.Type, err, ErrLimit)
 	}
 	st.hdr.Slots = append(st.hdr.Slots, *s)
-	st.keys[s.ID] = sk
 	return nil
 }
 
@@ -129,23 +154,13 @@ func (v *Vault) RemoveSlot(id string) error {
 	})
 }
 
-// rotate gives st a new DEK, wrapped for every slot.
+// rotate gives st a new DEK, wrapped to every slot's recipient: no
+// credential is needed, and nothing a removed slot held opens it.
 func (v *Vault) rotate(st *state) error {
 	dek, err := randomBytes(v.o.rand, keyLen)
 	if err != nil {
 		return err
 	}
-	vid := st.hdr.VaultID
-	for i := range st.hdr.Slots {
-		s := &st.hdr.Slots[i]
-		sk, ok := st.keys[s.ID]
-		if !ok {
-			return fmt.Errorf("slot %s: slot key unknown, cannot rotate the data key", s.ID)
-		}
-		if s.WrappedDEK, err = seal(v.o.rand, sk, dek, dekAD(vid, s)); err != nil {
-			return err
-		}
-	}
 	st.dek = dek
-	return nil
+	return wrapAll(v.o.rand, st)
 }

@@ -81,7 +81,10 @@ func (v *Vault) txn(change func(*state) error) error {
 	}
 	st := v.snapshot()
 	st.data.carry(v.carried)
-	err = change(st)
+	err = v.upgrade(st)
+	if err == nil {
+		err = change(st)
+	}
 	if err == nil {
 		err = checkChange(v.data, st.data)
 	}
@@ -150,14 +153,106 @@ func (v *Vault) syncTo(raw []byte) (bool, error) {
 	return true, nil
 }
 
-// knownSlot finds a slot of h whose slot key this Vault holds.
+// knownSlot finds a slot of h that this Vault can open and returns what
+// opens it (see openWith): an identity it holds, a format-1 slot key, or a
+// legacy slot's identity unsealed with a format-1 slot key.
 func (v *Vault) knownSlot(h *header) (*Slot, []byte) {
 	for i := range h.Slots {
-		if sk, ok := v.keys[h.Slots[i].ID]; ok {
-			return &h.Slots[i], sk
+		s := &h.Slots[i]
+		if h.Version < 2 {
+			if sk, ok := v.formatOneKey(s.ID); ok {
+				return s, sk
+			}
+			continue
+		}
+		if id, ok := v.keys[s.ID]; ok && v.hdr.Version >= 2 {
+			return s, id
+		}
+		if sk, ok := v.formatOneKey(s.ID); ok && len(s.Legacy) > 0 {
+			if id, err := unseal(sk, s.Legacy, legacyAD(h.VaultID, s)); err == nil {
+				return s, id
+			}
 		}
 	}
 	return nil, nil
+}
+
+// formatOneKey returns the format-1 slot key of slot id, if this Vault
+// knows it.
+func (v *Vault) formatOneKey(id string) ([]byte, bool) {
+	keys := v.old
+	if v.hdr.Version < 2 {
+		keys = v.keys
+	}
+	k, ok := keys[id]
+	return k, ok
+}
+
+// upgrade brings st to format 2 if it is format 1 (migrate), and applies
+// the upgrades of legacy slots made at unlock.
+func (v *Vault) upgrade(st *state) error {
+	if st.hdr.Version < formatVersion {
+		if err := v.migrate(st); err != nil {
+			return err
+		}
+	}
+	for i := range st.hdr.Slots {
+		s := &st.hdr.Slots[i]
+		if up, ok := v.upgrades[s.ID]; ok && len(s.Legacy) > 0 && up.recipient == s.Recipient && up.wrapped != nil {
+			s.Wrapped, s.Legacy = bytes.Clone(up.wrapped), nil
+		}
+	}
+	return nil
+}
+
+// migrate turns st from format 1 into format 2: every slot gets a key pair
+// and the data key is rotated (every credential that ever opened the
+// format-1 file knows its slot keys, and so its data key). The slot that
+// unlocked this Vault is sealed under its KEK at once (Vault.upgrades); the
+// others, whose KEKs are unknown here, keep their format-1 wrap with their
+// identity sealed under their slot key (Slot.Legacy) until their
+// credential is next used.
+func (v *Vault) migrate(st *state) error {
+	old, keys := st.keys, make(map[string][]byte, len(st.keys))
+	legacy := 0
+	for i := range st.hdr.Slots {
+		s := &st.hdr.Slots[i]
+		if up, ok := v.upgrades[s.ID]; ok && up.identity != nil {
+			s.Recipient, s.Wrapped, s.Legacy = up.recipient, bytes.Clone(up.wrapped), nil
+			keys[s.ID] = bytes.Clone(up.identity)
+			continue
+		}
+		sk, ok := old[s.ID]
+		if !ok {
+			return fmt.Errorf("slot %s: slot key unknown, cannot migrate to format 2", s.ID)
+		}
+		id, rec, err := newIdentity()
+		if err != nil {
+			return err
+		}
+		s.Recipient = rec
+		if s.Legacy, err = seal(v.o.rand, sk, id, legacyAD(st.hdr.VaultID, s)); err != nil {
+			return err
+		}
+		keys[s.ID] = id
+		legacy++
+	}
+	if v.old == nil {
+		v.old = make(map[string][]byte, len(old))
+		for id, k := range old {
+			v.old[id] = bytes.Clone(k)
+		}
+	}
+	st.keys, st.hdr.Version = keys, formatVersion
+	st.data.Log(v.o.clock(), "vault.format", fmt.Sprintf("format 1 to 2: public-key slots, data key rotated; %d %s until used", legacy, plural(legacy, "slot stays legacy", "slots stay legacy")))
+	return v.rotate(st)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // snapshot returns a deep copy of the vault's state.
@@ -177,7 +272,7 @@ func (v *Vault) save(st *state, prev []byte) error {
 	}
 	st.hdr.Generation = gen
 	st.hdr.Updated = v.o.clock()
-	plain, err := marshalPayload(st.data, st.keys)
+	plain, err := marshalPayload(st.data, nil) // format 2: no slot keys
 	if err != nil {
 		return fmt.Errorf("failed to encode vault data: %w", err)
 	}
@@ -189,6 +284,10 @@ func (v *Vault) save(st *state, prev []byte) error {
 	committed, err := v.st.commit(out, prev, v.hdr.Generation)
 	if committed {
 		v.install(st, [sumLen]byte(out[len(out)-sumLen:]))
+		for _, u := range v.upgrades { // applied by this save, or stale
+			zero(u.identity)
+		}
+		v.upgrades = nil
 		v.o.raise(st.hdr.VaultID, gen)
 	}
 	return err
@@ -198,6 +297,12 @@ func (v *Vault) save(st *state, prev []byte) error {
 func (v *Vault) install(st *state, sum [sumLen]byte) {
 	if !sameSlice(v.dek, st.dek) {
 		zero(v.dek)
+	}
+	if v.hdr.Version < 2 && st.hdr.Version >= 2 && v.old == nil {
+		v.old = make(map[string][]byte, len(v.keys)) // they open format-1 backups
+		for id, k := range v.keys {
+			v.old[id] = bytes.Clone(k)
+		}
 	}
 	for id, k := range v.keys {
 		if !sameSlice(k, st.keys[id]) {

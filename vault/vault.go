@@ -7,19 +7,30 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"filippo.io/age"
 )
 
 // Vault is an unlocked vault. Its methods are safe for concurrent use.
 type Vault struct {
-	mu   sync.Mutex
-	st   store
-	o    options
-	hdr  header
-	sum  [sumLen]byte // checksum of the file as last read or written
-	dek  []byte
-	keys map[string][]byte // slot id → slot key, for every slot
-	data *Data
-	info UnlockInfo
+	mu  sync.Mutex
+	st  store
+	o   options
+	hdr header
+	sum [sumLen]byte // checksum of the file as last read or written
+	dek []byte
+	// keys opens slots: slot id → the identity (format 2) or the slot key
+	// (format 1) of the slots this Vault knows.
+	keys map[string][]byte
+	// old are the format-1 slot keys this Vault learnt before it migrated
+	// the file: they open backups written in format 1.
+	old map[string][]byte
+	// upgrades are format-2 wraps made at unlock with the credential's KEK,
+	// for the next write: a legacy slot loses its legacy wrap, and a
+	// format-1 file migrates with the unlocking slot already upgraded.
+	upgrades map[string]upgrade
+	data     *Data
+	info     UnlockInfo
 
 	carried []AuditEvent // events for the next write (see Carry)
 }
@@ -77,7 +88,7 @@ func (v *Vault) create(creds []Credential) error {
 		return err
 	}
 	st := &state{
-		hdr:  header{VaultID: NewID(v.o.rand), Created: now},
+		hdr:  header{Version: formatVersion, VaultID: NewID(v.o.rand), Created: now},
 		data: &Data{DeviceID: v.o.device},
 		keys: make(map[string][]byte),
 		dek:  dek,
@@ -179,6 +190,9 @@ func cloneSlots(slots []Slot) []Slot {
 // the result unless another slot of the type rejected c, which then makes
 // it ErrWrongCredential.
 func (l *Locked) Unlock(c Credential) (*Vault, error) {
+	if ai, ok := c.(AgeIdentities); ok {
+		return l.unlockAge(ai)
+	}
 	c = withOptions(c, l.o.weak)
 	var credErr error
 	tried, wrong := false, false
@@ -188,9 +202,13 @@ func (l *Locked) Unlock(c Credential) (*Vault, error) {
 			continue
 		}
 		tried = true
-		sk, err := l.unwrapSlot(c, &s)
+		secret, up, err := l.unwrapSlot(c, &s)
 		if err == nil {
-			return l.open(&s, sk)
+			v, err := l.open(&s, secret)
+			if err == nil && up != nil {
+				v.upgrades = map[string]upgrade{s.ID: *up}
+			}
+			return v, err
 		}
 		switch {
 		case errors.Is(err, ErrWrongCredential):
@@ -208,25 +226,86 @@ func (l *Locked) Unlock(c Credential) (*Vault, error) {
 	return nil, ErrWrongCredential
 }
 
-// unwrapSlot returns the slot key of s.
-func (l *Locked) unwrapSlot(c Credential, s *Slot) ([]byte, error) {
+// upgrade is a format-2 wrap of a slot's identity under its KEK, made at
+// unlock for the next write (see Vault.upgrades).
+type upgrade struct {
+	recipient string
+	identity  []byte // set when the file was format 1: the new identity
+	wrapped   []byte // nonce‖XChaCha20-Poly1305(KEK, identity, identityAD)
+}
+
+// unwrapSlot returns what opens s's data key — the identity (format 2),
+// the slot key (format 1) — and, for a format-1 file or a legacy slot,
+// the upgrade to apply at the next write.
+func (l *Locked) unwrapSlot(c Credential, s *Slot) ([]byte, *upgrade, error) {
 	vid := l.p.hdr.VaultID
 	kek, err := c.Derive(vid, s)
 	if errors.Is(err, ErrCorrupt) {
-		return nil, l.st.corrupt(err)
+		return nil, nil, l.st.corrupt(err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("slot %s: %w", s.ID, err)
+		return nil, nil, fmt.Errorf("slot %s: %w", s.ID, err)
 	}
 	defer zero(kek)
 	if len(kek) != keyLen {
-		return nil, fmt.Errorf("slot %s: credential returned a %d-byte key", s.ID, len(kek))
+		return nil, nil, fmt.Errorf("slot %s: credential returned a %d-byte key", s.ID, len(kek))
+	}
+	if l.p.hdr.Version >= 2 && len(s.Legacy) == 0 {
+		id, err := unseal(kek, s.Wrapped, identityAD(vid, s))
+		if err != nil {
+			return nil, nil, ErrWrongCredential
+		}
+		return id, nil, nil
 	}
 	sk, err := unseal(kek, s.Wrapped, slotAD(vid, s))
 	if err != nil {
-		return nil, ErrWrongCredential
+		return nil, nil, ErrWrongCredential
 	}
-	return sk, nil
+	up := &upgrade{recipient: s.Recipient}
+	secret := sk
+	if l.p.hdr.Version >= 2 { // a legacy slot: its identity is sealed under sk
+		defer zero(sk)
+		if secret, err = unseal(sk, s.Legacy, legacyAD(vid, s)); err != nil {
+			return nil, nil, l.st.corrupt(corruptf("slot %s: legacy identity does not unwrap", s.ID))
+		}
+		up.wrapped, err = seal(l.o.rand, kek, secret, identityAD(vid, s))
+	} else { // format 1: the identity this slot gets when the file migrates
+		if up.identity, up.recipient, err = newIdentity(); err == nil {
+			up.wrapped, err = seal(l.o.rand, kek, up.identity, identityAD(vid, s))
+		}
+	}
+	if err != nil {
+		zero(secret)
+		return nil, nil, err
+	}
+	return secret, up, nil
+}
+
+// unlockAge opens the vault with one of ai's identities through an age
+// slot that names its recipient.
+func (l *Locked) unlockAge(ai AgeIdentities) (*Vault, error) {
+	if l.p.hdr.Version < 2 {
+		return nil, fmt.Errorf("%w of type %s (a format 1 vault has none)", ErrNoUsableSlot, SlotAge)
+	}
+	tried := false
+	for i := range l.p.hdr.Slots {
+		s := l.p.hdr.Slots[i].clone()
+		if s.Type != SlotAge {
+			continue
+		}
+		tried = true
+		for _, id := range ai.Identities {
+			x, ok := id.(*age.X25519Identity)
+			if !ok || x.Recipient().String() != s.Recipient {
+				continue
+			}
+			return l.open(&s, []byte(x.String()))
+		}
+	}
+	if !tried {
+		return nil, fmt.Errorf("%w of type %s", ErrNoUsableSlot, SlotAge)
+	}
+	return nil, ErrWrongCredential
 }
 
 func (l *Locked) open(s *Slot, sk []byte) (*Vault, error) {
@@ -242,12 +321,15 @@ func (l *Locked) open(s *Slot, sk []byte) (*Vault, error) {
 	return v, nil
 }
 
-// openWith unwraps the DEK of slot s with its slot key sk and decrypts the
-// payload of p. Every error is corruption: the slot key is known good.
-func openWith(p *parsed, s *Slot, sk []byte) ([]byte, *payload, error) {
-	dek, err := unseal(sk, s.WrappedDEK, dekAD(p.hdr.VaultID, s))
+// openWith unwraps the DEK of slot s with its secret — the identity in
+// text form (format 2), the slot key (format 1) — and decrypts the payload
+// of p. Every error is corruption: the secret is known good. The payload's
+// SlotKeys end up holding secret for s (and, in format 1, the other slot
+// keys the payload holds; a format-2 payload holds none).
+func openWith(p *parsed, s *Slot, secret []byte) ([]byte, *payload, error) {
+	dek, err := slotDEK(p, s, secret)
 	if err != nil {
-		return nil, nil, corruptf("slot %s: data key does not unwrap", s.ID)
+		return nil, nil, err
 	}
 	plain, err := p.openPayload(dek)
 	if err != nil {
@@ -265,14 +347,37 @@ func openWith(p *parsed, s *Slot, sk []byte) ([]byte, *payload, error) {
 		pl.wipe()
 		return nil, nil, corruptf("%v (otter never saves such an account)", err)
 	}
-	if pl.SlotKeys == nil {
+	if pl.SlotKeys == nil || p.hdr.Version >= 2 {
+		for _, k := range pl.SlotKeys { // a format-2 writer stores none
+			zero(k)
+		}
 		pl.SlotKeys = make(map[string][]byte)
 	}
-	if old := pl.SlotKeys[s.ID]; !sameSlice(old, sk) {
+	if old := pl.SlotKeys[s.ID]; !sameSlice(old, secret) {
 		zero(old)
 	}
-	pl.SlotKeys[s.ID] = sk
+	pl.SlotKeys[s.ID] = secret
 	return dek, pl, nil
+}
+
+// slotDEK unwraps the DEK of slot s of p with secret.
+func slotDEK(p *parsed, s *Slot, secret []byte) ([]byte, error) {
+	if p.hdr.Version < 2 {
+		dek, err := unseal(secret, s.WrappedDEK, dekAD(p.hdr.VaultID, s))
+		if err != nil {
+			return nil, corruptf("slot %s: data key does not unwrap", s.ID)
+		}
+		return dek, nil
+	}
+	id, err := parseIdentity(secret)
+	if err != nil {
+		return nil, corruptf("slot %s: unreadable identity", s.ID)
+	}
+	dek, err := unwrapDEK(id, p.hdr.VaultID, s)
+	if err != nil {
+		return nil, corruptf("slot %s: %v", s.ID, err)
+	}
+	return dek, nil
 }
 
 // Data returns the current model. It is a snapshot: Update installs a new
@@ -314,7 +419,13 @@ func (v *Vault) Close() {
 	for _, k := range v.keys {
 		zero(k)
 	}
-	v.keys = nil
+	for _, k := range v.old {
+		zero(k)
+	}
+	for _, u := range v.upgrades {
+		zero(u.identity)
+	}
+	v.keys, v.old, v.upgrades = nil, nil, nil
 	if v.data != nil {
 		v.data.wipe()
 	}
