@@ -35,9 +35,10 @@ func (v *Vault) Backups() []Backup {
 }
 
 // OpenBackup returns the data of the kept generation gen (or of the
-// current one), decrypted with the slot keys this Vault holds: slot keys
-// never change, so a backup opens as long as one of its slots is still in
-// the vault (ErrNoUsableSlot otherwise). It is a read: nothing is written
+// current one), decrypted with what this Vault holds: the identity of the
+// slot that unlocked it (a slot keeps its key pair, so a backup opens
+// while that slot is in it), or, for a format-1 backup, the format-1 slot
+// keys this session learnt (ErrNoUsableSlot otherwise). It is a read: nothing is written
 // and no high-water mark moves. The result is a copy the caller owns; it
 // holds the account secrets, which the caller zeroes when done.
 func (v *Vault) OpenBackup(gen uint64) (*Data, error) {

@@ -24,24 +24,30 @@
 // generation and its unlock slots ([Slot]). The payload, sealed with
 // XChaCha20-Poly1305 under the data key (DEK) with every byte before the
 // nonce as associated data, holds the [Data] (with the trash of deleted
-// accounts) and every slot's slot key in the protocol buffers wire format,
-// written and read by hand.
+// accounts) in the protocol buffers wire format, written and read by hand.
 //
-//	credential ──KEK──▶ slot key ──▶ DEK ──▶ payload (Data + all slot keys)
+// Format 2 (written; format 1 is read and migrated on the next write) has
+// public-key slots:
+//
+//	credential ──KEK──▶ slot identity (age X25519) ──▶ file key ──▶ DEK ──▶ payload
 //
 // A slot's [Credential] derives its key-encryption key (KEK): Argon2id of a
 // password, HKDF-SHA256 of a recovery key, of a secret in the OS keyring or
-// of a FIDO2 key's hmac-secret output. The KEK unwraps the slot's random
-// slot key, which unwraps the DEK. Because the payload holds every slot
-// key, [Vault.RemoveSlot] rotates the DEK without asking for the other
-// credentials (slot keys themselves are never rotated: whoever held an old
-// DEK can follow a rotation).
+// of a FIDO2 key's hmac-secret output. The KEK unseals the slot's identity;
+// the identity unwraps (as age does) the file key of the slot's stanza,
+// from which the key that seals the DEK is derived, bound to the vault,
+// the slot and its kind. The DEK is wrapped to every slot's public key, so
+// [Vault.RemoveSlot] rotates it without any credential, and nothing in the
+// payload opens a slot: a removed credential opens old files only. An age
+// slot ([SlotAge], [AgeRecipient], [AgeIdentities]) stores no identity: the
+// user's own opens it.
 //
 // Load checks size ([ErrLimit]), checksum and header ([ErrCorrupt], as a
 // [*CorruptError] naming the newest readable backup) and version
 // ([ErrUnsupportedVersion]) before any key is needed, so damage is never
-// reported as a wrong credential. Failing to unwrap a slot key is
-// [ErrWrongCredential]; failing after that is [ErrCorrupt].
+// reported as a wrong credential. Failing to unseal a slot's identity (or,
+// in format 1, its slot key) is [ErrWrongCredential]; failing after that
+// is [ErrCorrupt].
 //
 // A password slot's Argon2id cost ("kdf" in the header) is calibrated when
 // the slot is made: 128 MiB, 4 lanes and the passes that make one
@@ -80,9 +86,10 @@
 // purpose is a new generation holding old data: [Options.AllowRollback]
 // lets Load open the older file for that write only. [Vault.Backups] lists
 // the kept generations from their headers without any key;
-// [Vault.OpenBackup] decrypts one with the slot keys the open vault holds
-// (slot keys never change, so a backup opens while one of its slots is
-// still in the vault), writes nothing and moves no mark.
+// [Vault.OpenBackup] decrypts one with the slot identity the open vault
+// holds (a slot keeps its key pair, so a backup opens while the slot that
+// unlocked is in it; a format-1 backup, with the format-1 slot keys the
+// session learnt), writes nothing and moves no mark.
 //
 // # Data model
 //

@@ -33,6 +33,7 @@ type app struct {
 	vaultPath       string
 	passwordFile    string
 	recoveryKeyFile string
+	identityFile    string
 	pinFile         string
 
 	v    *vault.Vault
@@ -73,6 +74,7 @@ func (a *app) rootCmd() *cobra.Command {
 	f.StringVar(&a.vaultPath, "vault", envOr("OTTER_VAULT", ""), "vault file (default: the user data dir; env OTTER_VAULT)")
 	f.StringVar(&a.passwordFile, "password-file", os.Getenv("OTTER_PASSWORD_FILE"), "read the vault password from this file (env OTTER_PASSWORD_FILE)")
 	f.StringVar(&a.recoveryKeyFile, "recovery-key-file", "", "unlock with the recovery key read from this file")
+	f.StringVar(&a.identityFile, "identity-file", "", "unlock with an age identity (AGE-SECRET-KEY-1…) read from this file, through an age slot")
 	f.StringVar(&a.pinFile, "pin-file", os.Getenv("OTTER_PIN_FILE"), "read the FIDO2 PIN from this file (env OTTER_PIN_FILE)")
 	root.AddCommand(
 		a.initCmd(), a.addCmd(), a.editCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(), a.trashCmd(),

@@ -18,17 +18,32 @@ type slotJSON struct {
 	Label   string `json:"label,omitempty"`
 	Created string `json:"created"`
 	Current bool   `json:"unlocked_with,omitempty"`
+	// Recipient is the slot's public key (an age recipient); the data key
+	// is wrapped to it.
+	Recipient string `json:"recipient,omitempty"`
+	// Legacy: migrated from format 1 and not unlocked since; see slot list.
+	Legacy bool `json:"legacy,omitempty"`
 }
 
 func (a *app) slotCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "slot", Short: "Manage the ways to unlock the vault (password, keyring, recovery key)"}
+	cmd := &cobra.Command{Use: "slot", Short: "Manage the ways to unlock the vault (password, keyring, recovery key, FIDO2 key, age identity)"}
 	var asJSON bool
 	list := &cobra.Command{Use: "list", Short: "List unlock slots", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.slotList(asJSON) }}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	var newPasswordFile, keyOut, lbl, device string
-	add := &cobra.Command{Use: "add password|keyring|recovery|fido2", Short: "Add an unlock slot", Args: cobra.ExactArgs(1),
+	add := &cobra.Command{Use: "add password|keyring|recovery|fido2|age RECIPIENT", Short: "Add an unlock slot",
+		Long: `Add a way to unlock the vault. "age RECIPIENT" adds an age X25519 recipient
+(age1…): the holder of the matching identity unlocks with --identity-file FILE,
+which suits headless machines; nothing secret is stored for it.`,
+		Args: cobra.RangeArgs(1, 2),
 		RunE: func(_ *cobra.Command, args []string) error {
+			if (args[0] == string(vault.SlotAge)) != (len(args) == 2) {
+				return usageErr("give a recipient after age, and after nothing else: otter slot add age age1…")
+			}
+			if len(args) == 2 {
+				return a.slotAddAge(args[1], lbl)
+			}
 			return a.slotAdd(args[0], lbl, newPasswordFile, keyOut, device)
 		}}
 	add.Flags().StringVar(&device, "device", "", "fido2: the key's path (see otter keys list)")
@@ -49,21 +64,52 @@ func (a *app) slotList(asJSON bool) error {
 	var rows []slotJSON
 	for _, s := range v.Slots() {
 		rows = append(rows, slotJSON{ID: s.ID, Type: string(s.Type), Label: s.Label,
-			Created: s.Created.UTC().Format("2006-01-02"), Current: s.ID == v.Unlocked().SlotID})
+			Created: s.Created.UTC().Format("2006-01-02"), Current: s.ID == v.Unlocked().SlotID,
+			Recipient: s.Recipient, Legacy: len(s.Legacy) > 0})
 	}
 	if asJSON {
 		return writeJSON(a, rows)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTYPE\tLABEL\tCREATED\t")
+	legacy := 0
 	for _, r := range rows {
 		mark := ""
-		if r.Current {
+		switch {
+		case r.Current:
 			mark = "(unlocked with)"
+		case r.Legacy:
+			mark = "(legacy: unlock with it once)"
+			legacy++
+		}
+		if r.Type == string(vault.SlotAge) {
+			r.Label = strings.TrimSpace(r.Label + " " + r.Recipient)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", vaultops.ShortID(r.ID), r.Type, r.Label, r.Created, mark)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if legacy > 0 {
+		a.hint("legacy slots came from an older vault format: whoever held any earlier copy of the vault can still derive their keys; unlock once with each (the slot is then upgraded), or remove and add them again")
+	}
+	return nil
+}
+
+// slotAddAge adds an age slot for recipient: its identity unlocks the
+// vault with --identity-file.
+func (a *app) slotAddAge(recipient, lbl string) error {
+	v, err := a.open()
+	if err != nil {
+		return err
+	}
+	s, err := v.AddSlot(vault.AgeRecipient{Recipient: strings.TrimSpace(recipient)}, lbl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "added age slot %s for %s\n", vaultops.ShortID(s.ID), s.Recipient)
+	a.hint("unlock with its identity: otter --identity-file FILE …")
+	return nil
 }
 
 func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut, device string) error {
@@ -99,7 +145,7 @@ func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut, device string) error {
 		}
 		cred = c
 	default:
-		return usageErr("unknown slot type %q: want password, keyring or recovery", typ)
+		return usageErr("unknown slot type %q: want password, keyring, recovery, fido2 or age RECIPIENT", typ)
 	}
 	v, err := a.open()
 	if err != nil {

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
 
+	"filippo.io/age"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/paths"
@@ -41,6 +43,9 @@ func (a *app) open() (*vault.Vault, error) {
 
 func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 	l := u.Locked()
+	if a.identityFile != "" {
+		return a.unlockIdentity(u)
+	}
 	if a.recoveryKeyFile != "" {
 		b, err := readSecretFile(a.recoveryKeyFile, "recovery key")
 		if err != nil {
@@ -108,6 +113,27 @@ func (a *app) unlockRecovery(u *vaultops.Unlocker, s string) (*vaultops.Unlocked
 	defer wipe(key)
 	r, err := u.Unlock(vault.RecoveryKey{Key: key})
 	return r, a.unlockErr(u, err, "recovery key")
+}
+
+// unlockIdentity unlocks with the age identities of --identity-file
+// through an age slot.
+func (a *app) unlockIdentity(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
+	b, err := readSecretFile(a.identityFile, "age identity")
+	if err != nil {
+		return nil, err
+	}
+	defer wipe(b)
+	ids, err := age.ParseIdentities(bytes.NewReader(b))
+	if err != nil {
+		return nil, &userError{code: exitUnlock, msg: "not an age identity file: " + err.Error(), err: err,
+			hint: "give the file age-keygen wrote (AGE-SECRET-KEY-1…)"}
+	}
+	r, err := u.Unlock(vault.AgeIdentities{Identities: ids})
+	if errors.Is(err, vault.ErrWrongCredential) {
+		return nil, &userError{code: exitUnlock, msg: "the identity does not open any of this vault's age slots", err: err,
+			hint: "otter slot list shows the recipients the vault's age slots name"}
+	}
+	return r, a.unlockErr(u, err, "age")
 }
 
 // unlockErr words a failed password or recovery-key unlock; the attempt

@@ -19,10 +19,10 @@ import (
 // failure or the success → audit journal.
 //
 // Attempts that a person can repeat to guess — a password, a recovery key,
-// a security key's PIN (fido2 slots), age identities — are checked against
+// a security key's PIN (fido2 slots) — are checked against
 // the failed-attempt record before any work (no KDF runs while locked out)
-// and counted when they fail; keyring unlocks are neither, since nothing is
-// guessed. A record that cannot be read refuses the attempt: unknown must
+// and counted when they fail; keyring and age-identity unlocks are
+// neither, since nothing is guessed. A record that cannot be read refuses the attempt: unknown must
 // not mean "not locked".
 //
 // The unlock journal holds the audit events of an unlock (the unlock
@@ -61,7 +61,7 @@ type Unlocked struct {
 
 // Counted reports whether an unlock with credentials of slot type t is
 // checked against the failed-attempt record and counted when it fails.
-func Counted(t vault.SlotType) bool { return t != vault.SlotKeyring }
+func Counted(t vault.SlotType) bool { return t != vault.SlotKeyring && t != vault.SlotAge }
 
 // attemptKind names the kinds the failed-attempt record counts.
 func attemptKind(t vault.SlotType) string {
