@@ -50,6 +50,7 @@ const (
 	SingleSlotKind    = "single-slot-kind"    // every non-recovery slot is of one kind
 	NoRecoverySlot    = "no-recovery-slot"    // no recovery key opens the vault
 	WeakPasswordSlot  = "weak-password-slot"  // a password slot below the default KDF cost
+	LegacySlot        = "legacy-slot"         // a slot migrated from format 1, not unlocked since
 )
 
 // Finding is one problem: what is wrong, with which account, key or slot,
@@ -228,6 +229,12 @@ func slotFindings(slots []vault.Slot) []Finding {
 	kinds := map[vault.SlotType]bool{}
 	recovery := false
 	for _, s := range slots {
+		if len(s.Legacy) > 0 {
+			out = append(out, Finding{Kind: LegacySlot, Severity: Medium, SlotID: s.ID,
+				Message: fmt.Sprintf("%s slot %.8s still has its key from the older vault format: whoever kept an earlier copy of the vault file (a backup, a synced folder) can derive it and open the current vault",
+					s.Type, s.ID),
+				Advice: "unlock once with it (otter upgrades the slot on the next change), or remove it and add it again: otter slot rm ID"})
+		}
 		if s.Type == vault.SlotRecovery {
 			recovery = true
 			continue

@@ -108,6 +108,8 @@ func TestHealthCheck(t *testing.T) {
 			Keys: []vault.HardwareKey{key(1, "yubi", true, id(77))},
 		}, healthySlots, ""},
 		{"keyring and recovery only", vault.Data{}, []vault.Slot{recoverySlot, keyringSlot}, "single-slot-kind medium"},
+		{"a slot still legacy after the format-2 migration", vault.Data{},
+			[]vault.Slot{recoverySlot, legacySlot(healthySlots[1]), keyringSlot}, "legacy-slot medium slot " + healthySlots[1].ID[28:]},
 		{"two passwords, no recovery key, one weak", vault.Data{}, []vault.Slot{passwordSlot, weakSlot},
 			"no-recovery-slot high; single-slot-kind medium; weak-password-slot medium slot " + id(9005)[28:]},
 		{"recovery keys only", vault.Data{}, []vault.Slot{recoverySlot, {ID: id(9006), Type: vault.SlotRecovery}}, "single-slot-kind medium"},
@@ -177,4 +179,11 @@ func TestHealthQuote(t *testing.T) {
 			t.Errorf("Quote(%q) = %s, want %s", in, got, want)
 		}
 	}
+}
+
+// legacySlot is s as a migration from format 1 leaves it until its
+// credential is used.
+func legacySlot(s vault.Slot) vault.Slot {
+	s.Legacy = make([]byte, 72)
+	return s
 }
