@@ -59,7 +59,7 @@ func (v *Vault) OpenBackup(gen uint64) (*Data, error) {
 	}
 	s, sk := v.knownSlot(&p.hdr)
 	if s == nil {
-		return nil, fmt.Errorf("generation %d: every slot it had was removed since: %w", gen, ErrNoUsableSlot)
+		return nil, fmt.Errorf("generation %d: the way you unlocked did not open it (it came later, or that backup is older than the vault format): unlock with a slot it had, such as the recovery key, to read it: %w", gen, ErrNoUsableSlot)
 	}
 	dek, pl, err := openWith(p, s, append([]byte(nil), sk...))
 	if err != nil {
