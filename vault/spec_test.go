@@ -1,10 +1,11 @@
 package vault
 
-// An independent reader of format 1, written from docs/vault-format.md
-// alone: it uses x/crypto, x/text and protowire directly and none of this
-// package's code (only the test vector's file names and the schema of
-// expected.json from vectors_test.go). If it stops agreeing with the
-// vector, either the format or the document changed.
+// An independent reader of formats 1 and 2, written from
+// docs/vault-format.md alone: it uses x/crypto, x/text and protowire
+// directly and none of this package's code (only the test vectors' file
+// names and the schemas of expected.json and keys.json from vectors_test.go
+// and vectors2_test.go). If it stops agreeing with the vectors, either the
+// format or the document changed. The format 2 parts are in spec2_test.go.
 
 import (
 	"bytes"
@@ -38,6 +39,7 @@ func specCorrupt(format string, args ...any) error {
 }
 
 type specHeader struct {
+	Version    uint16     `json:"-"` // of the prefix
 	VaultID    string     `json:"vault_id"`
 	Generation uint64     `json:"generation"`
 	Created    time.Time  `json:"created"`
@@ -60,6 +62,10 @@ type specSlot struct {
 	PIN          bool   `json:"pin"`
 	Wrapped      []byte `json:"wrapped"`
 	WrappedDEK   []byte `json:"wrapped_dek"`
+	// Format 2 ("Slot fields (format 2)").
+	Recipient string      `json:"recipient"`
+	Stanza    *specStanza `json:"stanza"`
+	Legacy    []byte      `json:"legacy"`
 }
 
 // specFile is a file that passed the checks made before any key.
@@ -85,7 +91,8 @@ func specParse(b []byte) (*specFile, error) {
 	if string(b[:8]) != "OTTERVLT" {
 		return nil, specCorrupt("magic")
 	}
-	if v := binary.BigEndian.Uint16(b[8:10]); v != 1 {
+	v := binary.BigEndian.Uint16(b[8:10])
+	if v != 1 && v != 2 {
 		return nil, fmt.Errorf("%w %d", errSpecVersion, v)
 	}
 	h := binary.BigEndian.Uint32(b[10:14])
@@ -97,6 +104,7 @@ func specParse(b []byte) (*specFile, error) {
 	if err := json.Unmarshal(b[14:end], &f.hdr); err != nil {
 		return nil, specCorrupt("header: %v", err)
 	}
+	f.hdr.Version = v
 	return f, specValidate(&f.hdr)
 }
 
@@ -116,6 +124,10 @@ func specValidate(h *specHeader) error {
 			return specCorrupt("slot id")
 		case len(s.Type) < 1 || len(s.Type) > 32, len(s.Salt) > 64, len(s.CredentialID) > 1024, len(s.RPID) > 256:
 			return specCorrupt("slot fields")
+		case h.Version == 2:
+			if err := specValidate2(&s); err != nil {
+				return err
+			}
 		case len(s.Wrapped) != 72 || len(s.WrappedDEK) != 72:
 			return specCorrupt("wrapped key length")
 		}
@@ -146,7 +158,8 @@ func (c specCred) kek(vaultID string, s *specSlot) ([]byte, error) {
 		switch {
 		case k == nil || len(s.Salt) < 16:
 			return nil, errors.New("password slot without kdf or salt")
-		case k.Memory == 0 || k.Time == 0 || k.Threads == 0 || k.Memory > 1<<20 || k.Time > 10:
+		case k.Memory == 0 || k.Time == 0 || k.Threads == 0 || k.Memory > 1<<20 || k.Time > 16 || k.Threads > 16 ||
+			uint64(k.Memory)*uint64(k.Time) > 2<<20:
 			return nil, errors.New("argon2id cost out of bounds")
 		}
 		// Test mode: the vector's costs are below otter's minimum.
@@ -171,6 +184,8 @@ func (c specCred) kek(vaultID string, s *specSlot) ([]byte, error) {
 type specOpened struct {
 	slot           *specSlot
 	kek, sk, dek   []byte
+	identity       []byte // format 2: the identity's text form
+	fileKey, k     []byte // format 2
 	plain          []byte
 	data           vecData
 	slotKeysInFile map[string][]byte
@@ -190,6 +205,13 @@ func specUnlock(f *specFile, c specCred) (*specOpened, error) {
 		if err != nil {
 			return nil, err
 		}
+		if f.hdr.Version == 2 {
+			o, err := specUnlockSlot2(f, s, kek)
+			if errors.Is(err, errSpecWrong) {
+				continue
+			}
+			return o, err
+		}
 		sk, err := specUnseal(kek, s.Wrapped, []byte(vid+s.ID+s.Type))
 		if err != nil {
 			continue // not this slot's credential
@@ -206,8 +228,13 @@ func specUnlock(f *specFile, c specCred) (*specOpened, error) {
 func (o *specOpened) open(f *specFile) error {
 	vid := f.hdr.VaultID
 	var err error
-	if o.dek, err = specUnseal(o.sk, o.slot.WrappedDEK, []byte(vid+o.slot.ID+"dek")); err != nil {
-		return specCorrupt("dek does not unwrap")
+	if f.hdr.Version == 2 {
+		err = o.slotDEK2(vid)
+	} else if o.dek, err = specUnseal(o.sk, o.slot.WrappedDEK, []byte(vid+o.slot.ID+"dek")); err != nil {
+		err = specCorrupt("dek does not unwrap")
+	}
+	if err != nil {
+		return err
 	}
 	aead, err := chacha20poly1305.NewX(o.dek)
 	if err != nil {
@@ -643,15 +670,15 @@ func TestSpecReaderRefuses(t *testing.T) {
 	}
 	flipped := bytes.Clone(raw)
 	flipped[40] ^= 1
-	v2 := bytes.Clone(raw)
-	v2[9] = 2
-	sum := sha256.Sum256(v2[:len(v2)-32])
-	copy(v2[len(v2)-32:], sum[:])
+	v3 := bytes.Clone(raw)
+	v3[9] = 3
+	sum := sha256.Sum256(v3[:len(v3)-32])
+	copy(v3[len(v3)-32:], sum[:])
 	for _, tc := range []struct {
 		name string
 		file []byte
 		want error
-	}{{"flipped bit", flipped, errSpecCorrupt}, {"truncated", raw[:len(raw)-1], errSpecCorrupt}, {"version 2", v2, errSpecVersion}} {
+	}{{"flipped bit", flipped, errSpecCorrupt}, {"truncated", raw[:len(raw)-1], errSpecCorrupt}, {"version 3", v3, errSpecVersion}} {
 		if _, err := specParse(tc.file); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
