@@ -14,9 +14,10 @@
 // # File format
 //
 // The format is specified, with test vectors, in docs/vault-format.md (the
-// vectors are in testdata/vectors). In short, format version 1 is:
+// vectors are in testdata/vectors for format 1 and testdata/vectors-v2 for
+// format 2). In short, a file is:
 //
-//	"OTTERVLT" ‖ version (uint16, 1) ‖ header length H (uint32) ‖
+//	"OTTERVLT" ‖ version (uint16, 1 or 2) ‖ header length H (uint32) ‖
 //	header (JSON, H bytes) ‖ nonce (24) ‖ payload ciphertext ‖
 //	SHA-256 of every byte before it (32)
 //
