@@ -6,6 +6,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/otterauth/otter/internal/clipboard"
 )
 
 // clipboardBackend is the part of *clipboard.Backend the TUI uses. A nil
@@ -101,7 +103,9 @@ func (c *clipState) clearIfOurs() tea.Cmd {
 	}
 }
 
-// answer handles the terminal's OSC 52 reply.
+// answer handles the terminal's OSC 52 reply. An empty reply is no answer:
+// tmux replies "52;;DATA", which Bubble Tea reports with no content, and an
+// empty clipboard loses nothing by being cleared.
 func (c *clipState) answer(msg tea.ClipboardMsg) tea.Cmd {
 	if !c.asking {
 		return nil
@@ -109,7 +113,7 @@ func (c *clipState) answer(msg tea.ClipboardMsg) tea.Cmd {
 	c.asking = false
 	got := sha256.Sum256([]byte(msg.Content))
 	seq := c.seq
-	if subtle.ConstantTimeCompare(got[:], c.sum[:]) != 1 {
+	if msg.Content != "" && subtle.ConstantTimeCompare(got[:], c.sum[:]) != 1 {
 		return emit(clipClearedMsg{seq: seq})
 	}
 	return c.osc52Clear(seq)
@@ -124,8 +128,14 @@ func (c *clipState) timeout(msg clipAnswerTimeoutMsg) tea.Cmd {
 	return c.osc52Clear(msg.seq)
 }
 
+// osc52Clear takes the code off the terminal's clipboard the way
+// clipboard.OSC52Clear does: tmux ignores an empty write.
 func (c *clipState) osc52Clear(seq int) tea.Cmd {
-	return tea.Sequence(tea.SetClipboard(""), emit(clipClearedMsg{seq: seq, cleared: true}))
+	return tea.Sequence(osc52Blank(), emit(clipClearedMsg{seq: seq, cleared: true}))
+}
+
+func osc52Blank() tea.Cmd {
+	return tea.Sequence(tea.SetClipboard(clipboard.OSC52Placeholder), tea.SetClipboard(""))
 }
 
 // cleared records the end of a clearing.
@@ -143,7 +153,7 @@ func (c *clipState) clearNow() tea.Cmd {
 	}
 	c.pending = false
 	if c.backend == nil {
-		return tea.SetClipboard("")
+		return osc52Blank()
 	}
 	return c.clearIfOurs()
 }

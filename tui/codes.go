@@ -208,6 +208,7 @@ func (s *codesScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 
 // filterKey handles keys while the filter field has the focus: typing
 // narrows the list at once, arrows move, enter copies the selected code.
+// Only esc and enter leave the filter.
 func (s *codesScreen) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.keys
 	switch {
@@ -224,7 +225,7 @@ func (s *codesScreen) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 			return emit(copyReq{id})
 		}
 	case key.Matches(msg, k.DelBack) && s.filter.Empty():
-		s.clearFilter()
+		// Stay: leaving silently would make the next letters commands.
 	default:
 		if s.filter.Update(msg, k) {
 			s.sel, s.off = 0, 0

@@ -152,6 +152,22 @@ func TestFilter(t *testing.T) {
 	}
 }
 
+func TestBackspaceInEmptyFilterStaysInFilter(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.seed(true, totpAccount("GitHub", "alice"), totpAccount("GitLab", "bob"), totpAccount("Google", "carol"))
+	h.start()
+	h.press("/")
+	h.typeText("g")
+	h.press("backspace", "backspace") // the second one finds the field empty
+	h.typeText("ab")                  // "a" would open the add form outside the filter
+	h.see("Codes (1 of 3)", "GitLab bob")
+	h.notSee("Add account")
+	h.press("esc")
+	h.see("Codes (3)")
+	h.typeText("a")
+	h.see("Add account")
+}
+
 func TestResize(t *testing.T) {
 	h := newHarness(t, 120, 30)
 	h.seed(true, sample()...)

@@ -41,6 +41,8 @@ type app struct {
 	lock *lockout.Tracker  // failed-attempt record of the vault being opened
 
 	started bool // a command got past cobra's parsing and validation
+
+	clipClear time.Duration // test builds: --test-clipboard-clear; zero: the vault's setting
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {

@@ -127,8 +127,8 @@ func (a *app) backupRestore(gen uint64) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "Restored generation %d as generation %d (%d accounts); generation %d is kept as a backup.\n",
-		gen, now, len(s.Data().Live()), from)
+	fmt.Fprintf(a.stdout, "Restored generation %d as generation %d (%s); generation %d is kept as a backup.\n",
+		gen, now, accounts(len(s.Data().Live())), from)
 	return nil
 }
 

@@ -51,9 +51,7 @@ shown twice.`,
 				return err
 			}
 			if copyIt {
-				if err := a.copyToClipboard(out.Code); err != nil {
-					return err
-				}
+				a.copyToClipboard(out.Code)
 			}
 			if asJSON {
 				return writeJSON(a, out)
@@ -64,7 +62,7 @@ shown twice.`,
 	}
 	cmd.Flags().StringVar(&at, "at", "", "the code at TIME (RFC 3339 or unix seconds) instead of now")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	cmd.Flags().BoolVar(&copyIt, "copy", false, "also copy the code to the clipboard (cleared after 20 s)")
+	cmd.Flags().BoolVar(&copyIt, "copy", false, "also copy the code to the clipboard (cleared after 20 s if it still holds the code)")
 	return cmd
 }
 

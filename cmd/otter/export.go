@@ -100,9 +100,9 @@ func (a *app) runExport(file string, fl *exportFlags) error {
 	}
 	s, err := a.session()
 	if err == nil {
-		err = s.Log("export", fmt.Sprintf("%s, %d accounts", fl.format, len(entries)))
+		err = s.Log("export", fmt.Sprintf("%s, %s", fl.format, accounts(len(entries))))
 	}
-	fmt.Fprintf(a.stdout, "exported %d accounts to %s (%s, %s)\n", len(entries), file, fl.format, how)
+	fmt.Fprintf(a.stdout, "exported %s to %s (%s, %s)\n", accounts(len(entries)), file, fl.format, how)
 	fmt.Fprintln(a.stderr, supportReminder)
 	if fl.format == "otpauth" {
 		a.warn("%s holds every secret in plain text: delete it as soon as it has served", file)

@@ -97,7 +97,7 @@ func (a *app) runImport(format, file string, fl *importFlags) error {
 		return nil
 	}
 	if !fl.yes {
-		if ok, err := a.confirm(fmt.Sprintf("Import %d accounts? [y/N] ", fresh)); err != nil {
+		if ok, err := a.confirm(fmt.Sprintf("Import %s? [y/N] ", accounts(fresh))); err != nil {
 			return err
 		} else if !ok {
 			return &userError{code: exitError, msg: "nothing imported"}
@@ -219,7 +219,7 @@ func planImport(d *vault.Data, entries []importers.Entry) *importPlan {
 }
 
 func (a *app) printPreview(res *importers.Result, file string, p *importPlan) {
-	fmt.Fprintf(a.stdout, "%s (%s): %d accounts\n", importers.DisplayFormat(res.Format), file, len(res.Entries))
+	fmt.Fprintf(a.stdout, "%s (%s): %s\n", importers.DisplayFormat(res.Format), file, accounts(len(res.Entries)))
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	for i, e := range res.Entries {
 		mark, note := "+", extrasSummary(&e)
@@ -274,7 +274,7 @@ func (a *app) applyImport(s *vaultops.Session, res *importers.Result, p *importP
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "imported %d accounts", len(out.Added))
+	fmt.Fprintf(a.stdout, "imported %s", accounts(len(out.Added)))
 	if skipped := self + len(out.Skipped); skipped > 0 {
 		fmt.Fprintf(a.stdout, "; skipped %d already in the vault", skipped)
 	}

@@ -103,7 +103,7 @@ func (a *app) runQRGoogle(queries []string, fl *qrFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := a.logQR(fmt.Sprintf("google, %d accounts in %d codes", len(keys), len(batches))); err != nil {
+	if err := a.logQR(fmt.Sprintf("google, %s in %d codes", accounts(len(keys)), len(batches))); err != nil {
 		return err
 	}
 	return a.showBatches(batches, names, fl)

@@ -87,6 +87,9 @@ func (a *app) recoveryUse(query string) error {
 	return nil
 }
 
+// accounts is "1 account" or "N accounts".
+func accounts(n int) string { return fmt.Sprintf("%d %s", n, plural(n, "account", "accounts")) }
+
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one

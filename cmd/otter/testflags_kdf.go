@@ -16,6 +16,8 @@ func addTestFlags(root *cobra.Command, a *app) {
 	var weak bool
 	root.PersistentFlags().BoolVar(&weak, "test-weak-kdf", false, "")
 	_ = root.PersistentFlags().MarkHidden("test-weak-kdf")
+	root.PersistentFlags().DurationVar(&a.clipClear, "test-clipboard-clear", 0, "")
+	_ = root.PersistentFlags().MarkHidden("test-clipboard-clear")
 	root.AddCommand(testHookCmds(a)...)
 	prev := root.PersistentPreRunE
 	root.PersistentPreRunE = func(cmd *cobra.Command, args []string) error {

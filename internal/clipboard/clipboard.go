@@ -97,14 +97,13 @@ func (b *Backend) HoldsDigest(sum [32]byte) bool {
 	return subtle.ConstantTimeCompare(got[:], sum[:]) == 1
 }
 
-// Clear empties the clipboard. Over OSC 52 it sends an empty value, which
-// most terminals take as "clear".
+// Clear empties the clipboard. Over OSC 52 it writes OSC52Clear.
 func (b *Backend) Clear() error {
 	switch {
 	case b == nil:
 		return ErrUnavailable
 	case b.osc52 != nil:
-		_, err := b.osc52.Write(OSC52(nil))
+		_, err := b.osc52.Write(OSC52Clear())
 		return err
 	case b.clear != nil:
 		return run(b.clear, nil)
@@ -130,6 +129,18 @@ func (b *Backend) ClearAfter(d time.Duration, sum [32]byte) error {
 // clipboard to value.
 func OSC52(value []byte) []byte {
 	return []byte("\x1b]52;c;" + base64.StdEncoding.EncodeToString(value) + "\a")
+}
+
+// OSC52Placeholder is what OSC52Clear writes first: tmux ignores an empty
+// OSC 52 write (its paste buffer keeps the code), so the code is replaced
+// by a single space, which pasting by mistake cannot turn into a command.
+const OSC52Placeholder = " "
+
+// OSC52Clear returns the escape sequences that take a value off a
+// terminal's clipboard: the placeholder, then the empty write that xterm,
+// kitty and most others take as "clear".
+func OSC52Clear() []byte {
+	return append(OSC52([]byte(OSC52Placeholder)), OSC52(nil)...)
 }
 
 func run(argv []string, stdin []byte) error {
