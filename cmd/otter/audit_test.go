@@ -129,7 +129,7 @@ func TestAuditRecordsActionsNeverSecrets(t *testing.T) {
 		"recovery.use":    "Bank:carol, 2 left",
 		"slot.add":        "password slot",
 		"slot.remove":     "password slot",
-		"export":          "age, 1 accounts",
+		"export":          "age, 1 account",
 		"unlock":          "password slot",
 	} {
 		if !strings.Contains(strings.Join(byKind[kind], "|"), want) {
