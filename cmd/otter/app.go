@@ -41,6 +41,10 @@ type app struct {
 	lock *lockout.Tracker  // failed-attempt record of the vault being opened
 
 	started bool // a command got past cobra's parsing and validation
+
+	// mirrorFailed, when set, receives a failed copy to the backup folder
+	// (see mirrorHook) instead of a warning on stderr: the TUI shows it.
+	mirrorFailed func(error)
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -112,6 +116,9 @@ func (a *app) options() *vault.Options {
 		}
 		o.DeviceID = id
 		a.vaultOpts.DeviceID = id
+	}
+	if o.AfterSave == nil {
+		o.AfterSave = a.mirrorHook()
 	}
 	return &o
 }
