@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -128,4 +129,26 @@ func (a *app) mirrorHook() func(vaultID string, gen uint64, file []byte) {
 			a.warn("%v", err)
 		}
 	}
+}
+
+// lastFailure keeps the latest failed copy for the TUI, which asks after
+// every write (tui.Config.SaveWarning).
+type lastFailure struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *lastFailure) set(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.err = err
+}
+
+// take returns the latest failure and forgets it.
+func (f *lastFailure) take() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	err := f.err
+	f.err = nil
+	return err
 }
