@@ -5,6 +5,8 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/otterauth/otter/internal/errcat"
 	"github.com/otterauth/otter/internal/vaultops"
 )
 
@@ -75,6 +77,9 @@ func (m *Model) written(msg writeMsg) tea.Cmd {
 		m.setStatus("Registered “"+msg.label+"” in the vault's key inventory.", statusOK)
 	case opKeyLost:
 		m.setStatus("Marked “"+msg.label+"” lost.", statusWarn)
+	}
+	if msg.warn != nil {
+		m.setStatus(errcat.Capitalize(msg.warn.Error()), statusWarn)
 	}
 	return tea.Batch(cmds...)
 }

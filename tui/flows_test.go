@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -429,4 +430,35 @@ func TestUnlockIsAudited(t *testing.T) {
 	if !strings.Contains(got["unlock"], "password") || !strings.Contains(got["unlock.failed"], "1 failed") {
 		t.Fatalf("audit log after a TUI unlock: %v", got)
 	}
+}
+
+// TestFailedCopyAfterASaveIsAWarning: a copy to the backup folder that
+// fails after a save (Config.SaveWarning) is on the status line, and the
+// save stands.
+func TestFailedCopyAfterASaveIsAWarning(t *testing.T) {
+	h := newHarness(t, 100, 24)
+	h.seed(true, vault.Account{Issuer: "GitHub", Name: "alice", Secret: githubSecret, Type: "totp", Algorithm: "SHA1", Digits: 6, Period: 30})
+	var failed error
+	h.m.cfg.SaveWarning = func() error { err := failed; failed = nil; return err }
+	opts := *h.m.cfg.Options
+	unplugged := true
+	opts.AfterSave = func(string, uint64, []byte) {
+		if !unplugged {
+			return
+		}
+		unplugged = false
+		failed = errors.New("the vault was saved, but copying it to the backup folder /media/usb failed: no such file or directory")
+	}
+	h.m.cfg.Options = &opts
+	h.start()
+	h.see("Codes (1)")
+	h.press("p")
+	h.see("The vault was saved, but copying it to the backup folder")
+	h.notSee("Pinned")
+	if v := h.reopen(vault.Password{Secret: []byte(testPass), KDF: tinyKDF}); !v.Data().Accounts[0].Pinned {
+		t.Error("the pin was not saved")
+	}
+	h.press("p")
+	h.see("Unpinned")
+	h.notSee("copying it")
 }

@@ -289,6 +289,7 @@ func (m *Model) loaded(msg loadedMsg) tea.Cmd {
 func (m *Model) open(msg openedMsg) tea.Cmd {
 	m.epoch++
 	m.sess = newSession(msg.v, m.cfg.stateDir(), m.epoch, m.c.now)
+	m.sess.saveWarning = m.cfg.SaveWarning
 	m.phase = phaseOpen
 	if m.onboard != nil {
 		m.onboard.wipe()

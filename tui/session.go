@@ -29,6 +29,8 @@ type session struct {
 	// trashed is the account deleted last in this session, which the undo
 	// key brings back from the trash; "" when there is none.
 	trashed string
+	// saveWarning is Config.SaveWarning, or nil.
+	saveWarning func() error
 }
 
 // shownCode is a generated HOTP code and when it was generated.
@@ -79,15 +81,19 @@ type writeMsg struct {
 	note  string                    // a longer report for the screen that asked
 	usage map[string]localstate.Use // when set, this device's usage now
 	err   error
+	warn  error // the save stands, but what followed it failed (Config.SaveWarning)
 }
 
 // run returns a command that runs one operation of the domain layer (a
 // vault transaction) and reports its end; fn fills in the report.
 func (s *session) run(op writeOp, id string, fn func(ops *vaultops.Session, r *writeMsg) error) tea.Cmd {
-	ops, epoch := s.ops, s.epoch
+	ops, epoch, warning := s.ops, s.epoch, s.saveWarning
 	return func() tea.Msg {
 		r := writeMsg{epoch: epoch, op: op, id: id}
 		r.err = fn(ops, &r)
+		if warning != nil {
+			r.warn = warning()
+		}
 		return r
 	}
 }

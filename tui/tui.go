@@ -43,6 +43,11 @@ type Config struct {
 	// Keys lists and opens the security keys of the keys screens; nil
 	// means fido.LibFIDO2().
 	Keys fido.Backend
+	// SaveWarning, when set, returns and forgets what went wrong after the
+	// last save without undoing it (a failed copy to the backup folder that
+	// Options.AfterSave makes), or nil. The TUI asks after every write and
+	// shows it on the status line.
+	SaveWarning func() error
 }
 
 // FIDOUnlock returns a credential for a vault's fido2 slots. Its Derive

@@ -31,6 +31,14 @@ type Options struct {
 	// stamps the changes this Vault makes (Data.DeviceID). "" means a
 	// random id for each Create or Load.
 	DeviceID string
+	// AfterSave, when set, is called after every write that replaced the
+	// vault file (Create included), with the new file's exact bytes (header
+	// and sealed payload: nothing in them is in clear that the header does
+	// not show) and its generation. It runs under the writers' lock, so
+	// calls come in generation order; it must not keep file. It cannot fail
+	// the write: a hook that copies the file elsewhere reports its own
+	// failures.
+	AfterSave func(vaultID string, gen uint64, file []byte)
 
 	fs fsys // file system seam for fault injection; nil means the OS
 }
@@ -47,6 +55,7 @@ type options struct {
 
 	highWater     HighWater
 	allowRollback bool
+	afterSave     func(vaultID string, gen uint64, file []byte)
 }
 
 // The default backup policy: the newest defaultBackups generations, and
@@ -77,6 +86,7 @@ func (o *Options) resolve() options {
 	}
 	r.weak = o.AllowWeakKDF
 	r.highWater, r.allowRollback = o.HighWater, o.AllowRollback
+	r.afterSave = o.AfterSave
 	switch {
 	case o.Backups > 0:
 		r.backups, r.days = o.Backups, 0

@@ -289,6 +289,9 @@ func (v *Vault) save(st *state, prev []byte) error {
 		}
 		v.upgrades = nil
 		v.o.raise(st.hdr.VaultID, gen)
+		if v.o.afterSave != nil {
+			v.o.afterSave(st.hdr.VaultID, gen, out)
+		}
 	}
 	return err
 }

@@ -43,6 +43,9 @@ type app struct {
 	started bool // a command got past cobra's parsing and validation
 
 	clipClear time.Duration // test builds: --test-clipboard-clear; zero: the vault's setting
+	// mirrorFailed, when set, receives a failed copy to the backup folder
+	// (see mirrorHook) instead of a warning on stderr: the TUI shows it.
+	mirrorFailed func(error)
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -114,6 +117,9 @@ func (a *app) options() *vault.Options {
 		}
 		o.DeviceID = id
 		a.vaultOpts.DeviceID = id
+	}
+	if o.AfterSave == nil {
+		o.AfterSave = a.mirrorHook()
 	}
 	return &o
 }

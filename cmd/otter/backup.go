@@ -13,14 +13,16 @@ import (
 func (a *app) backupCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "backup",
-		Short: "List, look into and restore the generations kept under backups/",
+		Short: "List, look into and restore the generations kept under backups/; copy the vault to a folder",
 		Long: `Every save keeps the previous file under backups/ beside the vault (the newest
-5). otter refuses to open a vault file older than a generation it has already
-seen (exit 6): to go back on purpose, restore a generation; the restore is
-itself a new generation, so it can be undone the same way.`,
+10, and the newest of each day for 30 days). otter refuses to open a vault
+file older than a generation it has already seen (exit 6): to go back on
+purpose, restore a generation; the restore is itself a new generation, so it
+can be undone the same way. otter backup dir also copies every save into a
+folder of your choice (a synced folder, a USB stick).`,
 		Args: cobra.NoArgs,
 	}
-	cmd.AddCommand(a.backupListCmd(), a.backupShowCmd(), a.backupRestoreCmd())
+	cmd.AddCommand(a.backupListCmd(), a.backupShowCmd(), a.backupRestoreCmd(), a.backupDirCmd())
 	return cmd
 }
 

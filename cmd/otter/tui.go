@@ -15,14 +15,17 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	if !a.interactive() {
 		return cmd.Help()
 	}
+	var failed lastFailure
+	a.mirrorFailed = failed.set // the TUI shows them; stderr is its screen
 	return tui.Run(tui.Config{
-		VaultPath: a.path(),
-		Options:   a.options(),
-		Store:     a.store,
-		KDF:       a.kdf,
-		Now:       a.now,
-		Keys:      a.fido,
-		FIDO:      a.fido2UnlockCredential,
+		SaveWarning: failed.take,
+		VaultPath:   a.path(),
+		Options:     a.options(),
+		Store:       a.store,
+		KDF:         a.kdf,
+		Now:         a.now,
+		Keys:        a.fido,
+		FIDO:        a.fido2UnlockCredential,
 		FIDOWithPIN: func(ctx context.Context, pin []byte) (vault.Credential, error) {
 			return &fido2Cred{a: a, ctx: ctx, quiet: true, pin: pin}, nil
 		},

@@ -1,6 +1,6 @@
 // Package errcat is otter's one catalogue of errors: every sentinel of
 // vault, fido, internal/vaultops, internal/importers, internal/lockout,
-// internal/keyring and internal/otp maps here, once, to the exit code a script sees and the
+// internal/keyring, internal/otp and internal/mirror maps here, once, to the exit code a script sees and the
 // message and hint a person reads. The CLI prints them as they are
 // ("otter: error: MSG", "otter: hint: HINT"); the TUI reads the same words
 // and only adapts case and punctuation (Sentence).
@@ -16,6 +16,7 @@ import (
 	"github.com/otterauth/otter/internal/importers"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
+	"github.com/otterauth/otter/internal/mirror"
 	"github.com/otterauth/otter/internal/otp"
 	"github.com/otterauth/otter/internal/recoverycodes"
 	"github.com/otterauth/otter/internal/vaultops"
@@ -64,6 +65,9 @@ var entries = []struct {
 	{vault.ErrInvalid, Entry{Error, "", "otter computes TOTP, HOTP and Steam codes with SHA1, SHA256 or SHA512, 1 to 10 digits"}},
 	{vault.ErrRollback, Entry{Corrupt, "", "if an older file was put back on purpose, make it the newest generation with: otter backup restore GEN"}},
 	{vault.ErrNoBackup, Entry{NotFound, "", "see the kept generations with: otter backup list"}},
+
+	{mirror.ErrNotDir, Entry{Usage, "", "give a folder that exists (create it first), e.g. one your sync tool watches or a USB stick's"}},
+	{mirror.ErrOwnBackups, Entry{Usage, "", "otter already keeps backups there; pick a folder outside otter's data folder"}},
 
 	{recoverycodes.ErrNone, Entry{Usage, "", "paste the codes separated by spaces, commas or new lines"}},
 	{recoverycodes.ErrTooLong, Entry{Usage, "", "give only the codes the site shows, one per line or separated by spaces"}},

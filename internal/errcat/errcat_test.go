@@ -15,6 +15,7 @@ import (
 	"github.com/otterauth/otter/internal/importers"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
+	"github.com/otterauth/otter/internal/mirror"
 	"github.com/otterauth/otter/internal/otp"
 	"github.com/otterauth/otter/internal/recoverycodes"
 	"github.com/otterauth/otter/internal/vaultops"
@@ -39,6 +40,9 @@ var sentinels = map[string]struct {
 	"vault.ErrInvalid":            {vault.ErrInvalid, Error},
 	"vault.ErrRollback":           {vault.ErrRollback, Corrupt},
 	"vault.ErrNoBackup":           {vault.ErrNoBackup, NotFound},
+
+	"mirror.ErrNotDir":     {mirror.ErrNotDir, Usage},
+	"mirror.ErrOwnBackups": {mirror.ErrOwnBackups, Usage},
 
 	"recoverycodes.ErrNone":    {recoverycodes.ErrNone, Usage},
 	"recoverycodes.ErrTooLong": {recoverycodes.ErrTooLong, Usage},
@@ -97,7 +101,7 @@ var sentinels = map[string]struct {
 // its exit code and words in the CLI's style.
 func TestEverySentinelIsCatalogued(t *testing.T) {
 	for pkg, dir := range map[string]string{"vault": "../../vault", "fido": "../../fido",
-		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "otp": "../otp"} {
+		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "otp": "../otp", "mirror": "../mirror"} {
 		for _, name := range exportedErrVars(t, dir) {
 			if _, ok := sentinels[pkg+"."+name]; !ok {
 				t.Errorf("%s.%s is not in this test's list (and perhaps not in the catalogue)", pkg, name)

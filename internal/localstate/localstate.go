@@ -1,6 +1,7 @@
 // Package localstate owns otter's per-device state, which lives beside the
-// lockout record and never in the vault: this installation's device id and
-// how often and when each account's code was used here. Nothing it stores
+// lockout record and never in the vault: this installation's device id,
+// how often and when each account's code was used here, and the folder the
+// vault is copied to after every write (paths differ between machines). Nothing it stores
 // is secret, and writing it never writes the vault.
 package localstate
 

@@ -71,3 +71,28 @@ func TestUsageIsBounded(t *testing.T) {
 		t.Error("the least recently used entry was kept")
 	}
 }
+
+func TestBackupDirSetShowOff(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	if got, err := BackupDir(dir); got != "" || err != nil {
+		t.Fatalf("before any setting: %q, %v; want off", got, err)
+	}
+	usb := filepath.Join(t.TempDir(), "my usb stick")
+	if err := SetBackupDir(dir, usb); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := BackupDir(dir); got != usb || err != nil {
+		t.Errorf("after setting %s: %q, %v", usb, got, err)
+	}
+	if err := SetBackupDir(dir, "relative/path"); err == nil {
+		t.Error("a relative path was kept")
+	}
+	for range 2 { // turning off twice is fine
+		if err := SetBackupDir(dir, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := BackupDir(dir); got != "" {
+		t.Errorf("after turning off: %q", got)
+	}
+}
