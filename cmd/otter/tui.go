@@ -16,13 +16,14 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		return cmd.Help()
 	}
 	return tui.Run(tui.Config{
-		VaultPath: a.path(),
-		Options:   a.options(),
-		Store:     a.store,
-		KDF:       a.kdf,
-		Now:       a.now,
-		Keys:      a.fido,
-		FIDO:      a.fido2UnlockCredential,
+		VaultPath:  a.path(),
+		LockoutDir: a.state,
+		Options:    a.options(),
+		Store:      a.store,
+		KDF:        a.kdf,
+		Now:        a.now,
+		Keys:       a.fido,
+		FIDO:       a.fido2UnlockCredential,
 		FIDOWithPIN: func(ctx context.Context, pin []byte) (vault.Credential, error) {
 			return &fido2Cred{a: a, ctx: ctx, quiet: true, pin: pin}, nil
 		},

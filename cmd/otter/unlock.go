@@ -9,7 +9,6 @@ import (
 	"filippo.io/age"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
-	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
@@ -26,7 +25,7 @@ func (a *app) open() (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := a.unlock(vaultops.NewUnlocker(l, paths.State(), a.now))
+	r, err := a.unlock(vaultops.NewUnlocker(l, a.state, a.now))
 	if err != nil {
 		return nil, err
 	}
