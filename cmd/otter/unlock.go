@@ -160,6 +160,8 @@ func keyringTrouble(err error) string {
 	switch {
 	case errors.Is(err, keyring.ErrNotFound):
 		return "the keyring has no otter entry for this vault (deleted, or another keyring)"
+	case errors.Is(err, keyring.ErrUnavailable) && keyring.NoSession():
+		return "no keyring in this session (DBUS_SESSION_BUS_ADDRESS is unset)"
 	case errors.Is(err, keyring.ErrUnavailable):
 		return "the keyring did not answer (no Secret Service running, or it is locked)"
 	case errors.Is(err, vault.ErrWrongCredential):
