@@ -90,7 +90,8 @@ func Run(cfg Config) error {
 // stateDir is the folder of per-device state (Config.LockoutDir).
 func (c *Config) stateDir() string {
 	if c.LockoutDir == "" {
-		return paths.State()
+		d, _ := paths.State() // cmd/otter always sets LockoutDir
+		return d
 	}
 	return c.LockoutDir
 }

@@ -31,6 +31,7 @@ type app struct {
 	fido           fido.Backend    // lists and opens security keys
 
 	vaultPath       string
+	state           string // per-device state (paths.State), set before any command runs
 	passwordFile    string
 	recoveryKeyFile string
 	identityFile    string
@@ -74,7 +75,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
 	// Cobra validates the command name and arguments before any pre-run:
 	// an error before this point is a usage error (exit 2).
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { a.started = true; return nil }
+	root.PersistentPreRunE = func(*cobra.Command, []string) error { a.started = true; return a.resolvePaths() }
 	f := root.PersistentFlags()
 	f.StringVar(&a.vaultPath, "vault", envOr("OTTER_VAULT", ""), "vault file (default: the user data dir; env OTTER_VAULT)")
 	f.StringVar(&a.passwordFile, "password-file", os.Getenv("OTTER_PASSWORD_FILE"), "read the vault password from this file (env OTTER_PASSWORD_FILE)")
@@ -99,19 +100,27 @@ func envOr(name, def string) string {
 	return def
 }
 
-func (a *app) path() string {
-	if a.vaultPath != "" {
-		return a.vaultPath
+// resolvePaths settles where the vault and the state live; without a home
+// directory it refuses (paths.ErrNoHome) rather than use a shared folder.
+func (a *app) resolvePaths() error {
+	var err error
+	if a.vaultPath == "" {
+		if a.vaultPath, err = paths.Vault(); err != nil {
+			return err
+		}
 	}
-	return paths.Vault()
+	a.state, err = paths.State()
+	return err
 }
+
+func (a *app) path() string { return a.vaultPath }
 
 func (a *app) options() *vault.Options {
 	o := a.vaultOpts
 	o.Now = a.now
-	o.HighWater = highwater.Dir(paths.State())
+	o.HighWater = highwater.Dir(a.state)
 	if o.DeviceID == "" {
-		id, err := localstate.DeviceID(paths.State())
+		id, err := localstate.DeviceID(a.state)
 		if err != nil {
 			a.warn("this device's id: %v (changes are stamped with a random one)", err)
 		}
@@ -161,6 +170,6 @@ func (a *app) session() (*vaultops.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.s = vaultops.New(v, paths.State(), a.now)
+	a.s = vaultops.New(v, a.state, a.now)
 	return a.s, nil
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/otterauth/otter/internal/journal"
-	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -96,7 +95,7 @@ func auditEvents(log, pending []vault.AuditEvent) []auditJSON {
 
 // pending returns the unlock journal's events that v does not hold yet.
 func (a *app) pending(v *vault.Vault) ([]vault.AuditEvent, error) {
-	j, err := journal.Open(paths.State(), v)
+	j, err := journal.Open(a.state, v)
 	if err != nil {
 		return nil, err
 	}

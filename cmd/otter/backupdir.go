@@ -55,7 +55,7 @@ func (a *app) backupDirSet(path string) error {
 	if err != nil {
 		return err
 	}
-	if err := localstate.SetBackupDir(paths.State(), dir); err != nil {
+	if err := localstate.SetBackupDir(a.state, dir); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "Every save now copies the vault to %s (the newest %d copies are kept).\n", dir, mirror.Keep)
@@ -65,14 +65,15 @@ func (a *app) backupDirSet(path string) error {
 // ownBackups are the backups folders otter prunes itself: beside the vault
 // in use and beside the default vault.
 func (a *app) ownBackups() []string {
-	return []string{
-		filepath.Join(filepath.Dir(a.path()), "backups"),
-		filepath.Join(filepath.Dir(paths.Vault()), "backups"),
+	own := []string{filepath.Join(filepath.Dir(a.path()), "backups")}
+	if def, err := paths.Vault(); err == nil {
+		own = append(own, filepath.Join(filepath.Dir(def), "backups"))
 	}
+	return own
 }
 
 func (a *app) backupDirOff() error {
-	if err := localstate.SetBackupDir(paths.State(), ""); err != nil {
+	if err := localstate.SetBackupDir(a.state, ""); err != nil {
 		return err
 	}
 	fmt.Fprintln(a.stdout, "The vault is no longer copied after a save; copies already made stay where they are.")
@@ -80,7 +81,7 @@ func (a *app) backupDirOff() error {
 }
 
 func (a *app) backupDirShow() error {
-	dir, err := localstate.BackupDir(paths.State())
+	dir, err := localstate.BackupDir(a.state)
 	if err != nil {
 		return err
 	}
@@ -111,7 +112,7 @@ func (a *app) backupDirShow() error {
 // copy goes to a.mirrorFailed (a warning on stderr unless the TUI
 // collects it).
 func (a *app) mirrorHook() func(vaultID string, gen uint64, file []byte) {
-	dir, err := localstate.BackupDir(paths.State())
+	dir, err := localstate.BackupDir(a.state)
 	if err != nil {
 		a.warn("%v (the vault is not copied to the backup folder)", err)
 		return nil

@@ -42,6 +42,9 @@ func (a *app) runInit(noKeyring, withPassword bool, keyOut string) error {
 			hint: "use it, or choose another file with --vault PATH"}
 	}
 	useKeyring := !noKeyring && a.keyringAnswers()
+	if !noKeyring && !useKeyring && a.passwordFile != "" && keyring.NoSession() {
+		a.hint("no keyring in this session (DBUS_SESSION_BUS_ADDRESS is unset): the vault gets no keyring slot; add one later with: otter slot add keyring")
+	}
 	password, err := a.initPassword(useKeyring, noKeyring, withPassword)
 	if err != nil {
 		return err

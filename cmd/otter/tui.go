@@ -20,6 +20,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	return tui.Run(tui.Config{
 		SaveWarning: failed.take,
 		VaultPath:   a.path(),
+		LockoutDir:  a.state,
 		Options:     a.options(),
 		Store:       a.store,
 		KDF:         a.kdf,

@@ -9,7 +9,6 @@ import (
 	"filippo.io/age"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
-	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
@@ -26,7 +25,7 @@ func (a *app) open() (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	r, err := a.unlock(vaultops.NewUnlocker(l, paths.State(), a.now))
+	r, err := a.unlock(vaultops.NewUnlocker(l, a.state, a.now))
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +160,8 @@ func keyringTrouble(err error) string {
 	switch {
 	case errors.Is(err, keyring.ErrNotFound):
 		return "the keyring has no otter entry for this vault (deleted, or another keyring)"
+	case errors.Is(err, keyring.ErrUnavailable) && keyring.NoSession():
+		return "no keyring in this session (DBUS_SESSION_BUS_ADDRESS is unset)"
 	case errors.Is(err, keyring.ErrUnavailable):
 		return "the keyring did not answer (no Secret Service running, or it is locked)"
 	case errors.Is(err, vault.ErrWrongCredential):

@@ -1,6 +1,6 @@
 // Package errcat is otter's one catalogue of errors: every sentinel of
 // vault, fido, internal/vaultops, internal/importers, internal/lockout,
-// internal/keyring, internal/otp and internal/mirror maps here, once, to the exit code a script sees and the
+// internal/keyring, internal/paths, internal/otp and internal/mirror maps here, once, to the exit code a script sees and the
 // message and hint a person reads. The CLI prints them as they are
 // ("otter: error: MSG", "otter: hint: HINT"); the TUI reads the same words
 // and only adapts case and punctuation (Sentence).
@@ -18,6 +18,7 @@ import (
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/mirror"
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/internal/recoverycodes"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
@@ -83,6 +84,8 @@ var entries = []struct {
 	{vaultops.ErrNoCode, Entry{Error, "", "the stored account is damaged; remove it (otter rm) and add it again from the site's setup page"}},
 
 	{lockout.ErrLocked, Entry{LockedOut, "", "the lock protects the vault from guessing; the OS keyring still unlocks it"}},
+
+	{paths.ErrNoHome, Entry{Usage, "", "set HOME, or name the places: --vault FILE (or OTTER_VAULT) and XDG_STATE_HOME"}},
 
 	{keyring.ErrNotFound, Entry{Error, "the keyring has no otter entry for this vault (deleted, or another keyring)", ""}},
 	{keyring.ErrUnavailable, Entry{Error, "the OS keyring did not answer", "is a Secret Service (gnome-keyring, KWallet) running and unlocked?"}},

@@ -17,6 +17,7 @@ import (
 	"github.com/otterauth/otter/internal/lockout"
 	"github.com/otterauth/otter/internal/mirror"
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/internal/recoverycodes"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
@@ -94,6 +95,7 @@ var sentinels = map[string]struct {
 	"lockout.ErrLocked":      {lockout.ErrLocked, LockedOut},
 	"keyring.ErrNotFound":    {keyring.ErrNotFound, Error},
 	"keyring.ErrUnavailable": {keyring.ErrUnavailable, Error},
+	"paths.ErrNoHome":        {paths.ErrNoHome, Usage},
 }
 
 // TestEverySentinelIsCatalogued finds the exported Err… variables in the
@@ -101,7 +103,7 @@ var sentinels = map[string]struct {
 // its exit code and words in the CLI's style.
 func TestEverySentinelIsCatalogued(t *testing.T) {
 	for pkg, dir := range map[string]string{"vault": "../../vault", "fido": "../../fido",
-		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "otp": "../otp", "mirror": "../mirror"} {
+		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "paths": "../paths", "otp": "../otp", "mirror": "../mirror"} {
 		for _, name := range exportedErrVars(t, dir) {
 			if _, ok := sentinels[pkg+"."+name]; !ok {
 				t.Errorf("%s.%s is not in this test's list (and perhaps not in the catalogue)", pkg, name)

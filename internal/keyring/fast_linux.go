@@ -2,6 +2,7 @@ package keyring
 
 import (
 	"errors"
+	"os"
 
 	dbus "github.com/godbus/dbus/v5"
 )
@@ -59,3 +60,7 @@ func fastGet(account string) ([]byte, error) {
 	}
 	return s.Value, nil
 }
+
+// NoSession reports whether there is certainly no keyring session to ask:
+// DBUS_SESSION_BUS_ADDRESS is unset (a headless login, ssh, cron).
+func NoSession() bool { return os.Getenv("DBUS_SESSION_BUS_ADDRESS") == "" }

@@ -1,6 +1,8 @@
 // Package keyring stores otter's slot secrets in the OS keyring (Secret
 // Service on Linux, Keychain on macOS, Credential Manager on Windows) under
-// the service name "otter". It implements vault.SecretStore.
+// the service name "otter". It implements vault.SecretStore. On Linux, with
+// no DBUS_SESSION_BUS_ADDRESS there is no keyring: every call returns
+// ErrUnavailable at once, and no bus is autolaunched.
 package keyring
 
 import (
@@ -89,6 +91,11 @@ func (s Store) Delete(account string) error {
 }
 
 func (s Store) call(f func() error) error {
+	if NoSession() {
+		// Touching D-Bus now would autolaunch a bus (10–20 s, and a
+		// dbus-daemon left running after otter exits).
+		return fmt.Errorf("%w: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset)", ErrUnavailable)
+	}
 	t := s.Timeout
 	if t == 0 {
 		t = 5 * time.Second

@@ -9,14 +9,24 @@
 // since the previous one. A corrupt vault file is not a failed attempt:
 // callers do not call Fail for it.
 //
+// An attempt is reserved before the KDF runs: Reserve, under the file lock,
+// refuses it if locked out and otherwise records it as a failure that is
+// still pending, so that 40 wrong passwords tried at once are not all
+// evaluated. The attempt's outcome then confirms it (Attempt.Fail), clears
+// the record without counting it (Attempt.Success) or withdraws it
+// (Attempt.Release). A process that dies in between leaves a failure.
+//
 // The record is dir/lockout-<vaultID>.json (mode 0600, dir created 0700):
 //
 //	{"version":1,"failures":["2026-01-02T15:04:05Z",…],"since_success":3,
-//	 "last_failure":"2026-01-02T15:04:05Z","kinds":{"password":3}}
+//	 "last_failure":"2026-01-02T15:04:05Z","kinds":{"password":3},
+//	 "pending":[{"id":"9f…","at":"2026-01-02T15:04:09Z","kind":"password"}]}
 //
 // failures holds the times of the failures of the last 24 hours, oldest
 // first, at most 1000 of them; since_success, last_failure and kinds cover
-// every failure since the last successful unlock, however old. Every change
+// every failure since the last successful unlock, however old; pending holds
+// the reserved attempts not yet ended (their times are among failures, and
+// beyond 1000 of them the oldest count as failures). Every change
 // is a read-modify-write under an exclusive flock(2) on
 // dir/lockout-<vaultID>.lock, written to a temporary file, synced and renamed
 // over the record, so concurrent otter processes never lose a failure. On
@@ -163,12 +173,16 @@ func (t *Tracker) Fail(kind string) error {
 }
 
 // Success clears the record after a successful unlock and returns the failed
-// attempts since the previous successful unlock.
-func (t *Tracker) Success() (Summary, error) {
+// attempts since the previous successful unlock, pending ones included.
+func (t *Tracker) Success() (Summary, error) { return t.clear("") }
+
+// clear empties the record and returns its summary without the pending
+// attempt except.
+func (t *Tracker) clear(except string) (Summary, error) {
 	var s Summary
 	_, _, err := t.update(func(r *record, _ time.Time) bool {
-		s = Summary{Failures: r.SinceSuccess, Last: r.LastFailure, Kinds: r.Kinds}
-		empty := r.SinceSuccess == 0 && len(r.Failures) == 0
+		s = r.summary(except)
+		empty := r.SinceSuccess == 0 && len(r.Failures) == 0 && len(r.Pending) == 0
 		*r = record{}
 		return !empty
 	})

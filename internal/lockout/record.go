@@ -38,6 +38,7 @@ type record struct {
 	SinceSuccess int            `json:"since_success"`
 	LastFailure  time.Time      `json:"last_failure,omitzero"`
 	Kinds        map[string]int `json:"kinds,omitempty"`
+	Pending      []pending      `json:"pending,omitempty"`
 
 	corrupt bool // read from a file that could not be parsed
 }
@@ -68,6 +69,17 @@ func (r *record) normalise(now time.Time) (clamped bool) {
 	}
 	if r.LastFailure.After(now) {
 		r.LastFailure, clamped = now, true
+	}
+	for i, p := range r.Pending {
+		if p.At.After(now) {
+			r.Pending[i].At, clamped = now, true
+		}
+	}
+	if n := len(r.Pending) - maxEntries; n > 0 {
+		for _, p := range r.Pending[:n] { // never ended: the process died
+			r.confirm(p)
+		}
+		r.Pending = slices.Delete(r.Pending, 0, n)
 	}
 	slices.SortFunc(r.Failures, time.Time.Compare)
 	cut := sort.Search(len(r.Failures), func(i int) bool { return r.Failures[i].After(now.Add(-keep)) })

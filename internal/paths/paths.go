@@ -1,53 +1,79 @@
 // Package paths owns where otter keeps its files: the vault (data dir) and
-// per-machine state such as the lockout record (state dir).
+// per-machine state such as the lockout record (state dir). Without a home
+// directory (and no variable naming the place) there is no place: otter
+// refuses rather than fall back to a shared folder such as /tmp.
 package paths
 
 import (
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 )
 
+// ErrNoHome means the home directory is unknown ($HOME unset, empty or not
+// absolute) and no variable names the folder that would have been in it.
+var ErrNoHome = errors.New("no home directory")
+
 // Vault returns the vault path: $OTTER_VAULT, else the OS user data dir
 // ($XDG_DATA_HOME/otter/vault.otter on Linux).
-func Vault() string {
+func Vault() (string, error) {
 	if p := os.Getenv("OTTER_VAULT"); p != "" {
-		return p
+		return p, nil
 	}
-	return filepath.Join(dataDir(), "otter", "vault.otter")
+	d, err := dataDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "otter", "vault.otter"), nil
 }
 
 // State returns the directory for machine-local state that must live outside
 // the vault ($XDG_STATE_HOME/otter on Linux).
-func State() string {
+func State() (string, error) {
 	if d := os.Getenv("XDG_STATE_HOME"); d != "" && runtime.GOOS == "linux" {
-		return filepath.Join(d, "otter")
+		return filepath.Join(d, "otter"), nil
 	}
 	switch runtime.GOOS {
 	case "linux", "freebsd", "openbsd", "netbsd":
-		return filepath.Join(home(), ".local", "state", "otter")
+		h, err := home()
+		if err != nil {
+			return "", err
+		}
+		return filepath.Join(h, ".local", "state", "otter"), nil
 	}
-	return filepath.Join(dataDir(), "otter", "state")
+	d, err := dataDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "otter", "state"), nil
 }
 
-func dataDir() string {
+func dataDir() (string, error) {
 	switch runtime.GOOS {
 	case "darwin":
-		return filepath.Join(home(), "Library", "Application Support")
+		h, err := home()
+		return filepath.Join(h, "Library", "Application Support"), err
 	case "windows":
 		if d := os.Getenv("LocalAppData"); d != "" {
-			return d
+			return d, nil
 		}
 	}
 	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
-		return d
+		return d, nil
 	}
-	return filepath.Join(home(), ".local", "share")
+	h, err := home()
+	return filepath.Join(h, ".local", "share"), err
 }
 
-func home() string {
-	if h, err := os.UserHomeDir(); err == nil {
-		return h
+func home() (string, error) {
+	h, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrNoHome, err)
 	}
-	return os.TempDir()
+	if !filepath.IsAbs(h) {
+		return "", fmt.Errorf("%w: %q is not an absolute path", ErrNoHome, h)
+	}
+	return h, nil
 }

@@ -15,15 +15,16 @@ import (
 )
 
 // Unlocker runs otter's one unlock sequence on a loaded vault, for every
-// credential kind and every face: lockout check → unlock → record the
-// failure or the success → audit journal.
+// credential kind and every face: lockout reservation → unlock → confirm
+// the failure, clear on success or withdraw → audit journal.
 //
 // Attempts that a person can repeat to guess — a password, a recovery key,
-// a security key's PIN (fido2 slots) — are checked against
-// the failed-attempt record before any work (no KDF runs while locked out)
-// and counted when they fail; keyring and age-identity unlocks are
-// neither, since nothing is guessed. A record that cannot be read refuses the attempt: unknown must
-// not mean "not locked".
+// a security key's PIN (fido2 slots) — are reserved in the failed-attempt
+// record before any work (no KDF runs while locked out, and no more attempts
+// run at once than the limits allow) and stay counted when they fail;
+// keyring and age-identity unlocks are neither, since nothing is guessed.
+// A record that cannot be read refuses the attempt: unknown must not mean
+// "not locked".
 //
 // The unlock journal holds the audit events of an unlock (the unlock
 // itself unless the keyring did it, and the failed attempts before it),
@@ -96,37 +97,68 @@ func (u *Unlocker) Check() error {
 	return nil
 }
 
-// Unlock opens the vault with c. A counted attempt that fails wraps both
-// the cause and, when it crossed the threshold, the *lockout.LockedError.
+// Unlock opens the vault with c. A counted attempt is reserved in the
+// failed-attempt record before any KDF work (refused when locked out), so
+// that concurrent attempts stay within the limits; it is confirmed as a
+// failure when the credential was wrong, withdrawn when the attempt was no
+// guess (a corrupt file, a missing key). A counted attempt that fails wraps
+// both the cause and, when it crossed the threshold, the
+// *lockout.LockedError.
 func (u *Unlocker) Unlock(c vault.Credential) (*Unlocked, error) {
 	t := c.SlotType()
+	var a *lockout.Attempt
 	if Counted(t) {
-		if err := u.Check(); err != nil {
+		var err error
+		if a, err = u.reserve(attemptKind(t)); err != nil {
 			return nil, err
 		}
 	}
 	v, err := u.l.Unlock(c)
 	if err != nil {
-		if Counted(t) && wrong(err) {
-			if ferr := u.track.Fail(attemptKind(t)); ferr != nil {
-				var le *lockout.LockedError
-				if !errors.As(ferr, &le) {
-					ferr = fmt.Errorf("the failed attempt could not be recorded: %w", ferr)
-				}
-				err = fmt.Errorf("%w; %w", err, ferr)
-			}
-		}
-		return nil, err
+		return nil, u.failed(a, err)
 	}
 	out := &Unlocked{Session: New(v, u.dir, u.now)}
-	if Counted(t) {
-		out.Failed, _ = u.track.Success()
+	if a != nil {
+		out.Failed, _ = a.Success()
 	}
 	out.Warnings = u.journal(v, out.Failed)
 	if err := NewerBackup(v); err != nil {
 		out.Warnings = append(out.Warnings, err)
 	}
 	return out, nil
+}
+
+// reserve reserves a counted attempt of kind.
+func (u *Unlocker) reserve(kind string) (*lockout.Attempt, error) {
+	a, err := u.track.Reserve(kind)
+	if err != nil {
+		var le *lockout.LockedError
+		if errors.As(err, &le) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("cannot read the failed-attempt record: %w", err)
+	}
+	return a, nil
+}
+
+// failed ends the reserved attempt a (nil if not counted) that failed with
+// err, and returns err with what the record said.
+func (u *Unlocker) failed(a *lockout.Attempt, err error) error {
+	if a == nil {
+		return err
+	}
+	if !wrong(err) {
+		a.Release() // at worst the attempt stays counted
+		return err
+	}
+	if ferr := a.Fail(); ferr != nil {
+		var le *lockout.LockedError
+		if !errors.As(ferr, &le) {
+			ferr = fmt.Errorf("the failed attempt could not be recorded: %w", ferr)
+		}
+		err = fmt.Errorf("%w; %w", err, ferr)
+	}
+	return err
 }
 
 // CarryMax is the most journal events one unlock queues for the vault's

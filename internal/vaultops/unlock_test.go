@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -288,5 +290,63 @@ func TestOutOfBoundsKDFIsCorruptAndNotCounted(t *testing.T) {
 	}
 	if err := unlocker().Check(); err != nil {
 		t.Errorf("Check after the refusals: %v", err)
+	}
+}
+
+// countingPassword is a wrong password that counts its key derivations.
+type countingPassword struct{ n *atomic.Int32 }
+
+func (countingPassword) SlotType() vault.SlotType { return vault.SlotPassword }
+
+func (countingPassword) Enrol(string, *vault.Slot) ([]byte, error) {
+	return nil, errors.New("not enrolled")
+}
+
+func (c countingPassword) Derive(string, *vault.Slot) ([]byte, error) {
+	c.n.Add(1)
+	time.Sleep(20 * time.Millisecond) // the Argon2id a real password costs
+	return bytes.Repeat([]byte{9}, 32), nil
+}
+
+// Issue 14: 40 wrong passwords tried at once were all evaluated — the
+// whole daily budget in one burst — because each checked the record before
+// any had failed. The attempt is now reserved under the lock before the KDF.
+func TestParallelWrongPasswordsStayWithinTheLimit(t *testing.T) {
+	f := newFixture(t)
+	state := t.TempDir()
+	var derived, locked atomic.Int32
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range 40 {
+		l, err := vault.Load(f.path, f.opts())
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := NewUnlocker(l, state, f.clock)
+		wg.Go(func() {
+			<-start
+			_, err := u.Unlock(countingPassword{&derived})
+			switch {
+			case errors.Is(err, lockout.ErrLocked) && !errors.Is(err, vault.ErrWrongCredential):
+				locked.Add(1)
+			case !errors.Is(err, vault.ErrWrongCredential):
+				t.Errorf("unlock: %v, want a wrong password or a lockout", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if derived.Load() > 10 || locked.Load() != 40-derived.Load() {
+		t.Fatalf("%d of 40 parallel wrong passwords ran the KDF, %d were refused; want at most 10 and the rest refused",
+			derived.Load(), locked.Load())
+	}
+	l, _ := vault.Load(f.path, f.opts())
+	r, err := NewUnlocker(l, state, func() time.Time { return f.now.Add(2 * time.Minute) }).Unlock(f.password("pw1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Vault().Close()
+	if r.Failed.Failures != int(derived.Load()) {
+		t.Errorf("the unlock reports %d failures before it, want %d (its own attempt is none)", r.Failed.Failures, derived.Load())
 	}
 }
