@@ -89,6 +89,7 @@ var entries = []struct {
 	{importers.ErrWrongIdentity, Entry{Unlock, "", "use the identity whose recipient the backup was made for"}},
 	{importers.ErrUnknownFormat, Entry{Usage, "", "name the format, for example: otter import aegis FILE"}},
 	{importers.ErrTooLarge, Entry{Error, "", "is it the right file? exports are far smaller"}},
+	{importers.ErrImageTooLarge, Entry{Error, "", "crop the picture to the QR code, or save it smaller"}},
 }
 
 // NoFIDOBuild is the entry for fido.ErrUnsupported from a binary built

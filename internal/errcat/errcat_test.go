@@ -83,6 +83,7 @@ var sentinels = map[string]struct {
 	"importers.ErrPassphraseRequired": {importers.ErrPassphraseRequired, Usage},
 	"importers.ErrWrongPassphrase":    {importers.ErrWrongPassphrase, Unlock},
 	"importers.ErrTooLarge":           {importers.ErrTooLarge, Error},
+	"importers.ErrImageTooLarge":      {importers.ErrImageTooLarge, Error},
 	"importers.ErrUnknownFormat":      {importers.ErrUnknownFormat, Usage},
 	"importers.ErrIdentityRequired":   {importers.ErrIdentityRequired, Usage},
 	"importers.ErrWrongIdentity":      {importers.ErrWrongIdentity, Unlock},
