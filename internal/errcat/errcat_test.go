@@ -35,6 +35,7 @@ var sentinels = map[string]struct {
 	"vault.ErrExist":              {vault.ErrExist, Error},
 	"vault.ErrTooFewSlots":        {vault.ErrTooFewSlots, Error},
 	"vault.ErrLimit":              {vault.ErrLimit, Error},
+	"vault.ErrControlChar":        {vault.ErrControlChar, Usage},
 	"vault.ErrNoCodesLeft":        {vault.ErrNoCodesLeft, NotFound},
 	"vault.ErrInvalid":            {vault.ErrInvalid, Error},
 	"vault.ErrRollback":           {vault.ErrRollback, Corrupt},
