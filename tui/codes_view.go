@@ -133,7 +133,7 @@ func (s *codesScreen) row(a *vault.Account, lc liveCode, selected bool, codeW in
 	if a.Pinned {
 		pin = st.Pinned.Render("★ ")
 	}
-	issuer, account := a.Issuer, a.Name
+	issuer, account := safe(a.Issuer), safe(a.Name)
 	if issuer == "" {
 		issuer, account = account, ""
 	}

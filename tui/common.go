@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"github.com/otterauth/otter/internal/termtext"
+
 	"strings"
 	"time"
 
@@ -79,6 +81,10 @@ func clip(s string, width int) string {
 
 // cellWidth is the number of terminal cells s takes.
 func cellWidth(s string) int { return ansi.StringWidth(s) }
+
+// safe makes text from the vault inert on the terminal: control
+// characters (an older vault's imported escape sequences) show as escapes.
+func safe(s string) string { return termtext.Escape(s) }
 
 // pad appends spaces to s up to width cells.
 func pad(s string, width int) string {

@@ -83,15 +83,15 @@ func (d *detailScreen) View() string {
 		}
 	}
 	if d.confirming {
-		lines = append(lines, wrapIndent(st.Warning.Render("Delete "+a.Label()+"? It and its recovery codes stay 30 days in the trash."), d.w),
+		lines = append(lines, wrapIndent(st.Warning.Render("Delete "+safe(a.Label())+"? It and its recovery codes stay 30 days in the trash."), d.w),
 			" "+st.Bold.Render("y")+" delete · "+st.Bold.Render("n")+" keep")
 		gap()
 	}
-	title := st.Issuer.Render(a.Issuer)
+	title := st.Issuer.Render(safe(a.Issuer))
 	if a.Pinned {
 		title += " " + st.Pinned.Render("★ pinned")
 	}
-	lines = append(lines, " "+title, " "+st.Account.Render(a.Name))
+	lines = append(lines, " "+title, " "+st.Account.Render(safe(a.Name)))
 	gap()
 	lines = append(lines, d.codeLines(a)...)
 	gap()
@@ -131,10 +131,10 @@ func (d *detailScreen) facts(a *vault.Account) []string {
 	}
 	out := []string{row("Type", typ), row("Recovery", d.recoverySummary(a))}
 	if len(a.Tags) > 0 {
-		out = append(out, row("Tags", strings.Join(a.Tags, ", ")))
+		out = append(out, row("Tags", safe(strings.Join(a.Tags, ", "))))
 	}
 	if a.Notes != "" {
-		notes := strings.Split(wrap(a.Notes, max(10, d.w-12)), "\n")
+		notes := strings.Split(wrap(safeLines(a.Notes), max(10, d.w-12)), "\n")
 		out = append(out, row("Notes", notes[0]))
 		for _, l := range notes[1:] {
 			out = append(out, "           "+l)
@@ -172,3 +172,12 @@ func (d *detailScreen) ShortHelp() []key.Binding {
 }
 
 func (d *detailScreen) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }
+
+// safeLines is safe for notes, whose line breaks are kept.
+func safeLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = safe(l)
+	}
+	return strings.Join(lines, "\n")
+}

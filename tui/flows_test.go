@@ -75,7 +75,7 @@ func TestOnboardAddCopy(t *testing.T) {
 	}
 
 	// The vault on disk opens with the recovery key shown and the keyring.
-	rk, err := vault.ParseRecoveryKey(key)
+	rk, err := vault.ParseRecoveryKey([]byte(key))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -126,12 +127,26 @@ func (h *harness) openKey(path string) fido.Device {
 // their results.
 func (h *harness) background() {
 	h.pending = make(chan tea.Msg, 16)
+	var running sync.WaitGroup
 	h.m.c.device = func(cmd tea.Cmd) tea.Cmd {
 		return func() tea.Msg {
-			go func() { h.pending <- cmd() }()
+			running.Go(func() { h.pending <- cmd() })
 			return nil
 		}
 	}
+	// Before the test's folder is removed: cancel what still waits for a
+	// key, and let it end — an unlock records its attempt in the state
+	// folder as it ends.
+	h.t.Cleanup(func() {
+		h.m.shutdown()
+		done := make(chan struct{})
+		go func() { running.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			h.t.Error("a key operation did not end within 20 s of the test")
+		}
+	})
 }
 
 // await delivers the result of the next device command to end.

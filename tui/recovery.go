@@ -206,7 +206,7 @@ func (r *recoveryScreen) saveCodes() tea.Cmd {
 // warning when few are left) and, while a code shows, the reminder.
 func (r *recoveryScreen) head(a *vault.Account, codes []vault.RecoveryCode) []string {
 	st := r.c.st
-	lines := []string{" " + st.Issuer.Render(clip(a.Label(), r.w-2))}
+	lines := []string{" " + st.Issuer.Render(clip(safe(a.Label()), r.w-2))}
 	lines = append(lines, strings.Split(wrapIndent(r.summary(codes), r.w), "\n")...)
 	if r.revealed >= 0 {
 		lines = append(lines, strings.Split(wrapIndent(st.Warning.Render(supportReminder), r.w), "\n")...)
@@ -234,7 +234,7 @@ func (r *recoveryScreen) View() string {
 		return r.previewView(a)
 	}
 	if r.adding {
-		lines := []string{" " + st.Issuer.Render(clip(a.Label(), r.w-2))}
+		lines := []string{" " + st.Issuer.Render(clip(safe(a.Label()), r.w-2))}
 		lines = append(lines, wrapIndent("Paste the codes the site gave you (spaces, commas or new lines between them), then press enter.", r.w),
 			"", " "+st.Focused.Render("> ")+r.block.View(max(4, r.w-4), true, st))
 		return strings.Join(lines, "\n")

@@ -14,7 +14,7 @@ import (
 func (r *recoveryScreen) previewView(a *vault.Account) string {
 	st := r.c.st
 	n := len(r.preview)
-	lines := []string{" " + st.Issuer.Render(clip(a.Label(), r.w-2)),
+	lines := []string{" " + st.Issuer.Render(clip(safe(a.Label()), r.w-2)),
 		wrapIndent(st.Bold.Render(fmt.Sprintf("%d recovery %s read from what you pasted:", n, plural(n, "code"))), r.w),
 		"   " + st.Subtle.Render("first ") + st.Code.Render(clip(r.preview[0], max(8, r.w-10)))}
 	if n > 1 {

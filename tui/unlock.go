@@ -181,7 +181,7 @@ func (u *unlockScreen) try() tea.Cmd {
 		secret = u.input.Bytes()
 		cred = vault.Password{Secret: secret}
 	case methodRecovery:
-		key, err := vault.ParseRecoveryKey(u.input.Value())
+		key, err := vault.ParseRecoveryKey(u.input.Bytes()) // zeroes the copy
 		if err != nil {
 			u.err = unlockErrText(methodRecovery, fmt.Errorf("%w: %v", errBadRecoveryKey, err))
 			return nil

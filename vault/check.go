@@ -3,8 +3,10 @@ package vault
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/termtext"
 )
 
 // Field limits, checked before every save.
@@ -226,6 +228,70 @@ func checkCodes(old, new *Data) error {
 		}
 		if still < len(used[r.ID]) {
 			return fmt.Errorf("recovery codes of account %s: a used code cannot become unused", r.AccountID)
+		}
+	}
+	return nil
+}
+
+// checkText refuses new text holding control characters (line breaks are
+// allowed in notes): every text field of an account, tag, recovery code
+// and hardware key that is new or changed since old. Text an older vault
+// already holds is kept as it is, so that such a vault still saves; the
+// faces escape it when they show it (termtext.Escape).
+func checkText(old, new *Data) error {
+	prev := make(map[string]*Account, len(old.Accounts))
+	for i := range old.Accounts {
+		prev[old.Accounts[i].ID] = &old.Accounts[i]
+	}
+	for i := range new.Accounts {
+		if err := new.Accounts[i].checkText(prev[new.Accounts[i].ID]); err != nil {
+			return err
+		}
+	}
+	codes := map[string]bool{}
+	for _, r := range old.Recovery {
+		for _, c := range r.Codes {
+			codes[c.Code] = true
+		}
+	}
+	for _, r := range new.Recovery {
+		for _, c := range r.Codes {
+			if !codes[c.Code] && termtext.Dirty(c.Code, false) {
+				return fmt.Errorf("a recovery code: %w", ErrControlChar)
+			}
+		}
+	}
+	nicks := map[string]bool{}
+	for _, k := range old.Keys {
+		nicks[k.Nickname] = true
+	}
+	for _, k := range new.Keys {
+		if !nicks[k.Nickname] && termtext.Dirty(k.Nickname, false) {
+			return fmt.Errorf("a hardware key's name: %w", ErrControlChar)
+		}
+	}
+	return nil
+}
+
+func (a *Account) checkText(old *Account) error {
+	if old == nil {
+		old = &Account{}
+	}
+	fields := []struct {
+		name, new, old string
+		lines          bool
+	}{
+		{"issuer", a.Issuer, old.Issuer, false}, {"name", a.Name, old.Name, false},
+		{"url", a.URL, old.URL, false}, {"notes", a.Notes, old.Notes, true},
+	}
+	for _, f := range fields {
+		if f.new != f.old && termtext.Dirty(f.new, f.lines) {
+			return fmt.Errorf("account %s: %s: %w", a.ID, f.name, ErrControlChar)
+		}
+	}
+	for _, t := range a.Tags {
+		if !slices.Contains(old.Tags, t) && termtext.Dirty(t, false) {
+			return fmt.Errorf("account %s: a tag: %w", a.ID, ErrControlChar)
 		}
 	}
 	return nil

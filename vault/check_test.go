@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // uncomputable are account parameters no otter build can compute codes for.
@@ -118,5 +119,46 @@ func TestRefreshRefusesUncomputableAccount(t *testing.T) {
 	}
 	if v.Data().Accounts[0].Algorithm != "" {
 		t.Errorf("Refresh installed the bad account")
+	}
+}
+
+// TestNewTextWithControlCharactersIsRefused: the vault refuses control
+// characters in text it did not hold before, and saves an older vault's
+// text as it is.
+func TestNewTextWithControlCharactersIsRefused(t *testing.T) {
+	v, _ := newVault(t)
+	osc52 := "TAG\x1b]52;c;ZXZpbA==\a"
+	for name, change := range map[string]func(a *Account){
+		"issuer": func(a *Account) { a.Issuer = "Git\x1b[31mHub" },
+		"tag":    func(a *Account) { a.Tags = []string{osc52} },
+		"notes":  func(a *Account) { a.Notes = "one\ntwo\u009b" },
+		"url":    func(a *Account) { a.URL = "https://x/\a" },
+	} {
+		err := v.Update(func(d *Data) error {
+			a := Account{Issuer: "GitHub", Secret: []byte("12345678901234567890"), Notes: "one\ntwo"}
+			change(&a)
+			d.AddAccount(a, time.Now())
+			return nil
+		})
+		if !errors.Is(err, ErrControlChar) {
+			t.Errorf("%s: %v, want ErrControlChar", name, err)
+		}
+	}
+	err := v.Update(func(d *Data) error {
+		d.AddAccount(Account{Issuer: "GitHub", Secret: []byte("12345678901234567890"), Notes: "one\ntwo"}, time.Now())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An older vault holding such text (otter did not refuse it before)
+	// still saves, and the text is kept.
+	v.data.Accounts[0].Tags = []string{osc52}
+	err = v.Update(func(d *Data) error {
+		d.Accounts[0].Pinned = true
+		return nil
+	})
+	if err != nil || v.Data().Accounts[0].Tags[0] != osc52 {
+		t.Fatalf("saving an older vault's text: %v", err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/otterauth/otter/internal/termtext"
 )
 
 // Stamp is a hybrid logical clock value: wall time in unix milliseconds, a
@@ -294,6 +296,7 @@ func (d *Data) Log(now time.Time, kind, detail string) {
 }
 
 func (d *Data) logEvent(e AuditEvent) {
+	e.Detail = termtext.Clean(e.Detail) // details quote labels older vaults may hold
 	if len(e.Detail) > 1024 {
 		e.Detail = strings.ToValidUTF8(e.Detail[:1024], "")
 	}

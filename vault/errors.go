@@ -35,6 +35,10 @@ var (
 	// key) is reported by Unlock and Refresh as corrupt (ErrCorrupt), with a
 	// reason naming the account and the parameter.
 	ErrInvalid = errors.New("cannot compute codes")
+	// ErrControlChar means new text (an issuer, name, tag, note, URL,
+	// recovery code or key name) holds a control character; see
+	// internal/termtext.Clean.
+	ErrControlChar = errors.New("text holds a control character")
 	// ErrNoCodesLeft means an account has no unused recovery code.
 	ErrNoCodesLeft = errors.New("no recovery codes left")
 )

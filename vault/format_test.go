@@ -20,7 +20,7 @@ const (
 )
 
 func vectorCreds(t testing.TB) (Password, RecoveryKey) {
-	key, err := ParseRecoveryKey(vectorRecovery)
+	key, err := ParseRecoveryKey([]byte(vectorRecovery))
 	if err != nil {
 		t.Fatal(err)
 	}

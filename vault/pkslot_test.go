@@ -158,7 +158,7 @@ func TestFormatOneMigrates(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "vault.otter")
 	writeFile(t, path, readFile(t, vectorFile))
 	pw := Password{Secret: []byte(vectorPasswordText)}
-	rkey, err := ParseRecoveryKey(vectorRecoveryKey)
+	rkey, err := ParseRecoveryKey([]byte(vectorRecoveryKey))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,24 +37,43 @@ func NewRecoveryKey(r io.Reader) (key []byte, display string, err error) {
 
 // ParseRecoveryKey decodes a recovery key typed by a person: case, spaces and
 // dashes do not matter, and I and L read as 1, O as 0. Errors never repeat
-// the input.
-func ParseRecoveryKey(s string) ([]byte, error) {
-	var b strings.Builder
-	for _, r := range strings.ToUpper(s) {
-		switch {
-		case r == '-' || r == ' ' || r == '\t' || r == '\n' || r == '\r':
+// the input. It zeroes typed, on success and on error, and keeps no other
+// copy of the text: the caller zeroes only the key it returns.
+func ParseRecoveryKey(typed []byte) ([]byte, error) {
+	defer clear(typed)
+	var buf [recoveryKeyChars]byte
+	defer clear(buf[:])
+	n := 0
+	for _, c := range typed {
+		switch c = upper(c); {
+		case c == '-' || c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			continue
-		case r == 'I' || r == 'L':
-			r = '1'
-		case r == 'O':
-			r = '0'
-		case !strings.ContainsRune(crockford, r):
+		case c == 'I' || c == 'L':
+			c = '1'
+		case c == 'O':
+			c = '0'
+		case strings.IndexByte(crockford, c) < 0:
 			return nil, fmt.Errorf("recovery key contains a character that is not Crockford base32")
 		}
-		b.WriteRune(r)
+		if n < len(buf) {
+			buf[n] = c
+		}
+		n++
 	}
-	if b.Len() != recoveryKeyChars {
-		return nil, fmt.Errorf("recovery key has %d characters, want %d", b.Len(), recoveryKeyChars)
+	if n != recoveryKeyChars {
+		return nil, fmt.Errorf("recovery key has %d characters, want %d", n, recoveryKeyChars)
 	}
-	return crockfordEncoding.DecodeString(b.String())
+	key := make([]byte, recoveryKeyLen)
+	if _, err := crockfordEncoding.Decode(key, buf[:]); err != nil {
+		zero(key)
+		return nil, fmt.Errorf("recovery key is not valid Crockford base32")
+	}
+	return key, nil
+}
+
+func upper(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - 'a' + 'A'
+	}
+	return c
 }

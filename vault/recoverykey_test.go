@@ -19,7 +19,7 @@ func FuzzParseRecoveryKey(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		key, err := ParseRecoveryKey(s)
+		key, err := ParseRecoveryKey([]byte(s))
 		if err != nil {
 			if key != nil {
 				t.Fatalf("error %v with a key", err)
@@ -36,7 +36,7 @@ func FuzzParseRecoveryKey(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again, err := ParseRecoveryKey(shown); err != nil || !bytes.Equal(again, key) {
+		if again, err := ParseRecoveryKey([]byte(shown)); err != nil || !bytes.Equal(again, key) {
 			t.Fatalf("%q → %x → %q → %x, %v", s, key, shown, again, err)
 		}
 	})

@@ -89,6 +89,9 @@ func (v *Vault) txn(change func(*state) error) error {
 		err = checkChange(v.data, st.data)
 	}
 	if err == nil {
+		err = checkText(v.data, st.data)
+	}
+	if err == nil {
 		err = v.save(st, raw)
 	}
 	if v.data != st.data { // not installed: zero the keys only st had

@@ -183,13 +183,21 @@ func TestRecoveryKeyRoundTrip(t *testing.T) {
 		strings.NewReplacer("1", "I", "0", "o").Replace(display),
 	}
 	for _, s := range typed {
-		got, err := ParseRecoveryKey(s)
+		got, err := ParseRecoveryKey([]byte(s))
 		if err != nil || !bytes.Equal(got, key) {
 			t.Errorf("ParseRecoveryKey(%q) = %x, %v; want %x", s, got, err, key)
 		}
 	}
+	// What was typed is zeroed, whether it parses or not.
+	for _, s := range []string{display, display[:38], "!" + display} {
+		b := []byte(s)
+		ParseRecoveryKey(b)
+		if !bytes.Equal(b, make([]byte, len(b))) {
+			t.Errorf("ParseRecoveryKey left %q in the caller's buffer", b)
+		}
+	}
 	for _, bad := range []string{"", display[:38], display + "A", strings.Replace(display, display[:1], "U", 1)} {
-		_, err := ParseRecoveryKey(bad)
+		_, err := ParseRecoveryKey([]byte(bad))
 		if err == nil {
 			t.Errorf("ParseRecoveryKey(%q) succeeded", bad)
 		} else if len(bad) > 8 && strings.Contains(err.Error(), bad[:8]) {

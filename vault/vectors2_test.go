@@ -77,7 +77,7 @@ func vector2Options(seed string) *Options {
 }
 
 func vector2Credentials(t testing.TB) []Credential {
-	key, err := ParseRecoveryKey(vector2RecoveryKey)
+	key, err := ParseRecoveryKey([]byte(vector2RecoveryKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +242,7 @@ func readLine(t testing.TB, path string) string {
 // the format 1 credentials (its legacy slots through their slot keys), and
 // finds the expected data and data key.
 func TestVectorV2Opens(t *testing.T) {
-	rk, err := ParseRecoveryKey(readLine(t, vector2RKFile))
+	rk, err := ParseRecoveryKey([]byte(readLine(t, vector2RKFile)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestVectorV2Opens(t *testing.T) {
 	}
 	vectorV2Opens(t, vector2File, vector2DataFile, vector2KeysFile, Password{Secret: []byte(readLine(t, vector2PwFile))},
 		RecoveryKey{Key: rk}, nil, vectorFIDO2{}, AgeIdentities{[]age.Identity{ageID}})
-	rk1, err := ParseRecoveryKey(readLine(t, vectorRKFile))
+	rk1, err := ParseRecoveryKey([]byte(readLine(t, vectorRKFile)))
 	if err != nil {
 		t.Fatal(err)
 	}

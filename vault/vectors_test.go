@@ -88,7 +88,7 @@ func (vectorFIDO2) Derive(vid string, s *Slot) ([]byte, error) {
 }
 
 func vectorCredentials(t testing.TB) []Credential {
-	key, err := ParseRecoveryKey(vectorRecoveryKey)
+	key, err := ParseRecoveryKey([]byte(vectorRecoveryKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +375,7 @@ func readVector(t testing.TB) (pw, rk string, want vecData, keys vecKeys) {
 // finds the expected data and keys.
 func TestVectorOpens(t *testing.T) {
 	pw, rkText, want, keys := readVector(t)
-	rk, err := ParseRecoveryKey(rkText)
+	rk, err := ParseRecoveryKey([]byte(rkText))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	key, err := vault.ParseRecoveryKey(string(rk))
+	key, err := vault.ParseRecoveryKey(rk)
 	if err != nil {
 		return err
 	}

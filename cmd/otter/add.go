@@ -159,13 +159,13 @@ func (a *app) addKeys(keys []*otp.Key) error {
 		return err
 	}
 	for _, acc := range res.Added {
-		fmt.Fprintf(a.stdout, "added %s (id %s)\n", acc.Label(), vaultops.ShortID(acc.ID))
+		fmt.Fprintf(a.stdout, "added %s (id %s)\n", esc(acc.Label()), vaultops.ShortID(acc.ID))
 		if n, weak := bits[acc.Label()]; weak {
 			a.warn("%s: the secret is only %d bits; the site's own setup page may offer a longer one", acc.Label(), n)
 		}
 	}
 	for _, acc := range res.Skipped {
-		fmt.Fprintf(a.stderr, "skipped %s: already in the vault with the same secret\n", acc.Label())
+		fmt.Fprintf(a.stderr, "skipped %s: already in the vault with the same secret\n", esc(acc.Label()))
 	}
 	return nil
 }

@@ -142,12 +142,12 @@ func (a *app) close() {
 
 // hint prints an `otter: hint:` line on stderr.
 func (a *app) hint(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "otter: hint: "+format+"\n", args...)
+	fmt.Fprintf(a.stderr, "otter: hint: %s\n", esc(fmt.Sprintf(format, args...)))
 }
 
 // warn prints an `otter: warning:` line on stderr.
 func (a *app) warn(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "otter: warning: "+format+"\n", args...)
+	fmt.Fprintf(a.stderr, "otter: warning: %s\n", esc(fmt.Sprintf(format, args...)))
 }
 
 // interactive reports whether stdin and stderr are terminals a person can

@@ -74,7 +74,7 @@ func (a *app) audit(asJSON bool, limit int) error {
 		if e.Pending {
 			detail += " (pending)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), e.Kind, detail)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.At.Local().Format("2006-01-02 15:04:05"), esc(e.Kind), esc(detail))
 	}
 	return tw.Flush()
 }

@@ -90,7 +90,7 @@ func (a *app) backupShow(gen uint64) error {
 		len(view.Accounts), plural(len(view.Accounts), "account", "accounts"), view.Recovery)
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	for _, acc := range view.Accounts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", vaultops.ShortID(acc.ID), acc.Label(), acc.Type)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", vaultops.ShortID(acc.ID), esc(acc.Label()), acc.Type)
 	}
 	return tw.Flush()
 }

@@ -53,7 +53,7 @@ from the site's setup page.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "saved %s (id %s)\n", got.Label(), vaultops.ShortID(got.ID))
+			fmt.Fprintf(a.stdout, "saved %s (id %s)\n", esc(got.Label()), vaultops.ShortID(got.ID))
 			return nil
 		},
 	}

@@ -62,7 +62,7 @@ func (a *app) health(asJSON bool) error {
 		if subject == "" {
 			subject = "vault"
 		}
-		fmt.Fprintf(a.stdout, "\n%-6s  %s: %s\n        what to do: %s\n", strings.ToUpper(string(f.Severity)), subject, f.Message, f.Advice)
+		fmt.Fprintf(a.stdout, "\n%-6s  %s: %s\n        what to do: %s\n", strings.ToUpper(string(f.Severity)), esc(subject), esc(f.Message), esc(f.Advice))
 	}
 	return nil
 }

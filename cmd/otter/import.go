@@ -175,7 +175,7 @@ func (a *app) checkProblems(res *importers.Result, skip bool) error {
 		if name == "" {
 			name = "(unnamed)"
 		}
-		fmt.Fprintf(a.stderr, "cannot import entry %d, %s: %s\n", p.Index, name, p.Reason)
+		fmt.Fprintf(a.stderr, "cannot import entry %d, %s: %s\n", p.Index, esc(name), esc(p.Reason))
 	}
 	switch {
 	case !skip:
@@ -229,7 +229,7 @@ func (a *app) printPreview(res *importers.Result, file string, p *importPlan) {
 		case p.self[i] >= 0:
 			mark, note = "=", fmt.Sprintf("repeats entry %d: skipped", p.self[i]+1)
 		}
-		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark, e.Name(), e.Key.Type, note)
+		fmt.Fprintf(tw, "  %s %s\t%s\t%s\n", mark, esc(e.Name()), e.Key.Type, esc(note))
 	}
 	tw.Flush()
 }

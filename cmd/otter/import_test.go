@@ -229,3 +229,28 @@ func TestExportToRecipient(t *testing.T) {
 		t.Fatalf("age decrypted %d bytes to %+v (%v)", len(plain), doc, err)
 	}
 }
+
+// TestImportedEscapesNeverReachTheTerminal: an Aegis export whose group
+// sets the clipboard (OSC 52) and recolours the screen, and whose note
+// clears it, imports; the preview, list, audit and the TUI's data show the
+// text inert, and the vault holds it without control characters.
+func TestImportedEscapesNeverReachTheTerminal(t *testing.T) {
+	e, pw, _ := passwordVault(t)
+	file := filepath.Join("..", "..", "internal", "importers", "testdata", "aegis_hostile.json")
+	outs := []result{e.run("", "--password-file", pw, "import", "aegis", file, "--dry-run")}
+	e.ok("", "--password-file", pw, "import", "aegis", file, "--yes")
+	for _, args := range [][]string{{"list"}, {"list", "--json"}, {"audit"}, {"health"}, {"edit", "github", "--issuer", "Git\x1b[31mHub"}, {"list"}} {
+		outs = append(outs, e.run("", append([]string{"--password-file", pw}, args...)...))
+	}
+	for i, r := range outs {
+		if strings.ContainsAny(r.stdout+r.stderr, "\x1b\a\u009b") {
+			t.Errorf("output %d prints a control character:\nstdout: %q\nstderr: %q", i, r.stdout, r.stderr)
+		}
+	}
+	if !strings.Contains(outs[0].stdout, `TAG\x1b]52;c;ZXZpbA==\x07\x1b[1;31mX`) {
+		t.Errorf("the preview does not show the group escaped:\n%s", outs[0].stdout)
+	}
+	if list := outs[1].stdout; !strings.Contains(list, "TAG]52;c;ZXZpbA==[1;31mX") {
+		t.Errorf("the list does not show the cleaned tag:\n%s", list)
+	}
+}

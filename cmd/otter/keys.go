@@ -80,7 +80,7 @@ func (a *app) keysList(asJSON, connectedOnly bool) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PLUGGED IN\tPRODUCT\t")
 	for _, c := range out.Connected {
-		fmt.Fprintf(tw, "%s\t%s%s\t\n", c.Path, c.Product, virtualMark(c.Virtual))
+		fmt.Fprintf(tw, "%s\t%s%s\t\n", esc(c.Path), esc(c.Product), virtualMark(c.Virtual))
 	}
 	if len(out.Connected) == 0 {
 		fmt.Fprintln(tw, "(none)\t\t")
@@ -89,7 +89,7 @@ func (a *app) keysList(asJSON, connectedOnly bool) error {
 		fmt.Fprintln(tw, "\t\t")
 		fmt.Fprintln(tw, "REGISTERED\tPRODUCT\tADDED\tUNLOCKS VAULT\tSTATUS")
 		for _, r := range out.Registered {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Nickname, r.Product, r.Added.Format("2006-01-02"), yesNo(r.SlotID != ""), lostMark(r.Lost))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", esc(r.Nickname), esc(r.Product), r.Added.Format("2006-01-02"), yesNo(r.SlotID != ""), lostMark(r.Lost))
 		}
 		if len(out.Registered) == 0 {
 			fmt.Fprintln(tw, "(none: otter keys register NAME)\t\t\t\t")
@@ -179,7 +179,7 @@ func (a *app) keysInfo(device string, asJSON bool) error {
 		return writeJSON(a, j)
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, v) }
+	row := func(k, v string) { fmt.Fprintf(tw, "%s\t%s\n", k, esc(v)) }
 	row("path:", j.Path)
 	row("product:", j.Product+virtualMark(j.Virtual))
 	row("aaguid:", j.AAGUID)

@@ -60,7 +60,7 @@ func (a *app) keysAccounts(name string, add, rm []string) error {
 		return nil
 	}
 	for _, acc := range accs {
-		fmt.Fprintln(a.stdout, acc.Label())
+		fmt.Fprintln(a.stdout, esc(acc.Label()))
 	}
 	return nil
 }

@@ -88,7 +88,7 @@ func (a *app) lostAccount(w io.Writer, d *vault.Data, lost *vault.HardwareKey, a
 		have = append(have, fmt.Sprintf("%d unused recovery %s (otter recovery use %s)", unused, fidoPlural(unused, "code", "codes"), health.Quote(acc.Label())))
 	}
 	have = append(have, fmt.Sprintf("one-time codes from otter (otter code %s)", health.Quote(acc.Label())))
-	fmt.Fprintf(w, "  %s\n    still have: %s\n", acc.Label(), strings.Join(have, "; "))
+	fmt.Fprintf(w, "  %s\n    still have: %s\n", esc(acc.Label()), esc(strings.Join(have, "; ")))
 	if len(have) == 1 {
 		fmt.Fprintf(w, "    warning: otter's codes are your only way in: once signed in, save new recovery codes: otter recovery add %s FILE\n", health.Quote(acc.Label()))
 	}

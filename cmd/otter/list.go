@@ -61,7 +61,7 @@ func (a *app) listCmd() *cobra.Command {
 				if r.Recovery != nil {
 					rec = fmt.Sprintf("%d of %d left", r.Recovery.Unused, r.Recovery.Total)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", vaultops.ShortID(r.ID), r.Issuer, r.Account, r.Type, rec, strings.Join(r.Tags, ","))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", vaultops.ShortID(r.ID), esc(r.Issuer), esc(r.Account), r.Type, rec, esc(strings.Join(r.Tags, ",")))
 			}
 			return tw.Flush()
 		},

@@ -50,9 +50,9 @@ func runApp(a *app, args []string) int {
 		err = &userError{code: exitUsage, msg: err.Error(), hint: "see otter --help", err: err}
 	}
 	code, msg, hint := describe(err)
-	fmt.Fprintf(stderr, "otter: error: %s\n", msg)
+	fmt.Fprintf(stderr, "otter: error: %s\n", esc(msg))
 	if hint != "" {
-		fmt.Fprintf(stderr, "otter: hint: %s\n", hint)
+		fmt.Fprintf(stderr, "otter: hint: %s\n", esc(hint))
 	}
 	return code
 }

@@ -68,7 +68,7 @@ func (a *app) runQR(query string, fl *qrFlags) error {
 		return err
 	}
 	a.checkFits(code.width())
-	fmt.Fprintln(a.stdout, name)
+	fmt.Fprintln(a.stdout, esc(name))
 	code.render(a.stdout, a.colorOut(), fl.invert)
 	fmt.Fprintln(a.stderr, supportReminder)
 	return nil

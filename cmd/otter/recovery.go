@@ -61,7 +61,7 @@ func (a *app) recoveryList(query string, asJSON bool) error {
 		if !c.UsedAt.IsZero() {
 			state = "used " + c.UsedAt.Local().Format("2006-01-02")
 		}
-		fmt.Fprintf(a.stdout, "%s\t%s\n", c.Code, state)
+		fmt.Fprintf(a.stdout, "%s\t%s\n", esc(c.Code), state)
 	}
 	fmt.Fprintf(a.stderr, "%d of %d left\n", set.Unused(), len(set.Codes))
 	return nil
@@ -76,7 +76,7 @@ func (a *app) recoveryUse(query string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stdout, code)
+	fmt.Fprintln(a.stdout, esc(code))
 	fmt.Fprintln(a.stderr, supportReminder)
 	switch {
 	case left == 0:

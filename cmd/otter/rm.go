@@ -24,7 +24,7 @@ func (a *app) rmCmd() *cobra.Command {
 			}
 			name, id := acc.Label(), acc.ID
 			if !yes && a.interactive() {
-				if ok, err := a.confirm(fmt.Sprintf("Remove %s? Its codes stop working here. [y/N] ", name)); err != nil {
+				if ok, err := a.confirm(fmt.Sprintf("Remove %s? Its codes stop working here. [y/N] ", esc(name))); err != nil {
 					return err
 				} else if !ok {
 					return &userError{code: exitError, msg: "nothing removed"}
@@ -33,7 +33,7 @@ func (a *app) rmCmd() *cobra.Command {
 			if _, err := s.Delete(id); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "removed %s\n", name)
+			fmt.Fprintf(a.stdout, "removed %s\n", esc(name))
 			return nil
 		},
 	}

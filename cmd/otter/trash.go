@@ -29,7 +29,7 @@ func (a *app) trashCmd() *cobra.Command {
 			w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(w, "ACCOUNT\tREMOVED\tID")
 			for _, t := range list {
-				fmt.Fprintf(w, "%s\t%s\t%s\n", t.Label, t.DeletedAt.Local().Format("2006-01-02 15:04"), vaultops.ShortID(t.ID))
+				fmt.Fprintf(w, "%s\t%s\t%s\n", esc(t.Label), t.DeletedAt.Local().Format("2006-01-02 15:04"), vaultops.ShortID(t.ID))
 			}
 			return w.Flush()
 		},
@@ -56,7 +56,7 @@ func (a *app) trashRestoreCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "restored %s\n", acc.Label())
+			fmt.Fprintf(a.stdout, "restored %s\n", esc(acc.Label()))
 			return nil
 		},
 	}

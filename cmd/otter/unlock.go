@@ -50,8 +50,7 @@ func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer wipe(b)
-		return a.unlockRecovery(u, string(b))
+		return a.unlockRecovery(u, b)
 	}
 	if a.passwordFile != "" {
 		p, err := readSecretFile(a.passwordFile, "password")
@@ -90,8 +89,7 @@ func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 		if err != nil {
 			return nil, err
 		}
-		defer wipe(k)
-		return a.unlockRecovery(u, string(k))
+		return a.unlockRecovery(u, k)
 	}
 	return nil, &userError{code: exitUnlock, msg: "cannot unlock the vault: no unlock method available here",
 		hint: fmt.Sprintf("this vault opens with: %s; give --password-file FILE or --recovery-key-file FILE", slotSummary(l.Slots()))}
@@ -104,8 +102,10 @@ func (a *app) unlockPassword(u *vaultops.Unlocker, p []byte) (*vaultops.Unlocked
 	return r, a.unlockErr(u, err, "password")
 }
 
-func (a *app) unlockRecovery(u *vaultops.Unlocker, s string) (*vaultops.Unlocked, error) {
-	key, err := vault.ParseRecoveryKey(s)
+// unlockRecovery unlocks with the recovery key typed (or read from a file)
+// in typed, which it zeroes: no string copy of the key is ever made.
+func (a *app) unlockRecovery(u *vaultops.Unlocker, typed []byte) (*vaultops.Unlocked, error) {
+	key, err := vault.ParseRecoveryKey(typed)
 	if err != nil {
 		return nil, &userError{code: exitUnlock, msg: "that is not a recovery key: " + err.Error(), err: err}
 	}

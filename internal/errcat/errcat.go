@@ -63,6 +63,7 @@ var entries = []struct {
 	{vault.ErrTooFewSlots, Entry{Error, "", "add another unlock method first: otter slot add password|keyring|recovery"}},
 	{vault.ErrNoCodesLeft, Entry{NotFound, "", "generate new recovery codes on the account's website, then: otter recovery add"}},
 	{vault.ErrLimit, Entry{Error, "", ""}},
+	{vault.ErrControlChar, Entry{Usage, "", "remove the control characters (escape sequences, bells) from the text"}},
 	{vault.ErrInvalid, Entry{Error, "", "otter computes TOTP, HOTP and Steam codes with SHA1, SHA256 or SHA512, 1 to 10 digits"}},
 	{vault.ErrRollback, Entry{Corrupt, "", "if an older file was put back on purpose, make it the newest generation with: otter backup restore GEN"}},
 	{vault.ErrNoBackup, Entry{NotFound, "", "see the kept generations with: otter backup list"}},
@@ -96,6 +97,7 @@ var entries = []struct {
 	{importers.ErrWrongIdentity, Entry{Unlock, "", "use the identity whose recipient the backup was made for"}},
 	{importers.ErrUnknownFormat, Entry{Usage, "", "name the format, for example: otter import aegis FILE"}},
 	{importers.ErrTooLarge, Entry{Error, "", "is it the right file? exports are far smaller"}},
+	{importers.ErrImageTooLarge, Entry{Error, "", "crop the picture to the QR code, or save it smaller"}},
 }
 
 // NoFIDOBuild is the entry for fido.ErrUnsupported from a binary built

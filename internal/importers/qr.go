@@ -14,10 +14,13 @@ import (
 	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
-// Image limits, checked from the header before any pixel is decoded.
+// Image limits, checked from the header before any pixel is decoded: a
+// small file can claim a huge image (a 389 KB PNG of 10 000 × 5 000 16-bit
+// pixels decodes to 400 MB).
 const (
 	maxImageSide   = 10_000
-	maxImagePixels = 50_000_000
+	maxImagePixels = 40_000_000
+	maxImageBytes  = 256 << 20 // width × height × bytes per decoded pixel
 	// workSide is the longest side images are scaled down to for the first
 	// decoding attempts: QR codes in photos and screenshots are large, and
 	// full-size 12-megapixel photos are slow to search.
@@ -66,10 +69,8 @@ func DecodeQR(data []byte) ([]string, error) {
 	if err != nil {
 		return nil, formatErr(displayFormat("qr"), "not a PNG, JPEG or GIF image")
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > maxImageSide || cfg.Height > maxImageSide ||
-		cfg.Width*cfg.Height > maxImagePixels {
-		return nil, formatErr(displayFormat("qr"), "the %s image is %d×%d pixels; at most %d megapixels are read",
-			kind, cfg.Width, cfg.Height, maxImagePixels/1_000_000)
+	if err := checkImageSize(cfg, kind); err != nil {
+		return nil, err
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
@@ -80,6 +81,42 @@ func DecodeQR(data []byte) ([]string, error) {
 		return nil, formatErr(displayFormat("qr"), "no QR code found in the image (a sharper, closer or straighter picture may help)")
 	}
 	return texts, nil
+}
+
+// ErrImageTooLarge means an image's header claims more pixels, or more
+// decoded bytes, than otter decodes.
+var ErrImageTooLarge = fmt.Errorf("the image is too large to decode (at most %d megapixels, %d MiB decoded)",
+	maxImagePixels/1_000_000, maxImageBytes>>20)
+
+// checkImageSize bounds what decoding an image of cfg would allocate.
+func checkImageSize(cfg image.Config, kind string) error {
+	w, h := int64(cfg.Width), int64(cfg.Height)
+	if w <= 0 || h <= 0 {
+		return formatErr(displayFormat("qr"), "the %s image has no pixels", kind)
+	}
+	if w > maxImageSide || h > maxImageSide || w*h > maxImagePixels || w*h*bytesPerPixel(cfg.ColorModel) > maxImageBytes {
+		return fmt.Errorf("%w: the %s image is %d×%d pixels", ErrImageTooLarge, kind, w, h)
+	}
+	return nil
+}
+
+// bytesPerPixel is what the standard decoders allocate per pixel for an
+// image of model m; unknown models count as the largest.
+func bytesPerPixel(m color.Model) int64 {
+	switch m {
+	case color.GrayModel, color.AlphaModel:
+		return 1
+	case color.Gray16Model, color.Alpha16Model:
+		return 2
+	case color.YCbCrModel:
+		return 3
+	case color.RGBAModel, color.NRGBAModel, color.CMYKModel:
+		return 4
+	}
+	if _, ok := m.(color.Palette); ok {
+		return 1
+	}
+	return 8
 }
 
 // findCodes tries ever harder ways to find QR codes, stopping at the first

@@ -154,17 +154,42 @@ func TestQRNothingUseful(t *testing.T) {
 	if _, err := Parse("qr", qrPNG(t, 3, "https://example.com/"), nil); !errors.As(err, &fe) || !strings.Contains(err.Error(), "otpauth") {
 		t.Errorf("a QR code of a web address: %v", err)
 	}
-	if _, err := Parse("qr", hugePNGHeader(20000, 20000), nil); !errors.As(err, &fe) || !strings.Contains(err.Error(), "megapixels") {
-		t.Errorf("a 400-megapixel PNG header: %v", err)
+}
+
+// TestQRImageBomb: a small file claiming a huge image is refused from its
+// header, before any pixel is decoded.
+func TestQRImageBomb(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		w, h          uint32
+		depth, colour byte
+	}{
+		{"400 megapixels", 20000, 20000, 8, 0},
+		{"10 000 × 5 000 16-bit RGBA", 10000, 5000, 16, 6},
+		{"6 000 × 6 000 16-bit RGBA, under the pixel bound", 6000, 6000, 16, 6},
+		{"9 000 × 9 000 grey, 81 megapixels", 9000, 9000, 8, 0},
+	} {
+		_, err := Parse("qr", hugePNGHeader(tc.w, tc.h, tc.depth, tc.colour), nil)
+		if !errors.Is(err, ErrImageTooLarge) {
+			t.Errorf("%s: %v, want ErrImageTooLarge", tc.name, err)
+		}
+	}
+	// Under every bound, the header passes and the missing pixels are the
+	// error.
+	_, err := Parse("qr", hugePNGHeader(4000, 3000, 8, 6), nil)
+	var fe *FormatError
+	if !errors.As(err, &fe) || errors.Is(err, ErrImageTooLarge) {
+		t.Errorf("a 12-megapixel RGBA header: %v, want a damaged-image FormatError", err)
 	}
 }
 
-// hugePNGHeader is a PNG signature and IHDR claiming w×h pixels, with no
-// pixel data: a decompression bomb is refused from the header alone.
-func hugePNGHeader(w, h uint32) []byte {
+// hugePNGHeader is a PNG signature and IHDR claiming w×h pixels of the
+// given bit depth and colour type, with no pixel data: a decompression
+// bomb is refused from the header alone.
+func hugePNGHeader(w, h uint32, depth, colour byte) []byte {
 	ihdr := binary.BigEndian.AppendUint32(nil, w)
 	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
-	ihdr = append(ihdr, 8, 0, 0, 0, 0)
+	ihdr = append(ihdr, depth, colour, 0, 0, 0)
 	chunk := append([]byte("IHDR"), ihdr...)
 	out := []byte("\x89PNG\r\n\x1a\n")
 	out = binary.BigEndian.AppendUint32(out, uint32(len(ihdr)))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/termtext"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -70,13 +71,14 @@ func (s *Session) add(accs []NewAccount, format string) (AddResult, error) {
 		ix := newDupIndex(d)
 		for i := range accs {
 			acc := &accs[i].Account
+			Clean(acc)
 			if ix.has(acc) {
 				res.Skipped = append(res.Skipped, public(acc))
 				continue
 			}
 			stored := d.AddAccount(*acc, now)
 			ix.add(stored)
-			addRecovery(d, stored.ID, accs[i].Recovery, now)
+			addRecovery(d, stored.ID, cleanCodes(accs[i].Recovery), now)
 			res.Added = append(res.Added, public(stored))
 		}
 		if format != "" {
@@ -89,6 +91,25 @@ func (s *Session) add(accs []NewAccount, format string) (AddResult, error) {
 		return nil
 	})
 	return res, err
+}
+
+// Clean strips control characters from a's text, the one sanitising step
+// for text that enters the vault (typed, pasted or imported): issuer,
+// name, tags and URL become one line, notes keep their line breaks (see
+// termtext.Clean). The vault refuses new text that was not cleaned.
+func Clean(a *vault.Account) {
+	a.Issuer, a.Name, a.URL = termtext.Clean(a.Issuer), termtext.Clean(a.Name), termtext.Clean(a.URL)
+	a.Notes = termtext.CleanLines(a.Notes)
+	a.Tags = CleanTags(a.Tags)
+}
+
+// cleanCodes strips control characters from imported recovery codes.
+func cleanCodes(codes []vault.RecoveryCode) []vault.RecoveryCode {
+	out := slices.Clone(codes)
+	for i := range out {
+		out[i].Code = termtext.Clean(out[i].Code)
+	}
+	return out
 }
 
 // public is a copy of a without its secret, for results.
@@ -218,27 +239,28 @@ func (e *Edit) apply(a *vault.Account) {
 		}
 	}
 	if e.Issuer != nil {
-		a.Issuer = strings.TrimSpace(*e.Issuer)
+		a.Issuer = termtext.Clean(*e.Issuer)
 	}
 	if e.Name != nil {
-		a.Name = strings.TrimSpace(*e.Name)
+		a.Name = termtext.Clean(*e.Name)
 	}
 	if e.Tags != nil {
 		a.Tags = CleanTags(*e.Tags)
 	}
 	if e.Notes != nil {
-		a.Notes = *e.Notes
+		a.Notes = termtext.CleanLines(*e.Notes)
 	}
 	if e.Pinned != nil {
 		a.Pinned = *e.Pinned
 	}
 }
 
-// CleanTags trims tags and drops blanks and repeats, keeping the order.
+// CleanTags trims tags, strips their control characters and drops blanks
+// and repeats, keeping the order.
 func CleanTags(tags []string) []string {
 	var out []string
 	for _, t := range tags {
-		if t = strings.TrimSpace(t); t != "" && !slices.Contains(out, t) {
+		if t = termtext.Clean(t); t != "" && !slices.Contains(out, t) {
 			out = append(out, t)
 		}
 	}

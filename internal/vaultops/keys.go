@@ -1,6 +1,8 @@
 package vaultops
 
 import (
+	"github.com/otterauth/otter/internal/termtext"
+
 	"errors"
 	"fmt"
 	"slices"
@@ -53,7 +55,7 @@ func KeyAccounts(d *vault.Data, k *vault.HardwareKey) []*vault.Account {
 func (s *Session) RegisterKey(k KeyInfo, slotID string) (vault.HardwareKey, error) {
 	now := s.now()
 	var out vault.HardwareKey
-	name := strings.TrimSpace(k.Name)
+	name := termtext.Clean(k.Name)
 	if name == "" {
 		return out, errors.New("a key needs a name")
 	}

@@ -4,15 +4,25 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/otterauth/otter/internal/termtext"
 	"github.com/otterauth/otter/vault"
 )
+
+// cleanList strips control characters from typed or pasted recovery codes.
+func cleanList(codes []string) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = termtext.Clean(c)
+	}
+	return out
+}
 
 // AddRecovery adds the codes account id does not have yet and returns how
 // many it added.
 func (s *Session) AddRecovery(id string, codes []string) (int, error) {
 	var n int
 	err := s.onAccount(id, func(d *vault.Data, _ *vault.Account, now time.Time) error {
-		n = d.AddRecoveryCodes(id, codes, now)
+		n = d.AddRecoveryCodes(id, cleanList(codes), now)
 		if n == 0 {
 			return errUnchanged
 		}
@@ -35,7 +45,7 @@ func (s *Session) ReplaceRecovery(id string, codes []string) (int, error) {
 		if old != nil {
 			*old = vault.RecoverySet{ID: old.ID, AccountID: id, Stamp: d.Tick(now), Deleted: true}
 		}
-		n = d.AddRecoveryCodes(id, codes, now)
+		n = d.AddRecoveryCodes(id, cleanList(codes), now)
 		d.Log(now, "recovery.replace", fmt.Sprintf("%s, %d codes", a.Label(), n))
 		return nil
 	})

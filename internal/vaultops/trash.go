@@ -69,6 +69,7 @@ func (s *Session) RestoreTrash(id string) (vault.Account, error) {
 		if a == nil {
 			return ErrNotInTrash
 		}
+		Clean(a) // the restored account is new text to the vault
 		out = public(a)
 		d.Log(now, "account.restore", fmt.Sprintf("%s (was %s)", a.Label(), id))
 		return nil

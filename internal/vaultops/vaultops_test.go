@@ -363,3 +363,48 @@ func TestLabelIsOneFormat(t *testing.T) {
 		}
 	}
 }
+
+// hostile is text from a hostile export: OSC 52 sets the clipboard and CSI
+// recolours the screen in many terminals.
+const hostile = "TAG\x1b]52;c;ZXZpbA==\a\x1b[1;31mX"
+
+func TestTextEntersTheVaultWithoutControlCharacters(t *testing.T) {
+	f := newFixture(t)
+	acc := AccountOf(&otp.Key{Type: otp.TypeTOTP, Issuer: "GitHub", Account: "alice", Secret: []byte("12345678901234567890")})
+	acc.Tags = []string{hostile, "\u009b31mwork"}
+	acc.Notes = "line one\r\nline two " + hostile
+	acc.URL = "https://example.com/\x1b[2J"
+	res, err := f.s.Import("Aegis", []NewAccount{{Account: acc, Recovery: []vault.RecoveryCode{{Code: "abcd\x1b[0m-1234"}}}})
+	if err != nil || len(res.Added) != 1 {
+		t.Fatalf("import: %v %+v", err, res)
+	}
+	id := res.Added[0].ID
+	if _, err := f.s.AddRecovery(id, []string{"efgh\a5678"}); err != nil {
+		t.Fatal(err)
+	}
+	notes := "typed\x1b]52;c;eA==\a note"
+	if _, err := f.s.Edit(id, Edit{Notes: &notes, Tags: &[]string{"ok", "x\x1by"}}); err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.reopen("pw1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := v.Data()
+	a := d.Account(id)
+	texts := append([]string{a.Issuer, a.Name, a.URL, a.Notes}, a.Tags...)
+	for _, c := range d.RecoveryFor(id).Codes {
+		texts = append(texts, c.Code)
+	}
+	for _, e := range d.Audit {
+		texts = append(texts, e.Detail)
+	}
+	for _, s := range texts {
+		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }) {
+			t.Errorf("the vault holds %q", s)
+		}
+	}
+	if a.Notes != "typed]52;c;eA== note" || strings.Join(a.Tags, ",") != "ok,xy" {
+		t.Errorf("notes %q, tags %q", a.Notes, a.Tags)
+	}
+}
