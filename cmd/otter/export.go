@@ -128,7 +128,7 @@ func (a *app) exportRecipients(fl *exportFlags) ([]age.Recipient, string, error)
 	var err error
 	switch {
 	case fl.passphraseFile != "":
-		pass, err = readSecretFile(fl.passphraseFile, "passphrase")
+		pass, err = a.readSecretFile(fl.passphraseFile, "passphrase")
 	case a.interactive():
 		pass, err = a.promptBackupPassphrase()
 	default:

@@ -172,7 +172,7 @@ func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut, device string) error {
 // applies the policy.
 func (a *app) newPassword(file string) ([]byte, error) {
 	if file != "" {
-		p, err := readSecretFile(file, "new password")
+		p, err := a.readSecretFile(file, "new password")
 		if err != nil {
 			return nil, err
 		}
