@@ -117,6 +117,11 @@ func (a *app) exportRecipients(fl *exportFlags) ([]age.Recipient, string, error)
 		return nil, "", usageErr("give --recipient or --passphrase-file, not both")
 	}
 	if len(fl.recipients) > 0 {
+		for _, r := range fl.recipients {
+			if err := identityAsRecipient(r); err != nil {
+				return nil, "", err
+			}
+		}
 		to, err := importers.Recipients(fl.recipients)
 		if err != nil {
 			return nil, "", &userError{code: exitUsage, msg: "bad --recipient: " + err.Error(), err: err,
