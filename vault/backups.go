@@ -74,6 +74,9 @@ func (v *Vault) OpenBackup(gen uint64) (*Data, error) {
 
 // parseBackup reads and checks the backup of generation gen.
 func (s store) parseBackup(gen uint64) (*parsed, error) {
+	if err := s.checkBackupDir(); err != nil {
+		return nil, err
+	}
 	name := s.backupPath(gen)
 	b, err := s.o.fs.ReadFile(name, maxFileSize)
 	if err != nil {

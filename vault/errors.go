@@ -39,6 +39,10 @@ var (
 	// recovery code or key name) holds a control character; see
 	// internal/termtext.Clean.
 	ErrControlChar = errors.New("text holds a control character")
+	// ErrUnsafeBackups means the backups folder beside the vault is a
+	// symbolic link, not a folder, or owned by another user: a save that
+	// would keep a backup there fails, and nothing is written through it.
+	ErrUnsafeBackups = errors.New("unsafe backups folder")
 	// ErrNoCodesLeft means an account has no unused recovery code.
 	ErrNoCodesLeft = errors.New("no recovery codes left")
 )

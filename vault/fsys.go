@@ -19,6 +19,8 @@ type fsys interface {
 	ReadFile(name string, max int64) ([]byte, error)
 	ReadDir(name string) ([]fs.DirEntry, error)
 	MkdirAll(name string, perm fs.FileMode) error
+	// Lstat describes name itself, not what a symbolic link names.
+	Lstat(name string) (fs.FileInfo, error)
 }
 
 // wfile is a file being written.
@@ -57,6 +59,7 @@ func (osFS) ReadFile(name string, max int64) ([]byte, error) {
 
 func (osFS) ReadDir(name string) ([]fs.DirEntry, error)   { return os.ReadDir(name) }
 func (osFS) MkdirAll(name string, perm fs.FileMode) error { return os.MkdirAll(name, perm) }
+func (osFS) Lstat(name string) (fs.FileInfo, error)       { return os.Lstat(name) }
 func (osFS) Link(oldname, newname string) error           { return atomicfile.OS.Link(oldname, newname) }
 func (osFS) Rename(oldname, newname string) error         { return atomicfile.OS.Rename(oldname, newname) }
 func (osFS) Remove(name string) error                     { return atomicfile.OS.Remove(name) }

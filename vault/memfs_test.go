@@ -76,6 +76,11 @@ func (m *memFS) ReadDir(name string) ([]fs.DirEntry, error) {
 func (m *memFS) MkdirAll(string, fs.FileMode) error { return nil }
 func (m *memFS) SyncDir(string) error               { return nil }
 
+// Lstat knows no folders: backups/ is never a link or another user's.
+func (m *memFS) Lstat(name string) (fs.FileInfo, error) {
+	return nil, &fs.PathError{Op: "lstat", Path: name, Err: fs.ErrNotExist}
+}
+
 func (m *memFS) Link(oldname, newname string) error {
 	b, err := m.ReadFile(oldname, maxFileSize)
 	if err == nil {

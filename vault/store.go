@@ -156,10 +156,17 @@ func (s store) commit(out, prev []byte, prevGen uint64) (committed bool, err err
 }
 
 // backup keeps the current file as backups/NAME.GEN: a hard link, or a copy
-// of prev where links fail.
+// of prev where links fail. A backups/ that is a symbolic link or another
+// user's (checkBackupDir) fails the save rather than be written through.
 func (s store) backup(prev []byte, gen uint64) error {
 	bdir := filepath.Join(s.dir, backupDir)
+	if err := s.checkBackupDir(); err != nil {
+		return err
+	}
 	if err := s.o.fs.MkdirAll(bdir, 0o700); err != nil {
+		return err
+	}
+	if err := s.checkBackupDir(); err != nil {
 		return err
 	}
 	tmp := s.tempName(bdir)
@@ -179,6 +186,28 @@ func (s store) backup(prev []byte, gen uint64) error {
 	return s.o.fs.SyncDir(bdir)
 }
 
+// checkBackupDir refuses (ErrUnsafeBackups) a backups/ that is a symbolic
+// link, not a folder, or not owned by the current user: a planted link
+// would send copies of the vault, and pruning, into someone else's folder.
+// A missing backups/ is fine.
+func (s store) checkBackupDir() error {
+	bdir := filepath.Join(s.dir, backupDir)
+	fi, err := s.o.fs.Lstat(bdir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("failed to check the backups folder: %w", err)
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return fmt.Errorf("%w: %s is a symbolic link", ErrUnsafeBackups, bdir)
+	case !fi.IsDir():
+		return fmt.Errorf("%w: %s is not a folder", ErrUnsafeBackups, bdir)
+	case !ownedByMe(fi):
+		return fmt.Errorf("%w: %s belongs to another user", ErrUnsafeBackups, bdir)
+	}
+	return nil
+}
+
 // backups lists the backup files, newest generation first.
 func (s store) backups() []string {
 	list := s.backupGens()
@@ -189,8 +218,12 @@ func (s store) backups() []string {
 	return names
 }
 
-// backupGens lists the generations kept under backups/, newest first.
+// backupGens lists the generations kept under backups/, newest first;
+// none when backups/ is unsafe (checkBackupDir).
 func (s store) backupGens() []uint64 {
+	if s.checkBackupDir() != nil {
+		return nil
+	}
 	ents, _ := s.o.fs.ReadDir(filepath.Join(s.dir, backupDir))
 	var gens []uint64
 	for _, e := range ents {

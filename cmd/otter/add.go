@@ -20,17 +20,27 @@ func (a *app) addCmd() *cobra.Command {
 	var form otp.Key
 	var secret, typ, alg string
 	cmd := &cobra.Command{
-		Use:   "add URI... | add - | add --issuer I --account A --secret S",
-		Short: "Add accounts from otpauth:// or otpauth-migration:// URIs, stdin, or flags",
-		Example: `  otter add 'otpauth://totp/GitHub:alice?secret=JBSWY3DPEHPK3PXP&issuer=GitHub'
+		Use:   "add - | add URI... | add --issuer I --account A --secret -",
+		Short: "Add accounts from otpauth:// or otpauth-migration:// URIs (pasted or on stdin), or flags",
+		Long: `Add accounts from otpauth:// or otpauth-migration:// URIs, one per line.
+With -, paste them (then ctrl+d) or give a file on stdin. A URI or --secret
+given as an argument is seen by other users (ps) and kept in your shell's
+history: otter adds it, but warns.`,
+		Example: `  otter add -                  # paste the URI, then ctrl+d
   otter add - < uris.txt
-  otter add --issuer GitHub --account alice --secret JBSWY3DPEHPK3PXP`,
+  otter add --issuer GitHub --account alice --secret -   # asks for the secret`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var keys []*otp.Key
 			var err error
+			a.warnSecretArgs(args, secret)
 			if cmd.Flags().Changed("secret") || cmd.Flags().Changed("issuer") || cmd.Flags().Changed("account") {
 				if len(args) > 0 {
 					return usageErr("give URIs or --secret, not both")
+				}
+				if secret == "-" {
+					if secret, err = a.readSecretArg(); err != nil {
+						return err
+					}
 				}
 				k, err := keyFromFlags(form, secret, typ, alg, cmd)
 				if err != nil {
@@ -49,13 +59,48 @@ func (a *app) addCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&form.Issuer, "issuer", "", "issuer (service name)")
 	f.StringVar(&form.Account, "account", "", "account name (user, e-mail)")
-	f.StringVar(&secret, "secret", "", "base32 secret (prefer a URI on stdin: flags are visible to other users)")
+	f.StringVar(&secret, "secret", "", "base32 secret; - reads it from stdin (a value here is visible to other users)")
 	f.StringVar(&typ, "type", "totp", "totp, hotp or steam")
 	f.StringVar(&alg, "algorithm", "SHA1", "SHA1, SHA256 or SHA512")
 	f.IntVar(&form.Digits, "digits", 6, "code length (6-10)")
 	f.IntVar(&form.Period, "period", 30, "TOTP period in seconds")
 	f.Uint64Var(&form.Counter, "counter", 0, "HOTP counter")
 	return cmd
+}
+
+// warnSecretArgs warns, once, when a secret arrived on the command line:
+// a URI carrying one (secret= or an otpauth-migration payload) or a
+// --secret value other than -.
+func (a *app) warnSecretArgs(args []string, secret string) {
+	if secret != "" && secret != "-" {
+		a.warn("a secret on the command line is seen by other users (ps) and kept in shell history; next time paste it: otter add --issuer I --account A --secret -")
+		return
+	}
+	for _, arg := range args {
+		l := strings.ToLower(arg)
+		if strings.Contains(l, "secret=") || strings.HasPrefix(l, "otpauth-migration:") {
+			a.warn("a URI on the command line is seen by other users (ps) and kept in shell history; next time paste it: otter add - (or otter add - < FILE)")
+			return
+		}
+	}
+}
+
+// readSecretArg reads the secret of --secret -: asked without echo on a
+// terminal, else the first non-empty line of stdin.
+func (a *app) readSecretArg() (string, error) {
+	if a.interactive() {
+		b, err := a.promptSecret("Secret (base32): ")
+		defer wipe(b)
+		return strings.TrimSpace(string(b)), err
+	}
+	lines, err := readLines(a.stdin)
+	if err != nil {
+		return "", err
+	}
+	if len(lines) == 0 {
+		return "", usageErr("no secret on stdin")
+	}
+	return lines[0], nil
 }
 
 func keyFromFlags(k otp.Key, secret, typ, alg string, cmd *cobra.Command) (*otp.Key, error) {

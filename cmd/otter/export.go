@@ -117,6 +117,11 @@ func (a *app) exportRecipients(fl *exportFlags) ([]age.Recipient, string, error)
 		return nil, "", usageErr("give --recipient or --passphrase-file, not both")
 	}
 	if len(fl.recipients) > 0 {
+		for _, r := range fl.recipients {
+			if err := identityAsRecipient(r); err != nil {
+				return nil, "", err
+			}
+		}
 		to, err := importers.Recipients(fl.recipients)
 		if err != nil {
 			return nil, "", &userError{code: exitUsage, msg: "bad --recipient: " + err.Error(), err: err,
@@ -128,7 +133,7 @@ func (a *app) exportRecipients(fl *exportFlags) ([]age.Recipient, string, error)
 	var err error
 	switch {
 	case fl.passphraseFile != "":
-		pass, err = readSecretFile(fl.passphraseFile, "passphrase")
+		pass, err = a.readSecretFile(fl.passphraseFile, "passphrase")
 	case a.interactive():
 		pass, err = a.promptBackupPassphrase()
 	default:

@@ -94,7 +94,7 @@ var errPINNeeded = fmt.Errorf("the key's PIN is needed: %w", fido.ErrPinRequired
 // prompt, NFC-normalised as CTAP 2.1 asks. The caller wipes it.
 func (a *app) keyPIN(dev fido.Device) ([]byte, error) {
 	if a.pinFile != "" {
-		p, err := readSecretFile(a.pinFile, "PIN")
+		p, err := a.readSecretFile(a.pinFile, "PIN")
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func (a *app) keyPIN(dev fido.Device) ([]byte, error) {
 // newKeyPIN reads a new PIN from file or asks for it twice.
 func (a *app) newKeyPIN(file string) ([]byte, error) {
 	if file != "" {
-		p, err := readSecretFile(file, "new PIN")
+		p, err := a.readSecretFile(file, "new PIN")
 		if err != nil {
 			return nil, err
 		}

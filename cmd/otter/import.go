@@ -116,13 +116,13 @@ func (a *app) readExport(format, file string, fl *importFlags) (*importers.Resul
 	defer clear(data)
 	opts := &importers.Options{}
 	if fl.passphraseFile != "" {
-		if opts.Passphrase, err = readSecretFile(fl.passphraseFile, "passphrase"); err != nil {
+		if opts.Passphrase, err = a.readSecretFile(fl.passphraseFile, "passphrase"); err != nil {
 			return nil, err
 		}
 	}
 	defer func() { wipe(opts.Passphrase) }()
 	if fl.identityFile != "" {
-		if opts.Identity, err = readSecretFile(fl.identityFile, "identity"); err != nil {
+		if opts.Identity, err = a.readSecretFile(fl.identityFile, "identity"); err != nil {
 			return nil, err
 		}
 	}

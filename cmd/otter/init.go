@@ -92,7 +92,7 @@ func (a *app) keyringAnswers() bool {
 
 func (a *app) initPassword(useKeyring, noKeyring, withPassword bool) ([]byte, error) {
 	if a.passwordFile != "" {
-		p, err := readSecretFile(a.passwordFile, "password")
+		p, err := a.readSecretFile(a.passwordFile, "password")
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -15,13 +16,18 @@ import (
 const maxSecretFile = 4096
 
 // readSecretFile reads a password, PIN or recovery key from a file: one
-// trailing newline (LF or CRLF) is dropped, nothing else is trimmed.
-func readSecretFile(path, what string) ([]byte, error) {
+// trailing newline (LF or CRLF) is dropped, nothing else is trimmed. A
+// regular file that group or others may read gets a warning.
+func (a *app) readSecretFile(path, what string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &userError{code: exitUsage, msg: fmt.Sprintf("cannot read the %s file: %v", what, err), err: err}
 	}
 	defer f.Close()
+	if fi, err := f.Stat(); err == nil && exposedFile(fi) {
+		a.warn("the %s file %s can be read by other users of this computer (mode %04o): chmod 600 %s",
+			what, path, fi.Mode().Perm(), path)
+	}
 	buf := make([]byte, maxSecretFile+1)
 	n, err := readFull(f, buf)
 	if err != nil {
@@ -36,6 +42,13 @@ func readSecretFile(path, what string) ([]byte, error) {
 	out := append([]byte(nil), b...)
 	wipe(buf)
 	return out, nil
+}
+
+// exposedFile reports whether fi is a regular file that group or others
+// may read or change. Modes are read, not tried (root reads anything);
+// Windows, whose ACLs the bits do not show, is not checked.
+func exposedFile(fi os.FileInfo) bool {
+	return runtime.GOOS != "windows" && fi.Mode().IsRegular() && fi.Mode().Perm()&0o077 != 0
 }
 
 func readFull(f *os.File, buf []byte) (int, error) {

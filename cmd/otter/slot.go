@@ -99,6 +99,9 @@ func (a *app) slotList(asJSON bool) error {
 // slotAddAge adds an age slot for recipient: its identity unlocks the
 // vault with --identity-file.
 func (a *app) slotAddAge(recipient, lbl string) error {
+	if err := identityAsRecipient(recipient); err != nil {
+		return err
+	}
 	v, err := a.open()
 	if err != nil {
 		return err
@@ -110,6 +113,17 @@ func (a *app) slotAddAge(recipient, lbl string) error {
 	fmt.Fprintf(a.stdout, "added age slot %s for %s\n", vaultops.ShortID(s.ID), s.Recipient)
 	a.hint("unlock with its identity: otter --identity-file FILE …")
 	return nil
+}
+
+// identityAsRecipient refuses an age identity (AGE-SECRET-KEY-1…) given
+// where a recipient (age1…) belongs: the secret is now in the shell's
+// history and in ps, so the error says to replace it.
+func identityAsRecipient(r string) error {
+	if !strings.HasPrefix(strings.ToUpper(strings.TrimSpace(r)), "AGE-SECRET-KEY-") {
+		return nil
+	}
+	return &userError{code: exitUsage, msg: "that is an age identity (secret), not a recipient; it is now in your shell history",
+		hint: "give its public key (age-keygen -y FILE prints it), and consider making a new identity"}
 }
 
 func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut, device string) error {
@@ -172,7 +186,7 @@ func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut, device string) error {
 // applies the policy.
 func (a *app) newPassword(file string) ([]byte, error) {
 	if file != "" {
-		p, err := readSecretFile(file, "new password")
+		p, err := a.readSecretFile(file, "new password")
 		if err != nil {
 			return nil, err
 		}

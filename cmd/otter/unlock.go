@@ -46,14 +46,14 @@ func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 		return a.unlockIdentity(u)
 	}
 	if a.recoveryKeyFile != "" {
-		b, err := readSecretFile(a.recoveryKeyFile, "recovery key")
+		b, err := a.readSecretFile(a.recoveryKeyFile, "recovery key")
 		if err != nil {
 			return nil, err
 		}
 		return a.unlockRecovery(u, b)
 	}
 	if a.passwordFile != "" {
-		p, err := readSecretFile(a.passwordFile, "password")
+		p, err := a.readSecretFile(a.passwordFile, "password")
 		if err != nil {
 			return nil, err
 		}
@@ -117,7 +117,7 @@ func (a *app) unlockRecovery(u *vaultops.Unlocker, typed []byte) (*vaultops.Unlo
 // unlockIdentity unlocks with the age identities of --identity-file
 // through an age slot.
 func (a *app) unlockIdentity(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
-	b, err := readSecretFile(a.identityFile, "age identity")
+	b, err := a.readSecretFile(a.identityFile, "age identity")
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -61,4 +62,47 @@ func TestTryLock(t *testing.T) {
 		t.Fatalf("TryLock on a free lock: %v", err)
 	}
 	u()
+}
+
+// TestLockRefusesSymlink: a symbolic link planted at the lock path is
+// refused, and the file it points to is neither created nor changed.
+func TestLockRefusesSymlink(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows has no O_NOFOLLOW")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.lock")
+	for _, tc := range []struct {
+		name   string
+		target string
+		exists bool
+	}{
+		{"existing target", filepath.Join(dir, "victim"), true},
+		{"missing target", filepath.Join(dir, "created-through-link"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			os.Remove(path)
+			if tc.exists {
+				if err := os.WriteFile(tc.target, []byte("keep"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Symlink(tc.target, path); err != nil {
+				t.Fatal(err)
+			}
+			if unlock, err := Lock(path); err == nil {
+				unlock()
+				t.Fatal("Lock followed a symbolic link at the lock path")
+			}
+			fi, err := os.Stat(tc.target)
+			switch {
+			case !tc.exists && err == nil:
+				t.Fatalf("Lock created the link's target %s", tc.target)
+			case tc.exists && err != nil:
+				t.Fatal(err)
+			case tc.exists && (fi.Mode().Perm() != 0o644 || readFile(t, tc.target) != "keep"):
+				t.Fatalf("the link's target changed: mode %v, %q", fi.Mode().Perm(), readFile(t, tc.target))
+			}
+		})
+	}
 }

@@ -67,6 +67,7 @@ var entries = []struct {
 	{vault.ErrInvalid, Entry{Error, "", "otter computes TOTP, HOTP and Steam codes with SHA1, SHA256 or SHA512, 1 to 10 digits"}},
 	{vault.ErrRollback, Entry{Corrupt, "", "if an older file was put back on purpose, make it the newest generation with: otter backup restore GEN"}},
 	{vault.ErrNoBackup, Entry{NotFound, "", "see the kept generations with: otter backup list"}},
+	{vault.ErrUnsafeBackups, Entry{Error, "", "remove or rename the backups folder beside the vault (it is not yours, or it points elsewhere); otter creates a fresh one"}},
 
 	{mirror.ErrNotDir, Entry{Usage, "", "give a folder that exists (create it first), e.g. one your sync tool watches or a USB stick's"}},
 	{mirror.ErrOwnBackups, Entry{Usage, "", "otter already keeps backups there; pick a folder outside otter's data folder"}},

@@ -42,6 +42,7 @@ var sentinels = map[string]struct {
 	"vault.ErrInvalid":            {vault.ErrInvalid, Error},
 	"vault.ErrRollback":           {vault.ErrRollback, Corrupt},
 	"vault.ErrNoBackup":           {vault.ErrNoBackup, NotFound},
+	"vault.ErrUnsafeBackups":      {vault.ErrUnsafeBackups, Error},
 
 	"mirror.ErrNotDir":     {mirror.ErrNotDir, Usage},
 	"mirror.ErrOwnBackups": {mirror.ErrOwnBackups, Usage},

@@ -55,8 +55,10 @@ type Unlocked struct {
 	// Failed are the failed attempts since the previous successful unlock
 	// (now cleared): a face tells the person about them.
 	Failed lockout.Summary
-	// Warnings are what went wrong with the unlock journal; the unlock
-	// stands, but its audit events may be lost if no write follows.
+	// Warnings are what went wrong with the unlock journal (the unlock
+	// stands, but its audit events may be lost if no write follows), a
+	// backup newer than the vault file, and vault files that others can
+	// read (Exposed).
 	Warnings []error
 }
 
@@ -122,8 +124,10 @@ func (u *Unlocker) Unlock(c vault.Credential) (*Unlocked, error) {
 		out.Failed, _ = a.Success()
 	}
 	out.Warnings = u.journal(v, out.Failed)
-	if err := NewerBackup(v); err != nil {
-		out.Warnings = append(out.Warnings, err)
+	for _, err := range []error{NewerBackup(v), Exposed(v)} {
+		if err != nil {
+			out.Warnings = append(out.Warnings, err)
+		}
 	}
 	return out, nil
 }
