@@ -12,6 +12,7 @@ package fido
 import "C"
 
 import (
+	"errors"
 	"sync"
 	"unsafe"
 )
@@ -75,6 +76,16 @@ func manifest() ([]DeviceInfo, error) {
 }
 
 func openConn(path string, virtual bool, ms int) (*conn, error) {
+	c, err := openConnOnce(path, virtual, ms)
+	if errors.Is(err, ErrUnsupported) && loaded() {
+		// libfido2 takes a key for U2F-only when its getInfo at open fails,
+		// which a busy key (or a busy machine) can cause: look once more.
+		c, err = openConnOnce(path, virtual, ms)
+	}
+	return c, err
+}
+
+func openConnOnce(path string, virtual bool, ms int) (*conn, error) {
 	if err := fidoInit(); err != nil {
 		return nil, err
 	}
