@@ -50,8 +50,10 @@ which suits headless machines; nothing secret is stored for it.`,
 	add.Flags().StringVar(&newPasswordFile, "new-password-file", "", "read the new password from this file")
 	add.Flags().StringVar(&keyOut, "recovery-key-out", "", "write a new recovery key to this new file instead of stdout")
 	add.Flags().StringVar(&lbl, "label", "", "a name for the slot")
+	var yes bool
 	rm := &cobra.Command{Use: "rm ID", Short: "Remove an unlock slot (the data key is rotated)", Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error { return a.slotRemove(args[0]) }}
+		RunE: func(_ *cobra.Command, args []string) error { return a.slotRemove(args[0], yes) }}
+	rm.Flags().BoolVarP(&yes, "yes", "y", false, "remove without asking (for scripts)")
 	cmd.AddCommand(list, add, rm)
 	return cmd
 }
@@ -188,7 +190,7 @@ func (a *app) newPassword(file string) ([]byte, error) {
 	return a.checkNewPassword(p)
 }
 
-func (a *app) slotRemove(prefix string) error {
+func (a *app) slotRemove(prefix string, yes bool) error {
 	v, err := a.open()
 	if err != nil {
 		return err
@@ -203,6 +205,10 @@ func (a *app) slotRemove(prefix string) error {
 		return &userError{code: exitNotFound, msg: fmt.Sprintf("%d slots match %q", len(match), prefix), hint: "see them with: otter slot list"}
 	}
 	s := match[0]
+	q := fmt.Sprintf("Remove %s slot %s? It no longer unlocks the vault. [y/N] ", s.Type, vaultops.ShortID(s.ID))
+	if err := a.confirmDestructive(yes, "remove a slot", q, "removed"); err != nil {
+		return err
+	}
 	if err := v.RemoveSlot(s.ID); err != nil {
 		return err
 	}
