@@ -158,7 +158,7 @@ func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut, device string) error {
 		return err
 	}
 	if s.Type == vault.SlotFIDO2 {
-		if err := a.fido2Enrolled(v, cred, s.ID, lbl); err != nil {
+		if err := a.fido2Enrolled(cred, s.ID, lbl); err != nil {
 			a.warn("the slot was added but the key could not be added to the inventory: %v", err)
 		}
 	}
