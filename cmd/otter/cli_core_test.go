@@ -365,6 +365,21 @@ func TestUsageErrorsAreExit2(t *testing.T) {
 	for _, args := range [][]string{{"frobnicate"}, {"code"}, {"code", "a", "b"}, {"list", "--no-such-flag"}, {"code", "x", "--at", "yesterday"}} {
 		e.fails(exitUsage, "", args...)
 	}
+	// A wrong number of arguments says what the command expects.
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"code"}, []string{"otter: error: otter code needs QUERY", "otter: hint: usage: otter code QUERY"}},
+		{[]string{"code", "a", "b"}, []string{`otter code takes QUERY, got 2 arguments: "a b"`}},
+		{[]string{"list", "x"}, []string{`otter list takes no arguments, got "x"`}},
+	} {
+		r := e.fails(exitUsage, "", c.args...)
+		wantIn(t, r, c.want...)
+		if strings.Contains(r.stderr, "arg(s)") {
+			t.Errorf("otter %v: cobra's wording: %s", c.args, r.stderr)
+		}
+	}
 }
 
 func TestRmIsAudited(t *testing.T) {
