@@ -129,7 +129,8 @@ func (a *addScreen) visible(i int) bool {
 	case i == fURI:
 		return a.id == ""
 	case i > fAdvanced:
-		return a.advanced && a.batch == nil && (i != fCounter || types[a.typ] == "hotp")
+		hotp := types[a.typ] == "hotp"
+		return a.advanced && a.batch == nil && (i != fCounter || hotp) && (i != fPeriod || !hotp)
 	case i > fURI:
 		return a.batch == nil
 	}
@@ -173,14 +174,14 @@ func (a *addScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.PrevField):
 		a.step(-1)
 	case key.Matches(msg, k.Submit):
-		if a.focus == fAdvanced {
+		switch {
+		case a.focus == fAdvanced:
 			a.advanced = !a.advanced
-			return nil
-		}
-		if a.focus == fURI || a.last() {
+		case a.enterSaves():
 			return a.save()
+		default:
+			a.step(1)
 		}
-		a.step(1)
 	case a.focus == fAdvanced && key.Matches(msg, k.Toggle):
 		a.advanced = !a.advanced
 	case a.focus == fType && key.Matches(msg, k.Choice, k.Toggle):
@@ -194,13 +195,11 @@ func (a *addScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (a *addScreen) last() bool {
-	for i := a.focus + 1; i < fieldCount; i++ {
-		if a.visible(i) {
-			return false
-		}
-	}
-	return true
+// enterSaves reports whether Enter saves: on the URI field once it holds
+// a URI. Everywhere else Enter moves on (or opens Advanced) and ctrl+s
+// saves.
+func (a *addScreen) enterSaves() bool {
+	return a.focus == fURI && a.id == "" && !a.fields[fURI].Empty()
 }
 
 // step moves the focus to the next visible field.
@@ -339,7 +338,8 @@ func (a *addScreen) formKey() (*otp.Key, error) {
 		Type: otp.Type(types[a.typ]), Algorithm: otp.Algorithm(algorithms[a.alg]), Secret: secret,
 		Issuer: strings.TrimSpace(a.fields[fIssuer].Value()), Account: strings.TrimSpace(a.fields[fAccount].Value()),
 	}
-	if k.Digits, err = a.number(fDigits, "digits"); err == nil {
+	k.Digits, err = a.number(fDigits, "digits")
+	if err == nil && k.Type != otp.TypeHOTP {
 		k.Period, err = a.number(fPeriod, "period")
 	}
 	if err == nil && k.Type == otp.TypeHOTP {

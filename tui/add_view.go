@@ -48,8 +48,8 @@ func (a *addScreen) previewLines() []string {
 	case a.err != "":
 		text = st.Error.Render("✗ " + a.err)
 	case a.batch != nil:
-		text = st.OK.Render(fmt.Sprintf("✓ %d %s in this export: enter adds %s.", len(a.batch),
-			plural(len(a.batch), "account"), map[bool]string{true: "it", false: "them all"}[len(a.batch) == 1]))
+		text = st.OK.Render(fmt.Sprintf("✓ %d %s in this export: %s adds %s.", len(a.batch), plural(len(a.batch), "account"), a.saveKey(),
+			map[bool]string{true: "it", false: "them all"}[len(a.batch) == 1]))
 	default:
 		text = a.preview()
 	}
@@ -130,20 +130,42 @@ func (a *addScreen) batchLines() []string {
 	return out
 }
 
+// ShortHelp shows the one way to save that applies (enter on a pasted
+// URI, ctrl+s elsewhere) and what Enter does on the focused row.
 func (a *addScreen) ShortHelp() []key.Binding {
 	k := a.c.keys
-	save := with(k.Save, "ctrl+s", "save")
-	if a.focus == fURI || a.last() {
-		save = with(k.Submit, "enter", "save")
+	save, enter := k.Save, a.enterHelp()
+	if a.enterSaves() {
+		save, enter = with(k.Submit, "enter", "save"), with(k.NextField, "tab", "next")
 	}
 	return []key.Binding{
-		save, with(k.NextField, "tab", "next"),
+		save, enter,
 		enabled(k.Choice, a.focus == fType || a.focus == fAlgorithm),
 		with(k.Back, "esc", "cancel"),
 	}
 }
 
+// enterHelp says what Enter does on the focused row when it does not save.
+func (a *addScreen) enterHelp() key.Binding {
+	switch {
+	case a.focus == fAdvanced && a.advanced:
+		return with(a.c.keys.Submit, "enter", "hide advanced")
+	case a.focus == fAdvanced:
+		return with(a.c.keys.Submit, "enter", "advanced")
+	}
+	return with(a.c.keys.Submit, "enter", "next")
+}
+
 func (a *addScreen) FullHelp() [][]key.Binding {
 	k := a.c.keys
-	return [][]key.Binding{{k.Save, with(k.Submit, "enter", "next field / save"), k.NextField, k.PrevField, k.Choice, with(k.Back, "esc", "cancel")}}
+	return [][]key.Binding{{k.Save, with(k.Submit, "enter", "next field (save a pasted URI)"), k.NextField, k.PrevField,
+		enabled(k.Toggle, a.focus == fAdvanced), k.Choice, with(k.Back, "esc", "cancel")}}
+}
+
+// saveKey names the key that saves the form now.
+func (a *addScreen) saveKey() string {
+	if a.enterSaves() {
+		return a.c.keys.Submit.Help().Key
+	}
+	return a.c.keys.Save.Help().Key
 }

@@ -24,6 +24,7 @@ type codesScreen struct {
 	filtering bool // the filter field has the focus
 	sel       int  // index into shown
 	off       int  // first row in view
+	order     sortOrder
 }
 
 func newCodesScreen(c *common, sess *session) *codesScreen {
@@ -39,10 +40,19 @@ func (s *codesScreen) SetSize(w, h int) {
 }
 
 func (s *codesScreen) Title() string {
-	if s.filtered {
-		return fmt.Sprintf("Codes (%d of %d)", len(s.shown), len(s.all))
+	by := ""
+	if s.order != byUsage {
+		by = ", by " + sortNames[s.order]
 	}
-	return fmt.Sprintf("Codes (%d)", len(s.all))
+	if s.filtered {
+		return fmt.Sprintf("Codes (%d of %d%s)", len(s.shown), len(s.all), by)
+	}
+	return fmt.Sprintf("Codes (%d%s)", len(s.all), by)
+}
+
+// sortHelp is the sort key with the order it switches to.
+func (s *codesScreen) sortHelp() key.Binding {
+	return with(s.c.keys.Sort, "s", "sort by "+sortNames[(s.order+1)%sortOrders])
 }
 
 func (s *codesScreen) Typing() bool { return s.filtering }
@@ -56,7 +66,7 @@ func (s *codesScreen) rebuild() {
 	for _, a := range live {
 		s.all = append(s.all, newEntry(a, s.sess.usage[a.ID]))
 	}
-	sortEntries(s.all)
+	sortEntries(s.all, s.order)
 	s.apply()
 	s.selectID(keep)
 }
@@ -189,6 +199,9 @@ func (s *codesScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return emit(pushMsg{newAddScreen(s.c, s.sess, "")})
 	case key.Matches(msg, k.Keys):
 		return openKeysScreen(s.c, s.sess)
+	case key.Matches(msg, k.Sort):
+		s.order = (s.order + 1) % sortOrders
+		s.rebuild()
 	case key.Matches(msg, k.QuitQ):
 		return emit(quitReq{})
 	case key.Matches(msg, k.Undo) && s.sess.trashed != "":
@@ -272,7 +285,7 @@ func (s *codesScreen) FullHelp() [][]key.Binding {
 	some := len(s.shown) > 0
 	return [][]key.Binding{
 		{enabled(k.Copy, some), k.Filter, enabled(k.ClearFilter, s.filtered), k.Add, enabled(k.Detail, some),
-			enabled(k.Recovery, some), enabled(k.Pin, some), enabled(k.Undo, s.sess.trashed != ""), k.Keys, k.QuitQ},
+			enabled(k.Recovery, some), enabled(k.Pin, some), enabled(k.Undo, s.sess.trashed != ""), s.sortHelp(), k.Keys, k.QuitQ},
 		{with(k.Up, "↑↓ jk", "move"), with(k.PageUp, "pgup/dn", "page"), with(k.Home, "g/G", "first/last")},
 	}
 }

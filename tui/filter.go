@@ -24,9 +24,22 @@ func newEntry(a *vault.Account, use localstate.Use) entry {
 	return entry{acc: a, hay: strings.ToLower(strings.Join(parts, " ")), use: use}
 }
 
-// sortEntries orders the list: pinned first, then most used, then the most
-// recently used, then by issuer and account name.
-func sortEntries(es []entry) {
+// sortOrder is how the codes list is ordered; pinned accounts come first
+// in every order.
+type sortOrder int
+
+const (
+	byUsage  sortOrder = iota // most used, then most recently used, then by issuer
+	byIssuer                  // issuer, then account name
+	byName                    // account name, then issuer
+	sortOrders
+)
+
+var sortNames = [sortOrders]string{"usage", "issuer", "name"}
+
+// sortEntries orders the list: pinned first, then by the order asked for,
+// then by issuer and account name.
+func sortEntries(es []entry, by sortOrder) {
 	slices.SortStableFunc(es, func(x, y entry) int {
 		a, b := x.acc, y.acc
 		if a.Pinned != b.Pinned {
@@ -35,16 +48,15 @@ func sortEntries(es []entry) {
 			}
 			return 1
 		}
-		if c := cmp.Compare(y.use.Count, x.use.Count); c != 0 {
-			return c
+		issuer := cmp.Compare(strings.ToLower(a.Issuer), strings.ToLower(b.Issuer))
+		name := cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		switch by {
+		case byName:
+			return cmp.Or(name, issuer)
+		case byIssuer:
+			return cmp.Or(issuer, name)
 		}
-		if c := y.use.Last.Compare(x.use.Last); c != 0 {
-			return c
-		}
-		return cmp.Or(
-			cmp.Compare(strings.ToLower(a.Issuer), strings.ToLower(b.Issuer)),
-			cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)),
-		)
+		return cmp.Or(cmp.Compare(y.use.Count, x.use.Count), y.use.Last.Compare(x.use.Last), issuer, name)
 	})
 }
 

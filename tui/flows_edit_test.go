@@ -182,3 +182,34 @@ func TestResize(t *testing.T) {
 		h.see("▸   Very Long") // the selection stays in view
 	}
 }
+
+// In the add form Enter moves to the next field and never saves a
+// half-typed form; ctrl+s saves and the footer says so on every field,
+// Enter on Advanced opens it (the footer does not claim it saves), the ?
+// help lists ctrl+s, and HOTP shows a counter but no period.
+func TestAddFormOneWayToSave(t *testing.T) {
+	h := newHarness(t, 100, 30)
+	h.seed(true)
+	h.start()
+	h.press("a", "tab")
+	h.typeText("Example")
+	h.see("ctrl+s save", "enter next")
+	h.press("enter") // to Account: nothing saved
+	h.see("Add account", "▸ Account")
+	h.press("tab")
+	h.typeText("JBSWY3DPEHPK3PXP")
+	h.press("tab", "tab", "tab")
+	h.see("▸ Advanced", "ctrl+s save", "enter advanced")
+	h.notSee("enter save")
+	h.press("?")
+	h.see("ctrl+s      save", "close help")
+	h.press("?", "enter", "tab", "right") // advanced open, type hotp
+	h.see("‹ hotp ›", "Counter", "ctrl+s save")
+	h.notSee("Period", "enter save")
+	h.press("ctrl+s")
+	h.see("Codes (1)", "Example")
+	v := h.reopen(vault.Password{Secret: []byte(testPass)})
+	if a := v.Data().Live()[0]; a.Type != "hotp" || a.Issuer != "Example" {
+		t.Fatalf("saved %v", a)
+	}
+}

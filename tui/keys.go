@@ -30,6 +30,7 @@ type keyMap struct {
 	Keys        key.Binding
 	QuitQ       key.Binding
 	Undo        key.Binding
+	Sort        key.Binding
 
 	// Unlock.
 	SecurityKey key.Binding
@@ -101,6 +102,7 @@ func newKeyMap() *keyMap {
 		Keys:        b(s("K"), "K", "security keys"),
 		QuitQ:       b(s("q"), "q", "quit"),
 		Undo:        b(s("u"), "u", "undo delete"),
+		Sort:        b(s("s"), "s", "sort"),
 
 		SecurityKey: b(s("ctrl+t"), "ctrl+t", "security key"),
 

@@ -24,7 +24,9 @@ type session struct {
 	// for a while after the counter was persisted.
 	hotp map[string]shownCode
 	// usage is how often each account's code was used on this device
-	// (local state, loaded by usageCmd), for the list's order.
+	// (local state, loaded by usageCmd when the session starts), for the
+	// list's order. Uses recorded during the session do not change it, so
+	// that rows stay where they are; they count at the next start.
 	usage map[string]localstate.Use
 	// trashed is the account deleted last in this session, which the undo
 	// key brings back from the trash; "" when there is none.
@@ -110,7 +112,6 @@ func (s *session) account(id string) *vault.Account {
 func (s *session) useCmd(id string) tea.Cmd {
 	return s.run(opUse, id, func(ops *vaultops.Session, r *writeMsg) error {
 		_, err := ops.RecordUse(id)
-		r.usage = ops.Usage()
 		return err
 	})
 }
@@ -139,9 +140,6 @@ func (s *session) hotpCmd(id string) tea.Cmd {
 	return s.run(opHOTP, id, func(ops *vaultops.Session, r *writeMsg) error {
 		c, err := ops.NextHOTP(id)
 		r.code, r.label = c.Code, c.Account.Label()
-		if err == nil {
-			r.usage = ops.Usage()
-		}
 		return err
 	})
 }

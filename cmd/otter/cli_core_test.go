@@ -122,7 +122,7 @@ func TestQueryAmbiguousAndMissing(t *testing.T) {
 	}
 	e.fails(exitNotFound, "", "--password-file", pw, "code", "gitlab")
 	e.ok("", "--password-file", pw, "code", "github:work")
-	e.ok("", "--password-file", pw, "rm", "github:work")
+	e.ok("", "--password-file", pw, "rm", "--yes", "github:work")
 	e.ok("", "--password-file", pw, "code", "github")
 }
 
@@ -292,7 +292,7 @@ func TestSlotsAndPasswd(t *testing.T) {
 		t.Fatalf("slots = %+v", slots)
 	}
 	// Removing one of two slots is refused.
-	r := e.fails(exitError, "", "--password-file", pw, "slot", "rm", slots[0].ID)
+	r := e.fails(exitError, "", "--password-file", pw, "slot", "rm", "--yes", slots[0].ID)
 	if !strings.Contains(r.stderr, "two") {
 		t.Fatalf("refusal should explain the two-slot rule: %s", r.stderr)
 	}
@@ -312,7 +312,7 @@ func TestSlotsAndPasswd(t *testing.T) {
 			current = s.ID
 		}
 	}
-	e.ok("", "--password-file", newPW, "slot", "rm", current)
+	e.ok("", "--password-file", newPW, "slot", "rm", "--yes", current)
 	e.fails(exitUnlock, "", "--recovery-key-file", key, "list")
 	e.ok("", "--recovery-key-file", newKey, "code", "github")
 }
@@ -365,12 +365,27 @@ func TestUsageErrorsAreExit2(t *testing.T) {
 	for _, args := range [][]string{{"frobnicate"}, {"code"}, {"code", "a", "b"}, {"list", "--no-such-flag"}, {"code", "x", "--at", "yesterday"}} {
 		e.fails(exitUsage, "", args...)
 	}
+	// A wrong number of arguments says what the command expects.
+	for _, c := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"code"}, []string{"otter: error: otter code needs QUERY", "otter: hint: usage: otter code QUERY"}},
+		{[]string{"code", "a", "b"}, []string{`otter code takes QUERY, got 2 arguments: "a b"`}},
+		{[]string{"list", "x"}, []string{`otter list takes no arguments, got "x"`}},
+	} {
+		r := e.fails(exitUsage, "", c.args...)
+		wantIn(t, r, c.want...)
+		if strings.Contains(r.stderr, "arg(s)") {
+			t.Errorf("otter %v: cobra's wording: %s", c.args, r.stderr)
+		}
+	}
 }
 
 func TestRmIsAudited(t *testing.T) {
 	e, pw, _ := passwordVault(t)
 	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"))
-	e.ok("", "--password-file", pw, "rm", "github")
+	e.ok("", "--password-file", pw, "rm", "--yes", "github")
 	out := e.ok("", "--password-file", pw, "audit")
 	if !strings.Contains(out, "account.delete") || !strings.Contains(out, "GitHub:alice") {
 		t.Fatalf("otter audit does not show the removal:\n%s", out)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -171,4 +172,28 @@ func TestFIDO2UnlockIsCountedAndLocksOut(t *testing.T) {
 	if !strings.Contains(out, "unlock.failed") || !strings.Contains(out, "pin 2") {
 		t.Fatalf("the audit log does not hold the failed PIN attempts: %s", out)
 	}
+}
+
+// A key registered without a slot that later gets one through slot add
+// fido2 stays one key in the inventory, which now says it unlocks the
+// vault; a misspelt slot kind is refused with the kinds there are.
+func TestRegisteredKeyGainsSlot(t *testing.T) {
+	e, pw, _ := passwordVault(t)
+	states := withKeys(t, e, 1)
+	plugKeys(t, states[0])
+	e.ok("", "--password-file", pw, "keys", "register", "yubi")
+	out := e.ok("", "--password-file", pw, "slot", "add", "fido2")
+	if !strings.Contains(out, `the registered key "yubi" now unlocks the vault`) {
+		t.Errorf("slot add fido2 printed %q", out)
+	}
+	var list keysListJSON
+	must(t, json.Unmarshal([]byte(e.ok("", "--password-file", pw, "keys", "list", "--json")), &list))
+	if len(list.Registered) != 1 || list.Registered[0].Nickname != "yubi" || list.Registered[0].SlotID == "" {
+		t.Fatalf("inventory = %+v, want yubi alone, with the slot", list.Registered)
+	}
+	if out := e.ok("", "--password-file", pw, "keys", "list"); !regexp.MustCompile(`yubi .* yes +ok`).MatchString(out) {
+		t.Errorf("keys list does not say yubi unlocks the vault:\n%s", out)
+	}
+	wantIn(t, e.fails(exitUsage, "", "--password-file", pw, "slot", "add", "pasword"),
+		`unknown slot type "pasword"`, "password, keyring, recovery, fido2 or age RECIPIENT")
 }

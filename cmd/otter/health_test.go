@@ -69,7 +69,7 @@ func TestHealthReport(t *testing.T) {
 	// Following the advice clears the findings.
 	e.ok("mbak1 mbak2 mbak3 mbak4", "--password-file", pw, "recovery", "add", "--yes", "mail")
 	e.ok("sbak3 sbak4 sbak5", "--password-file", pw, "recovery", "add", "--yes", "short")
-	e.ok("", "--password-file", pw, "rm", "mail")
+	e.ok("", "--password-file", pw, "rm", "--yes", "mail")
 	if got := findingsOf(healthReport(t, e, pwArgs...)); got != "single-slot-kind; weak-password-slot; short-secret Short:bob" {
 		t.Errorf("after following the advice: %s", got)
 	}

@@ -34,8 +34,10 @@ func (a *app) keysCredsCmd() *cobra.Command {
 		RunE: func(*cobra.Command, []string) error { return a.keysCreds(device, asJSON) }}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.PersistentFlags().StringVar(&device, "device", "", "the key's path (see otter keys list)")
+	var yes bool
 	rm := &cobra.Command{Use: "rm ID", Short: "Delete a resident credential (ID or a unique prefix, as listed)", Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error { return a.keysCredsRemove(device, args[0]) }}
+		RunE: func(_ *cobra.Command, args []string) error { return a.keysCredsRemove(device, args[0], yes) }}
+	rm.Flags().BoolVarP(&yes, "yes", "y", false, "delete without asking (for scripts)")
 	cmd.AddCommand(rm)
 	return cmd
 }
@@ -147,7 +149,10 @@ func protectName(level int) string {
 	return "-"
 }
 
-func (a *app) keysCredsRemove(device, prefix string) error {
+func (a *app) keysCredsRemove(device, prefix string, yes bool) error {
+	if err := a.refuseUnasked(yes, "delete a credential from the key"); err != nil {
+		return err
+	}
 	s, err := a.credSession(device)
 	if err != nil {
 		return err
@@ -173,6 +178,10 @@ func (a *app) keysCredsRemove(device, prefix string) error {
 			hint: "give more of the ID (otter keys creds --json shows it whole)"}
 	}
 	c := out.Credentials[match[0]]
+	q := fmt.Sprintf("Delete credential %s (%s, %s) from the key? It cannot be undone. [y/N] ", shortCredID(c.ID), esc(c.RP), esc(c.UserName))
+	if err := a.confirmDestructive(yes, "delete a credential from the key", q, "deleted"); err != nil {
+		return err
+	}
 	if err := s.dev.DeleteCredential(s.ctx, creds[match[0]].ID, s.pin); err != nil {
 		return fidoErr(err, false)
 	}

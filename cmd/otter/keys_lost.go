@@ -15,7 +15,8 @@ import (
 )
 
 func (a *app) keysLostCmd() *cobra.Command {
-	return &cobra.Command{
+	var yes bool
+	cmd := &cobra.Command{
 		Use:   "lost NAME",
 		Short: "Lost-key playbook: what still gets you into each account, remove the key's vault slot, mark it lost",
 		Long: `Run the playbook for a lost or stolen key: list every account the key is
@@ -24,17 +25,23 @@ otter's one-time codes), remove the key's vault unlock slot if it has one (the
 data key is rotated), mark the key lost in the inventory and say what to do at
 each site. The key does not need to be plugged in.`,
 		Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error { return a.keysLost(args[0]) },
+		RunE: func(_ *cobra.Command, args []string) error { return a.keysLost(args[0], yes) },
 	}
+	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "go ahead without asking (for scripts)")
+	return cmd
 }
 
-func (a *app) keysLost(name string) error {
+func (a *app) keysLost(name string, yes bool) error {
 	s, err := a.session()
 	if err != nil {
 		return err
 	}
 	k, err := keyNamed(s.Data(), name)
 	if err != nil {
+		return err
+	}
+	q := fmt.Sprintf("Mark %q lost? Its vault slot, if any, is removed. [y/N] ", k.Nickname)
+	if err := a.confirmDestructive(yes, "mark a key lost", q, "changed"); err != nil {
 		return err
 	}
 	lost, err := s.MarkLost(k.ID)

@@ -26,9 +26,14 @@ func TestLostKeyPlaybook(t *testing.T) {
 	e.ok("", "--password-file", pw, "keys", "accounts", "spare", "--add", "github")
 	wantIn(t, e.fails(exitNotFound, "", "--password-file", pw, "keys", "lost", "nokey"), `no registered key is named "nokey"`, "spare", "yubi")
 
+	wantIn(t, e.fails(exitUsage, "", "--password-file", pw, "keys", "lost", "spare"), "refusing to mark a key lost", "no terminal to ask on", "--yes")
+	if out := e.ok("", "--password-file", pw, "keys", "list"); strings.Contains(out, "lost") {
+		t.Fatalf("keys lost without --yes changed the inventory:\n%s", out)
+	}
+
 	plugKeys(t, states[0])
 	e.ok("", "list") // yubi alone opens the vault
-	out = e.ok("", "--password-file", pw, "keys", "lost", "YUBI")
+	out = e.ok("", "--password-file", pw, "keys", "lost", "--yes", "YUBI")
 	for _, want := range []string{
 		`Marked "yubi" lost.`, "Removed its vault slot", "no longer unlocks this vault",
 		"registered on 2 accounts",
@@ -64,7 +69,7 @@ func TestLostKeyPlaybook(t *testing.T) {
 		t.Errorf("health after keys lost: %s", got)
 	}
 	// Running the playbook again is harmless: no slot left to remove.
-	if out := e.ok("", "--password-file", pw, "keys", "lost", "yubi"); !strings.Contains(out, "It had no vault slot") {
+	if out := e.ok("", "--password-file", pw, "keys", "lost", "--yes", "yubi"); !strings.Contains(out, "It had no vault slot") {
 		t.Errorf("second keys lost:\n%s", out)
 	}
 	wantIn(t, e.fails(exitError, "", "--password-file", pw, "keys", "accounts", "yubi", "--add", "github"), "marked lost")
@@ -106,17 +111,17 @@ func TestLostKeyRefusedWithTwoSlots(t *testing.T) {
 	must(t, json.Unmarshal([]byte(e.ok("", "--password-file", pw, "slot", "list", "--json")), &slots))
 	for _, s := range slots {
 		if s.Type == "recovery" {
-			e.ok("", "--password-file", pw, "slot", "rm", s.ID)
+			e.ok("", "--password-file", pw, "slot", "rm", "--yes", s.ID)
 		}
 	}
 	before := readFile(t, e.vault)
-	r := e.fails(exitError, "", "--password-file", pw, "keys", "lost", "yubi")
+	r := e.fails(exitError, "", "--password-file", pw, "keys", "lost", "--yes", "yubi")
 	wantIn(t, r, "single way in; nothing was changed", "otter slot add password, recovery", "otter keys lost yubi")
 	if !bytes.Equal(before, readFile(t, e.vault)) {
 		t.Fatal("a refused keys lost changed the vault")
 	}
 	e.ok("", "--password-file", pw, "slot", "add", "recovery", "--recovery-key-out", e.dir+"/rk2")
-	if out := e.ok("", "--password-file", pw, "keys", "lost", "yubi"); !strings.Contains(out, "Removed its vault slot") {
+	if out := e.ok("", "--password-file", pw, "keys", "lost", "--yes", "yubi"); !strings.Contains(out, "Removed its vault slot") {
 		t.Errorf("keys lost after adding a slot:\n%s", out)
 	}
 }

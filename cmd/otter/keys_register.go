@@ -108,18 +108,24 @@ func (a *app) addKey(di fido.DeviceInfo, info fido.Info, name, slotID string) er
 }
 
 // fido2Enrolled records the key that a fido2 slot c was just enrolled with
-// (by `otter slot add fido2`) in the vault's key inventory, named name or,
-// when empty, after the product.
-func (a *app) fido2Enrolled(v *vault.Vault, c vault.Credential, slotID, name string) error {
+// (by `otter slot add fido2`) in the vault's key inventory: a key
+// registered without a slot gains it (vaultops.Session.EnrollSlot), any
+// other is registered, named name or after the product.
+func (a *app) fido2Enrolled(c vault.Credential, slotID, name string) error {
 	fc, ok := c.(*fido2Cred)
 	if !ok || fc.used == nil {
 		return nil
 	}
-	di := fc.used.DeviceInfo()
-	if name == "" || vaultops.FindKey(v.Data(), name) != nil {
-		name = fmt.Sprintf("%s (slot %s)", productName(di), vaultops.ShortID(slotID))
+	s, err := a.session()
+	if err != nil {
+		return err
 	}
-	return a.addKey(di, fc.info, name, slotID)
+	di := fc.used.DeviceInfo()
+	k, linked, err := s.EnrollSlot(vaultops.KeyInfo{Name: name, AAGUID: fc.info.AAGUIDString(), Product: productName(di)}, slotID)
+	if err == nil && linked {
+		fmt.Fprintf(a.stdout, "the registered key %q now unlocks the vault\n", k.Nickname)
+	}
+	return err
 }
 
 func productName(di fido.DeviceInfo) string {

@@ -151,10 +151,11 @@ func TestKeysCreds(t *testing.T) {
 		t.Fatalf("keys creds = %+v", creds)
 	}
 	id := creds.Credentials[0].ID
-	if out := e.ok("", "--pin-file", pinFile, "keys", "creds", "rm", id[:12]); !strings.Contains(out, "deleted") {
+	wantIn(t, e.fails(exitUsage, "", "--pin-file", pinFile, "keys", "creds", "rm", id[:12]), "no terminal to ask on", "--yes")
+	if out := e.ok("", "--pin-file", pinFile, "keys", "creds", "rm", "--yes", id[:12]); !strings.Contains(out, "deleted") {
 		t.Errorf("rm printed %q", out)
 	}
-	wantIn(t, e.fails(exitNotFound, "", "--pin-file", pinFile, "keys", "creds", "rm", id), "no resident credential") // not on this key
+	wantIn(t, e.fails(exitNotFound, "", "--pin-file", pinFile, "keys", "creds", "rm", "--yes", id), "no resident credential") // not on this key
 	if out := e.ok("", "--pin-file", pinFile, "keys", "creds"); !strings.Contains(out, "1 resident credential,") {
 		t.Errorf("keys creds after rm:\n%s", out)
 	}

@@ -50,13 +50,26 @@ func (a *app) recoveryRmCmd() *cobra.Command {
 }
 
 // refuseUnasked is the error of a change that needs a confirmation when
-// there is no terminal to ask on, as for otter import.
+// there is no terminal to ask on, as for otter import: exit 2, with a hint.
 func (a *app) refuseUnasked(yes bool, what string) error {
 	if yes || a.interactive() {
 		return nil
 	}
 	return &userError{code: exitUsage, msg: "refusing to " + what + " without confirmation: there is no terminal to ask on",
-		hint: "run it on a terminal to check the codes first, or again with --yes"}
+		hint: "run it on a terminal to confirm, or again with --yes"}
+}
+
+// confirmDestructive lets a destructive change go ahead: at once with
+// --yes, after a yes to question on a terminal, and never without a
+// terminal to ask on (refuseUnasked). A no is the error "nothing " + done.
+func (a *app) confirmDestructive(yes bool, what, question, done string) error {
+	if yes {
+		return nil
+	}
+	if err := a.refuseUnasked(false, what); err != nil {
+		return err
+	}
+	return a.ask(question, "nothing "+done)
 }
 
 func (a *app) recoverySave(args []string, replace, yes bool) error {

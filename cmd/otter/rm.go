@@ -23,12 +23,9 @@ func (a *app) rmCmd() *cobra.Command {
 				return err
 			}
 			name, id := acc.Label(), acc.ID
-			if !yes && a.interactive() {
-				if ok, err := a.confirm(fmt.Sprintf("Remove %s? Its codes stop working here. [y/N] ", esc(name))); err != nil {
-					return err
-				} else if !ok {
-					return &userError{code: exitError, msg: "nothing removed"}
-				}
+			q := fmt.Sprintf("Remove %s? Its codes stop working here. [y/N] ", esc(name))
+			if err := a.confirmDestructive(yes, "remove "+esc(name), q, "removed"); err != nil {
+				return err
 			}
 			if _, err := s.Delete(id); err != nil {
 				return err

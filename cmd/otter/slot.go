@@ -50,8 +50,10 @@ which suits headless machines; nothing secret is stored for it.`,
 	add.Flags().StringVar(&newPasswordFile, "new-password-file", "", "read the new password from this file")
 	add.Flags().StringVar(&keyOut, "recovery-key-out", "", "write a new recovery key to this new file instead of stdout")
 	add.Flags().StringVar(&lbl, "label", "", "a name for the slot")
+	var yes bool
 	rm := &cobra.Command{Use: "rm ID", Short: "Remove an unlock slot (the data key is rotated)", Args: cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error { return a.slotRemove(args[0]) }}
+		RunE: func(_ *cobra.Command, args []string) error { return a.slotRemove(args[0], yes) }}
+	rm.Flags().BoolVarP(&yes, "yes", "y", false, "remove without asking (for scripts)")
 	cmd.AddCommand(list, add, rm)
 	return cmd
 }
@@ -170,7 +172,7 @@ func (a *app) slotAdd(typ, lbl, newPasswordFile, keyOut, device string) error {
 		return err
 	}
 	if s.Type == vault.SlotFIDO2 {
-		if err := a.fido2Enrolled(v, cred, s.ID, lbl); err != nil {
+		if err := a.fido2Enrolled(cred, s.ID, lbl); err != nil {
 			a.warn("the slot was added but the key could not be added to the inventory: %v", err)
 		}
 	}
@@ -202,7 +204,7 @@ func (a *app) newPassword(file string) ([]byte, error) {
 	return a.checkNewPassword(p)
 }
 
-func (a *app) slotRemove(prefix string) error {
+func (a *app) slotRemove(prefix string, yes bool) error {
 	v, err := a.open()
 	if err != nil {
 		return err
@@ -217,6 +219,10 @@ func (a *app) slotRemove(prefix string) error {
 		return &userError{code: exitNotFound, msg: fmt.Sprintf("%d slots match %q", len(match), prefix), hint: "see them with: otter slot list"}
 	}
 	s := match[0]
+	q := fmt.Sprintf("Remove %s slot %s? It no longer unlocks the vault. [y/N] ", s.Type, vaultops.ShortID(s.ID))
+	if err := a.confirmDestructive(yes, "remove a slot", q, "removed"); err != nil {
+		return err
+	}
 	if err := v.RemoveSlot(s.ID); err != nil {
 		return err
 	}

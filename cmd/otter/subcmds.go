@@ -16,6 +16,9 @@ func strictSubcommands(cmd *cobra.Command) {
 		strictSubcommands(c)
 	}
 	if !cmd.HasSubCommands() {
+		if cmd.Args != nil {
+			cmd.Args = explainArgs(cmd.Args)
+		}
 		return
 	}
 	cmd.Args = unknownSubcommand
@@ -86,4 +89,32 @@ func editDistance(a, b string) int {
 		}
 	}
 	return d[len(x)][len(y)]
+}
+
+// explainArgs wraps a command's argument check so that a wrong count says
+// what the command expects, from its usage line ("otter code needs QUERY"),
+// instead of cobra's "accepts 1 arg(s), received 0": exit 2, with the
+// usage as the hint.
+func explainArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if check(cmd, args) == nil {
+			return nil
+		}
+		want := strings.TrimSpace(strings.TrimPrefix(cmd.Use, cmd.Name()))
+		path := cmd.CommandPath()
+		var msg string
+		switch {
+		case want == "":
+			msg = fmt.Sprintf("%s takes no arguments, got %q", path, strings.Join(args, " "))
+		case len(args) == 0:
+			msg = fmt.Sprintf("%s needs %s", path, want)
+		default:
+			msg = fmt.Sprintf("%s takes %s, got %d %s: %q", path, want, len(args), plural(len(args), "argument", "arguments"), strings.Join(args, " "))
+		}
+		hint := "usage: " + path
+		if want != "" {
+			hint += " " + want
+		}
+		return &userError{code: exitUsage, msg: msg, hint: hint + " (see " + path + " --help)"}
+	}
 }

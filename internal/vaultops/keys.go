@@ -178,3 +178,55 @@ func plural(n int, one, many string) string {
 	}
 	return many
 }
+
+// EnrollSlot records in the inventory the key a fido2 unlock slot was just
+// added with, and reports whether it was already registered. A live key
+// without a slot is taken to be that key when k.Name names it or, with no
+// name given, when it is the only such key of the same model (AAGUID and
+// product): it gains the slot instead of a second entry for one key. Any
+// other key is registered anew, under k.Name or, when that is empty or
+// taken, after its product and the slot.
+func (s *Session) EnrollSlot(k KeyInfo, slotID string) (out vault.HardwareKey, linked bool, err error) {
+	now := s.now()
+	name := termtext.Clean(strings.TrimSpace(k.Name))
+	err = s.v.Update(func(d *vault.Data) error {
+		if old := slotless(d, name, k); old != nil {
+			old.SlotID, old.Stamp = slotID, d.Tick(now)
+			d.Log(now, "key.slot", old.Nickname+": vault slot "+ShortID(slotID))
+			out, linked = *old, true
+			return nil
+		}
+		if name == "" || FindKey(d, name) != nil {
+			name = fmt.Sprintf("%s (slot %s)", k.Product, ShortID(slotID))
+		}
+		d.Keys = append(d.Keys, vault.HardwareKey{ID: vault.NewID(nil), Nickname: name, AAGUID: k.AAGUID,
+			Product: k.Product, Added: now, SlotID: slotID, Stamp: d.Tick(now)})
+		d.Log(now, "key.register", name)
+		out = d.Keys[len(d.Keys)-1]
+		return nil
+	})
+	return out, linked, err
+}
+
+// slotless returns the registered key without a slot that the key k is:
+// the one named name, or with no name the only one of k's model; or nil.
+func slotless(d *vault.Data, name string, k KeyInfo) *vault.HardwareKey {
+	free := func(h *vault.HardwareKey) bool { return h != nil && !h.Lost && h.SlotID == "" }
+	if name != "" {
+		if h := FindKey(d, name); free(h) {
+			return h
+		}
+		return nil
+	}
+	var match *vault.HardwareKey
+	for i := range d.Keys {
+		h := &d.Keys[i]
+		if free(h) && !h.Deleted && h.AAGUID == k.AAGUID && h.Product == k.Product {
+			if match != nil {
+				return nil
+			}
+			match = h
+		}
+	}
+	return match
+}
