@@ -121,6 +121,9 @@ type Code struct {
 	Counter *uint64    `json:"counter,omitempty"` // HOTP: the counter the code is for
 	Period  int        `json:"period,omitempty"`  // TOTP
 	Until   *time.Time `json:"until,omitempty"`   // TOTP: when the code expires
+	// ClipboardClear is the vault's clipboard setting in seconds (0: the
+	// default), for a face that copies the code.
+	ClipboardClear int64 `json:"clipboard_clear_seconds,omitempty"`
 }
 
 // Recovery is a recovery code just marked used.

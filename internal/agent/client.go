@@ -18,7 +18,7 @@ type Client struct {
 	Dir    string        // the agent's folder (paths.Runtime)
 	Dial   time.Duration // to connect; zero: 200 ms
 	Answer time.Duration // to get an answer that needs no write; zero: 200 ms
-	Write  time.Duration // to get an answer that may write the vault (HOTP, recovery); zero: 2 s
+	Write  time.Duration // to get an answer that may write the vault (HOTP, recovery); zero: 1 s
 }
 
 // Status returns the running agent's state.
@@ -36,7 +36,7 @@ func (c Client) Status() (*Status, error) {
 // Code returns the current code of the account query names in the vault
 // at vaultPath; an HOTP counter is on disk before the agent answers.
 func (c Client) Code(vaultPath, query string) (*Code, error) {
-	r, err := c.do(&request{Op: opCode, Vault: abs(vaultPath), Query: query}, c.Write)
+	r, err := c.do(&request{Op: opCode, Vault: abs(vaultPath), Query: query}, or(c.Write, time.Second))
 	if err == nil && r.Code == nil {
 		err = fmt.Errorf("%w: no code", errProtocol)
 	}
@@ -49,7 +49,7 @@ func (c Client) Code(vaultPath, query string) (*Code, error) {
 // UseRecovery marks the next recovery code of the account query names used
 // and returns it.
 func (c Client) UseRecovery(vaultPath, query string) (*Recovery, error) {
-	r, err := c.do(&request{Op: opRecovery, Vault: abs(vaultPath), Query: query}, c.Write)
+	r, err := c.do(&request{Op: opRecovery, Vault: abs(vaultPath), Query: query}, or(c.Write, time.Second))
 	if err == nil && r.Recovery == nil {
 		err = fmt.Errorf("%w: no recovery code", errProtocol)
 	}
@@ -70,14 +70,14 @@ func (c Client) List(vaultPath string) ([]string, error) {
 
 // Lock makes the agent close its vault; it keeps running, locked.
 func (c Client) Lock() error {
-	_, err := c.do(&request{Op: opLock}, c.Write)
+	_, err := c.do(&request{Op: opLock}, or(c.Write, time.Second))
 	return err
 }
 
 // Stop ends the agent. It returns once the agent has closed its vault,
 // removed its socket and released its folder's lock.
 func (c Client) Stop() error {
-	_, err := c.do(&request{Op: opStop}, c.Write)
+	_, err := c.do(&request{Op: opStop}, or(c.Write, time.Second))
 	return err
 }
 

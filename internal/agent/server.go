@@ -230,7 +230,8 @@ func (s *Server) onVault(req *request) *response {
 // code computes acc's code now: HOTP through Session.NextHOTP (the counter
 // is on disk first), TOTP without a write.
 func (s *Server) code(acc *vault.Account) (*Code, error) {
-	out := &Code{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type}
+	out := &Code{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type,
+		ClipboardClear: int64(s.sess.Data().Settings.ClipboardClear / time.Second)}
 	if acc.Type == string(otp.TypeHOTP) {
 		c, err := s.sess.NextHOTP(acc.ID)
 		if err != nil {
