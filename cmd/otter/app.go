@@ -36,6 +36,7 @@ type app struct {
 	recoveryKeyFile string
 	identityFile    string
 	pinFile         string
+	noAgent         bool // --no-agent: unlock directly even when an agent runs
 
 	v    *vault.Vault
 	s    *vaultops.Session // the operations on v
@@ -81,12 +82,14 @@ func (a *app) rootCmd() *cobra.Command {
 	f.StringVar(&a.passwordFile, "password-file", os.Getenv("OTTER_PASSWORD_FILE"), "read the vault password from this file (env OTTER_PASSWORD_FILE)")
 	f.StringVar(&a.recoveryKeyFile, "recovery-key-file", "", "unlock with the recovery key read from this file")
 	f.StringVar(&a.identityFile, "identity-file", "", "unlock with an age identity (AGE-SECRET-KEY-1…) read from this file, through an age slot")
+	f.BoolVar(&a.noAgent, "no-agent", os.Getenv("OTTER_NO_AGENT") != "", "unlock the vault directly, without asking a running agent (env OTTER_NO_AGENT)")
 	f.StringVar(&a.pinFile, "pin-file", os.Getenv("OTTER_PIN_FILE"), "read the FIDO2 PIN from this file (env OTTER_PIN_FILE)")
 	root.AddCommand(
 		a.initCmd(), a.addCmd(), a.editCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(), a.trashCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
 		a.importCmd(), a.exportCmd(), a.qrCmd(),
 		a.keysCmd(), a.auditCmd(), a.backupCmd(), a.healthCmd(), a.versionCmd(),
+		a.agentCmd(), a.lockCmd(),
 	)
 	addTestFlags(root, a)
 	strictSubcommands(root)

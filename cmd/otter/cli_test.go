@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	otterBin = filepath.Join(dir, "otter")
+	// No test talks to an agent of the person running the tests: in-process
+	// runs get this folder, each env its own (env.run).
+	os.Setenv("XDG_RUNTIME_DIR", filepath.Join(dir, "run"))
 	build := exec.Command("go", "build", "-tags", "otter_testkdf", "-o", otterBin, ".")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
@@ -56,6 +59,9 @@ func newEnv(t *testing.T) *env {
 // withoutKeyring points the child at a D-Bus address where nothing answers.
 func (e *env) withoutKeyring() *env { e.noKeyring = true; return e }
 
+// runtimeDir is the env's XDG_RUNTIME_DIR: its agent lives in otter/ there.
+func (e *env) runtimeDir() string { return filepath.Join(e.dir, "run") }
+
 type result struct {
 	stdout, stderr string
 	code           int
@@ -67,7 +73,7 @@ func (e *env) run(stdin string, args ...string) result {
 		return e.runInProcess(stdin, args)
 	}
 	cmd := exec.Command(otterBin, append([]string{"--test-weak-kdf"}, args...)...)
-	cmd.Env = append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"),
+	cmd.Env = append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"), "XDG_RUNTIME_DIR="+e.runtimeDir(), "OTTER_NO_AGENT=",
 		"OTTER_PASSWORD_FILE=", "OTTER_PIN_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=")
 	if e.noKeyring {
 		cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(e.dir, "no-bus"))

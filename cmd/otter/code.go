@@ -42,11 +42,13 @@ shown twice.`,
 					return err
 				}
 			}
-			s, err := a.session()
-			if err != nil {
-				return err
+			out, err := a.agentCode(args[0], at == "")
+			if out == nil && err == nil {
+				var s *vaultops.Session
+				if s, err = a.session(); err == nil {
+					out, err = currentCode(s, args[0], t)
+				}
 			}
-			out, err := currentCode(s, args[0], t)
 			if err != nil {
 				return err
 			}
@@ -64,6 +66,28 @@ shown twice.`,
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&copyIt, "copy", false, "also copy the code to the clipboard (cleared after 20 s if it still holds the code)")
 	return cmd
+}
+
+// agentCode asks a running agent for the code (never for --at: the agent
+// computes only the current code); nil and no error means unlock directly.
+func (a *app) agentCode(query string, now bool) (*codeJSON, error) {
+	c, ok := a.useAgent()
+	if !ok || !now {
+		return nil, nil
+	}
+	r, err := c.Code(a.path(), query)
+	if fallback, err := a.fromAgent(err); fallback || err != nil {
+		return nil, err
+	}
+	if r.ClipboardClear > 0 && a.clipClear == 0 {
+		a.clipClear = time.Duration(r.ClipboardClear) * time.Second
+	}
+	out := &codeJSON{ID: r.ID, Issuer: r.Issuer, Account: r.Account, Type: r.Type, Code: r.Code, Counter: r.Counter}
+	if r.Until != nil {
+		out.Period, out.ValidUntil = r.Period, r.Until
+		out.Remaining = int(r.Until.Sub(a.now().Truncate(time.Second)) / time.Second)
+	}
+	return out, nil
 }
 
 // currentCode computes the code; a HOTP counter is persisted before the

@@ -45,6 +45,10 @@ func runApp(a *app, args []string) int {
 	if err == nil {
 		return exitOK
 	}
+	var se silentExit
+	if errors.As(err, &se) {
+		return int(se)
+	}
 	var ue *userError
 	if !a.started && !errors.As(err, &ue) {
 		err = &userError{code: exitUsage, msg: err.Error(), hint: "see otter --help", err: err}
@@ -67,6 +71,12 @@ type userError struct {
 
 func (e *userError) Error() string { return e.msg }
 func (e *userError) Unwrap() error { return e.err }
+
+// silentExit ends otter with an exit code and no words: another process
+// (the agent start's child) has already said why.
+type silentExit int
+
+func (e silentExit) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
 func usageErr(format string, args ...any) error {
 	return &userError{code: exitUsage, msg: fmt.Sprintf(format, args...)}

@@ -4,6 +4,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/otterauth/otter/internal/vaultops"
+	"github.com/otterauth/otter/vault"
 )
 
 const supportReminder = "No support team will ever ask you for these."
@@ -68,11 +71,15 @@ func (a *app) recoveryList(query string, asJSON bool) error {
 }
 
 func (a *app) recoveryUse(query string) error {
-	s, acc, err := a.account(query)
-	if err != nil {
-		return err
+	code, label, left, err := a.agentRecovery(query)
+	if code == "" && err == nil {
+		var s *vaultops.Session
+		var acc *vault.Account
+		if s, acc, err = a.account(query); err == nil {
+			label = acc.Label()
+			code, left, err = s.UseRecovery(acc.ID)
+		}
 	}
-	code, left, err := s.UseRecovery(acc.ID)
 	if err != nil {
 		return err
 	}
@@ -80,11 +87,25 @@ func (a *app) recoveryUse(query string) error {
 	fmt.Fprintln(a.stderr, supportReminder)
 	switch {
 	case left == 0:
-		a.warn("that was the last recovery code for %s: generate new ones on the site now", acc.Label())
+		a.warn("that was the last recovery code for %s: generate new ones on the site now", label)
 	case left <= 2:
-		a.warn("only %d recovery %s left for %s: generate new ones on the site soon", left, plural(left, "code", "codes"), acc.Label())
+		a.warn("only %d recovery %s left for %s: generate new ones on the site soon", left, plural(left, "code", "codes"), label)
 	}
 	return nil
+}
+
+// agentRecovery asks a running agent for the next recovery code; no code
+// and no error means unlock directly.
+func (a *app) agentRecovery(query string) (code, label string, left int, err error) {
+	c, ok := a.useAgent()
+	if !ok {
+		return "", "", 0, nil
+	}
+	r, err := c.UseRecovery(a.path(), query)
+	if fallback, err := a.fromAgent(err); fallback || err != nil {
+		return "", "", 0, err
+	}
+	return r.Code, r.Label, r.Left, nil
 }
 
 // accounts is "1 account" or "N accounts".

@@ -31,3 +31,11 @@ func addTestFlags(root *cobra.Command, a *app) {
 		return nil
 	}
 }
+
+// testArgs are the test flags a child otter (the agent start's) gets.
+func testArgs(a *app) []string {
+	if a.vaultOpts.AllowWeakKDF {
+		return []string{"--test-weak-kdf"}
+	}
+	return nil
+}

@@ -1,6 +1,6 @@
 // Package errcat is otter's one catalogue of errors: every sentinel of
 // vault, fido, internal/vaultops, internal/importers, internal/lockout,
-// internal/keyring, internal/paths, internal/otp and internal/mirror maps here, once, to the exit code a script sees and the
+// internal/keyring, internal/paths, internal/otp, internal/mirror and internal/agent maps here, once, to the exit code a script sees and the
 // message and hint a person reads. The CLI prints them as they are
 // ("otter: error: MSG", "otter: hint: HINT"); the TUI reads the same words
 // and only adapts case and punctuation (Sentence).
@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/internal/agent"
 	"github.com/otterauth/otter/internal/importers"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
@@ -88,6 +89,14 @@ var entries = []struct {
 	{lockout.ErrLocked, Entry{LockedOut, "", "the lock protects the vault from guessing; the OS keyring still unlocks it"}},
 
 	{paths.ErrNoHome, Entry{Usage, "", "set HOME, or name the places: --vault FILE (or OTTER_VAULT) and XDG_STATE_HOME"}},
+	{paths.ErrNoRuntimeDir, Entry{Error, "", "log in through a session that sets it (systemd-logind does), or run commands without the agent"}},
+
+	{agent.ErrNotRunning, Entry{Error, "", "start one: otter agent start"}},
+	{agent.ErrRunning, Entry{Error, "", "see it with: otter agent status"}},
+	{agent.ErrLocked, Entry{Unlock, "", "start a new one: otter agent start"}},
+	{agent.ErrOtherVault, Entry{Error, "", "stop it (otter agent stop) and start one for this vault"}},
+	{agent.ErrUnsupported, Entry{Error, "", "otter unlocks the vault for each command here"}},
+	{agent.ErrUnsafeDir, Entry{Error, "", "remove the folder (it must be yours, mode 0700, not a symlink); otter creates it again"}},
 
 	{keyring.ErrNotFound, Entry{Error, "the keyring has no otter entry for this vault (deleted, or another keyring)", ""}},
 	{keyring.ErrUnavailable, Entry{Error, "the OS keyring did not answer", "is a Secret Service (gnome-keyring, KWallet) running and unlocked?"}},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/otterauth/otter/fido"
+	"github.com/otterauth/otter/internal/agent"
 	"github.com/otterauth/otter/internal/importers"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
@@ -99,6 +100,14 @@ var sentinels = map[string]struct {
 	"keyring.ErrNotFound":    {keyring.ErrNotFound, Error},
 	"keyring.ErrUnavailable": {keyring.ErrUnavailable, Error},
 	"paths.ErrNoHome":        {paths.ErrNoHome, Usage},
+	"paths.ErrNoRuntimeDir":  {paths.ErrNoRuntimeDir, Error},
+
+	"agent.ErrNotRunning":  {agent.ErrNotRunning, Error},
+	"agent.ErrRunning":     {agent.ErrRunning, Error},
+	"agent.ErrLocked":      {agent.ErrLocked, Unlock},
+	"agent.ErrOtherVault":  {agent.ErrOtherVault, Error},
+	"agent.ErrUnsupported": {agent.ErrUnsupported, Error},
+	"agent.ErrUnsafeDir":   {agent.ErrUnsafeDir, Error},
 }
 
 // TestEverySentinelIsCatalogued finds the exported Err… variables in the
@@ -106,7 +115,7 @@ var sentinels = map[string]struct {
 // its exit code and words in the CLI's style.
 func TestEverySentinelIsCatalogued(t *testing.T) {
 	for pkg, dir := range map[string]string{"vault": "../../vault", "fido": "../../fido",
-		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "paths": "../paths", "otp": "../otp", "mirror": "../mirror"} {
+		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "paths": "../paths", "otp": "../otp", "mirror": "../mirror", "agent": "../agent"} {
 		for _, name := range exportedErrVars(t, dir) {
 			if _, ok := sentinels[pkg+"."+name]; !ok {
 				t.Errorf("%s.%s is not in this test's list (and perhaps not in the catalogue)", pkg, name)

@@ -1,5 +1,6 @@
-// Package paths owns where otter keeps its files: the vault (data dir) and
-// per-machine state such as the lockout record (state dir). Without a home
+// Package paths owns where otter keeps its files: the vault (data dir),
+// per-machine state such as the lockout record (state dir) and the agent's
+// socket (runtime dir). Without a home
 // directory (and no variable naming the place) there is no place: otter
 // refuses rather than fall back to a shared folder such as /tmp.
 package paths
@@ -15,6 +16,11 @@ import (
 // ErrNoHome means the home directory is unknown ($HOME unset, empty or not
 // absolute) and no variable names the folder that would have been in it.
 var ErrNoHome = errors.New("no home directory")
+
+// ErrNoRuntimeDir means there is no private per-user folder for the
+// agent's socket: $XDG_RUNTIME_DIR is unset (or not absolute) on a system
+// where nothing else gives one.
+var ErrNoRuntimeDir = errors.New("no runtime directory for the agent ($XDG_RUNTIME_DIR is unset)")
 
 // Vault returns the vault path: $OTTER_VAULT, else the OS user data dir
 // ($XDG_DATA_HOME/otter/vault.otter on Linux).
@@ -48,6 +54,18 @@ func State() (string, error) {
 		return "", err
 	}
 	return filepath.Join(d, "otter", "state"), nil
+}
+
+// Runtime returns the agent's folder: $XDG_RUNTIME_DIR/otter, or on macOS,
+// which has no such variable, otter in the per-user $TMPDIR.
+func Runtime() (string, error) {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
+		return filepath.Join(d, "otter"), nil
+	}
+	if runtime.GOOS == "darwin" {
+		return filepath.Join(os.TempDir(), "otter"), nil
+	}
+	return "", ErrNoRuntimeDir
 }
 
 func dataDir() (string, error) {

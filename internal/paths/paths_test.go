@@ -34,3 +34,19 @@ func TestNoHomeRefuses(t *testing.T) {
 		t.Errorf("State() = %q, %v", p, err)
 	}
 }
+
+func TestRuntime(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("the variables are those of Linux")
+	}
+	t.Setenv("XDG_RUNTIME_DIR", "/run/user/1000")
+	if p, err := Runtime(); p != "/run/user/1000/otter" || err != nil {
+		t.Errorf("Runtime() = %q, %v", p, err)
+	}
+	for _, d := range []string{"", "run/user"} {
+		t.Setenv("XDG_RUNTIME_DIR", d)
+		if p, err := Runtime(); !errors.Is(err, ErrNoRuntimeDir) {
+			t.Errorf("XDG_RUNTIME_DIR=%q: Runtime() = %q, %v; want ErrNoRuntimeDir", d, p, err)
+		}
+	}
+}

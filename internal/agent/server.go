@@ -1,0 +1,264 @@
+package agent
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/vaultops"
+	"github.com/otterauth/otter/vault"
+)
+
+// Config is what a Server needs from the face that starts it.
+type Config struct {
+	// Session is the unlocked vault the agent serves; the agent closes
+	// its vault when it locks.
+	Session *vaultops.Session
+	// Resolve finds the one live account a query names (the CLI's rules).
+	Resolve func(d *vault.Data, query string) (*vault.Account, error)
+	// Describe words an operation's error (the face's catalogue).
+	Describe func(err error) (exit int, msg, hint string)
+	// Idle is how long the agent stays unlocked without a code or a
+	// recovery code asked; zero means DefaultIdle.
+	Idle time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server answers requests for one unlocked session until it is stopped.
+// It locks (closes the vault: keys and secrets zeroed) on a lock request,
+// after Idle without use, and when the vault file changes in a way it
+// cannot follow; a locked server answers status and refuses the rest with
+// ErrLocked until it stops.
+type Server struct {
+	cfg   Config
+	vault string // absolute path of the vault served
+
+	mu   sync.Mutex // held for each request: a lock never races an operation
+	sess *vaultops.Session
+	last time.Time // the last use
+
+	stopOnce sync.Once
+	stopped  chan struct{}
+}
+
+// New returns a server for cfg's unlocked session.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Idle <= 0 {
+		cfg.Idle = DefaultIdle
+	}
+	p, err := filepath.Abs(cfg.Session.Vault().Path())
+	if err != nil {
+		p = cfg.Session.Vault().Path()
+	}
+	return &Server{cfg: cfg, vault: p, sess: cfg.Session, last: cfg.Now(), stopped: make(chan struct{})}
+}
+
+// Serve accepts connections on l until Stop (or a stop request), then
+// locks and closes l (the socket is removed, the folder's lock released).
+func (s *Server) Serve(l *Listener) error {
+	go s.idleLoop()
+	var wg sync.WaitGroup
+	errc := make(chan error, 1)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				errc <- err
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				s.serveConn(l, c)
+			}()
+		}
+	}()
+	var err error
+	select {
+	case <-s.stopped:
+	case err = <-errc:
+	}
+	s.Lock()
+	l.Close()
+	wg.Wait()
+	return err
+}
+
+// Stop makes Serve return; it may be called more than once.
+func (s *Server) Stop() { s.stopOnce.Do(func() { close(s.stopped) }) }
+
+// Lock closes the vault: its keys and secrets are zeroed.
+func (s *Server) Lock() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lock()
+}
+
+func (s *Server) lock() {
+	if s.sess != nil {
+		s.sess.Vault().Close()
+		s.sess = nil
+	}
+}
+
+// Locked reports whether the server holds no unlocked vault.
+func (s *Server) Locked() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sess == nil
+}
+
+// idleLoop locks the server once it has been idle for cfg.Idle.
+func (s *Server) idleLoop() {
+	t := time.NewTicker(min(max(s.cfg.Idle/8, 10*time.Millisecond), 10*time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case <-t.C:
+			s.checkIdle()
+		}
+	}
+}
+
+// checkIdle locks the server if it has not been used for cfg.Idle.
+func (s *Server) checkIdle() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sess != nil && s.cfg.Now().Sub(s.last) >= s.cfg.Idle {
+		s.lock()
+	}
+}
+
+// serveConn answers the one request of c from a peer that passes the
+// uid check; any other peer is closed on without a word.
+func (s *Server) serveConn(l *Listener, c net.Conn) {
+	defer c.Close()
+	if err := l.checkPeer(c); err != nil {
+		return
+	}
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	var req request
+	if err := readFrame(c, &req); err != nil {
+		return
+	}
+	resp := s.handle(&req)
+	resp.V = Version
+	writeFrame(c, resp)
+	if req.Op == opStop && resp.Err == nil {
+		// The stopper waits for this connection to close: by then the
+		// vault is closed, the socket removed and the lock released.
+		s.Stop()
+		<-l.closed
+	}
+}
+
+// handle answers one request.
+func (s *Server) handle(req *request) *response {
+	if req.V != Version {
+		return &response{Err: &Failure{Exit: 1, Msg: "the agent speaks another protocol version", Hint: "restart it: otter agent stop, then otter agent start"}}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch req.Op {
+	case opStatus:
+		return &response{Status: s.status()}
+	case opLock:
+		s.lock()
+		return &response{}
+	case opStop:
+		return &response{}
+	case opCode, opRecovery, opList:
+		return s.onVault(req)
+	}
+	return &response{Err: &Failure{Exit: 2, Msg: "the agent does not know the request " + req.Op}}
+}
+
+func (s *Server) status() *Status {
+	st := &Status{PID: os.Getpid(), Locked: s.sess == nil, Idle: int64(s.cfg.Idle / time.Second)}
+	if s.sess != nil {
+		st.Vault = s.vault
+		at := s.last.Add(s.cfg.Idle)
+		st.LocksAt = &at
+	}
+	return st
+}
+
+// onVault runs a request on the unlocked vault, re-read first if another
+// process wrote it. A vault it cannot follow locks the agent.
+func (s *Server) onVault(req *request) *response {
+	if s.sess == nil {
+		return &response{Err: &Failure{Kind: "locked", Exit: 3, Msg: ErrLocked.Error()}}
+	}
+	if req.Vault != s.vault {
+		return &response{Err: &Failure{Kind: "other-vault", Exit: 1, Msg: ErrOtherVault.Error()}}
+	}
+	if _, err := s.sess.Vault().Refresh(); err != nil {
+		s.lock()
+		return &response{Err: &Failure{Kind: "locked", Exit: 3, Msg: ErrLocked.Error()}}
+	}
+	if req.Op == opList {
+		return &response{Names: names(s.sess.Data())}
+	}
+	acc, err := s.cfg.Resolve(s.sess.Data(), req.Query)
+	if err != nil {
+		return s.failure(err)
+	}
+	s.last = s.cfg.Now()
+	if req.Op == opRecovery {
+		code, left, err := s.sess.UseRecovery(acc.ID)
+		if err != nil {
+			return s.failure(err)
+		}
+		return &response{Recovery: &Recovery{Label: acc.Label(), Code: code, Left: left}}
+	}
+	c, err := s.code(acc)
+	if err != nil {
+		return s.failure(err)
+	}
+	return &response{Code: c}
+}
+
+// code computes acc's code now: HOTP through Session.NextHOTP (the counter
+// is on disk first), TOTP without a write.
+func (s *Server) code(acc *vault.Account) (*Code, error) {
+	out := &Code{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type,
+		ClipboardClear: int64(s.sess.Data().Settings.ClipboardClear / time.Second)}
+	if acc.Type == string(otp.TypeHOTP) {
+		c, err := s.sess.NextHOTP(acc.ID)
+		if err != nil {
+			return nil, err
+		}
+		out.Code, out.Counter = c.Code, &c.Counter
+		return out, nil
+	}
+	c, err := vaultops.TOTP(acc, s.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	out.Code, out.Period, out.Until = c.Code, vaultops.KeyOf(acc).Period, &c.Until
+	return out, nil
+}
+
+func (s *Server) failure(err error) *response {
+	exit, msg, hint := s.cfg.Describe(err)
+	return &response{Err: &Failure{Exit: exit, Msg: msg, Hint: hint}}
+}
+
+// names lists the labels of the live accounts (for completion).
+func names(d *vault.Data) []string {
+	live := d.Live()
+	out := make([]string, 0, len(live))
+	for _, a := range live {
+		out = append(out, a.Label())
+	}
+	return out
+}
