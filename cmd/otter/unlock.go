@@ -92,7 +92,7 @@ func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 		return a.unlockRecovery(u, k)
 	}
 	return nil, &userError{code: exitUnlock, msg: "cannot unlock the vault: no unlock method available here",
-		hint: fmt.Sprintf("this vault opens with: %s; give --password-file FILE or --recovery-key-file FILE", slotSummary(l.Slots()))}
+		hint: fmt.Sprintf("this vault opens with: %s; give %s", slotSummary(l.Slots()), fileFlags(types))}
 }
 
 func (a *app) unlockPassword(u *vaultops.Unlocker, p []byte) (*vaultops.Unlocked, error) {
@@ -188,4 +188,21 @@ func slotSummary(slots []vault.Slot) string {
 		}
 	}
 	return strings.Join(names, ", ")
+}
+
+// fileFlags names the flags that unlock this vault without a prompt.
+func fileFlags(types map[vault.SlotType]bool) string {
+	flags := []string{}
+	for _, f := range []struct {
+		t    vault.SlotType
+		flag string
+	}{{vault.SlotPassword, "--password-file FILE"}, {vault.SlotRecovery, "--recovery-key-file FILE"}, {vault.SlotAge, "--identity-file FILE"}} {
+		if types[f.t] {
+			flags = append(flags, f.flag)
+		}
+	}
+	if len(flags) == 0 {
+		return "a way in that works here"
+	}
+	return strings.Join(flags, " or ")
 }
