@@ -21,9 +21,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/otterauth/otter/internal/atomicfile"
+	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/vault"
 )
 
@@ -40,11 +40,11 @@ type record struct {
 
 // Path returns the record file of the vault vaultID.
 func (d Dir) Path(vaultID string) string {
-	return filepath.Join(string(d), "seen-"+sanitize(vaultID)+".json")
+	return filepath.Join(string(d), "seen-"+paths.FileName(vaultID)+".json")
 }
 
 func (d Dir) lockPath(vaultID string) string {
-	return filepath.Join(string(d), "seen-"+sanitize(vaultID)+".lock")
+	return filepath.Join(string(d), "seen-"+paths.FileName(vaultID)+".lock")
 }
 
 // Get returns the highest generation seen of the vault, 0 if none.
@@ -81,14 +81,4 @@ func (d Dir) Raise(vaultID string, gen uint64) error {
 		return err
 	}
 	return atomicfile.Write(atomicfile.OS, d.Path(vaultID), append(b, '\n'))
-}
-
-func sanitize(id string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-			return r
-		}
-		return '_'
-	}, id)
 }

@@ -49,14 +49,3 @@ func readID(path string) (string, error) {
 	}
 	return id, nil
 }
-
-// sanitize keeps a vault id usable in a file name.
-func sanitize(id string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-			return r
-		}
-		return '_'
-	}, id)
-}

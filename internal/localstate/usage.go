@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/otterauth/otter/internal/atomicfile"
+	"github.com/otterauth/otter/internal/paths"
 )
 
 // Use is how often an account's code was used on this device, and when
@@ -38,7 +39,7 @@ type Usage struct {
 
 // OpenUsage returns the use record of vault vaultID in dir. It does no I/O.
 func OpenUsage(dir, vaultID string) *Usage {
-	name := "usage-" + sanitize(vaultID)
+	name := "usage-" + paths.FileName(vaultID)
 	return &Usage{dir: dir, path: filepath.Join(dir, name+".json"), lockPath: filepath.Join(dir, name+".lock")}
 }
 

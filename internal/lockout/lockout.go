@@ -43,10 +43,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/otterauth/otter/internal/atomicfile"
+	"github.com/otterauth/otter/internal/paths"
 )
 
 // ErrLocked is matched by every *LockedError: errors.Is(err, ErrLocked).
@@ -113,23 +113,13 @@ func Open(dir, vaultID string, now func() time.Time) *Tracker {
 	if now == nil {
 		now = time.Now
 	}
-	name := "lockout-" + sanitize(vaultID)
+	name := "lockout-" + paths.FileName(vaultID)
 	return &Tracker{
 		dir:      dir,
 		path:     filepath.Join(dir, name+".json"),
 		lockPath: filepath.Join(dir, name+".lock"),
 		now:      now,
 	}
-}
-
-func sanitize(id string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-			return r
-		}
-		return '_'
-	}, id)
 }
 
 // Check returns nil if an unlock attempt may be made now, or a *LockedError

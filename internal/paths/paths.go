@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 )
 
 // ErrNoHome means the home directory is unknown ($HOME unset, empty or not
@@ -94,4 +95,16 @@ func home() (string, error) {
 		return "", fmt.Errorf("%w: %q is not an absolute path", ErrNoHome, h)
 	}
 	return h, nil
+}
+
+// FileName makes a vault id safe in a file name beside the state: ASCII
+// letters, digits, '.', '_' and '-' are kept, anything else becomes '_'.
+func FileName(id string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, id)
 }
