@@ -47,6 +47,7 @@ type Model struct {
 	epoch   int
 
 	status   status
+	keysSeen int // key presses so far; a status remembers the count it was set at
 	help     help.Model
 	showHelp bool
 	clip     clipState
@@ -58,11 +59,15 @@ type Model struct {
 	fatalErr    error
 }
 
-// status is the one-line message above the help bar.
+// status is the one-line message above the help bar. It belongs to the
+// screen it was set on: opening another screen clears it, and so does
+// closing the screen with a key (esc). The report of the action that closed
+// a screen (set after the last key press) stays, for the screen below.
 type status struct {
 	text  string
 	kind  statusKind
 	until time.Time
+	keys  int // Model.keysSeen when it was set
 }
 
 type statusKind int
@@ -176,6 +181,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // active screen.
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	m.lastInput = m.c.now()
+	m.keysSeen++
 	k := m.c.keys
 	s := m.active()
 	switch {
@@ -248,11 +254,15 @@ func (m *Model) push(s screen) {
 	s.SetSize(m.bodySize())
 	m.stack = append(m.stack, s)
 	m.showHelp = false
+	m.status = status{}
 }
 
 func (m *Model) pop() {
 	if len(m.stack) > 1 {
 		m.stack = m.stack[:len(m.stack)-1]
+	}
+	if m.status.keys < m.keysSeen {
+		m.status = status{}
 	}
 }
 
@@ -261,7 +271,7 @@ func (m *Model) setStatus(text string, kind statusKind) {
 	if kind == statusErr || kind == statusWarn {
 		d = 10 * time.Second
 	}
-	m.status = status{text: text, kind: kind, until: m.c.now().Add(d)}
+	m.status = status{text: text, kind: kind, until: m.c.now().Add(d), keys: m.keysSeen}
 }
 
 func (m *Model) loaded(msg loadedMsg) tea.Cmd {
