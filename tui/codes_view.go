@@ -21,7 +21,7 @@ type liveCode struct {
 	period  int
 	urgent  bool
 	hotp    bool
-	counter uint64
+	counter uint64 // HOTP: the counter of the code shown, else the next code's
 }
 
 // codeAt computes an account's codes at now.
@@ -30,7 +30,7 @@ func (s *session) codeAt(a *vault.Account, now time.Time) liveCode {
 	if isHOTP(a) {
 		lc := liveCode{hotp: true, counter: a.Counter}
 		if c, ok := s.hotp[a.ID]; ok {
-			lc.code = group(c.code)
+			lc.code, lc.counter = group(c.code), c.counter
 		}
 		return lc
 	}
@@ -174,7 +174,7 @@ func (s *codesScreen) timeCell(lc liveCode, barW int) string {
 	st := s.c.st
 	if lc.hotp {
 		text := "enter: code"
-		if lc.code != "" {
+		if lc.code != "" { // the code's own counter, as otter code --json says
 			text = "counter " + strconv.FormatUint(lc.counter, 10)
 		}
 		return st.Subtle.Render(pad(clip(text, barW+4), barW+4))

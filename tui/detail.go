@@ -104,9 +104,9 @@ func (d *detailScreen) codeLines(a *vault.Account) []string {
 	lc := d.sess.codeAt(a, d.c.now())
 	if lc.hotp {
 		if lc.code == "" {
-			return []string{" " + st.Subtle.Render("HOTP: enter makes the next code"), ""}
+			return []string{" " + st.Subtle.Render(fmt.Sprintf("HOTP: enter makes the next code (counter %d)", a.Counter)), ""}
 		}
-		return []string{" " + st.Code.Render(lc.code), " " + st.Subtle.Render(fmt.Sprintf("counter now %d", lc.counter))}
+		return []string{" " + st.Code.Render(lc.code), " " + st.Subtle.Render(fmt.Sprintf("counter %d · next code: counter %d", lc.counter, a.Counter))}
 	}
 	code := st.Code.Render(lc.code)
 	if lc.urgent {
