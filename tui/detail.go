@@ -33,7 +33,7 @@ func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg:
 		if d.sess.account(d.id) == nil {
-			return emit(popMsg{})
+			return emit(closeMsg{d})
 		}
 	case tea.KeyPressMsg:
 		return d.key(msg)
@@ -43,6 +43,13 @@ func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (d *detailScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := d.c.keys
+	if d.sess.account(d.id) == nil { // deleted: only back
+		d.confirming = false
+		if key.Matches(msg, k.Back) {
+			return emit(popMsg{})
+		}
+		return nil
+	}
 	if d.confirming {
 		switch {
 		case key.Matches(msg, k.Confirm):
@@ -165,6 +172,9 @@ func (d *detailScreen) recoverySummary(a *vault.Account) string {
 
 func (d *detailScreen) ShortHelp() []key.Binding {
 	k := d.c.keys
+	if d.sess.account(d.id) == nil {
+		return []key.Binding{k.Back}
+	}
 	if d.confirming {
 		return []key.Binding{k.Confirm, k.Cancel}
 	}

@@ -98,6 +98,7 @@ type (
 	}
 	pushMsg   struct{ s screen }
 	popMsg    struct{}
+	closeMsg  struct{ s screen } // close s and every screen above it
 	statusMsg status
 	copyReq   struct{ id string } // copy the account's current code
 	quitReq   struct{}
@@ -162,6 +163,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case popMsg:
 		m.pop()
+		return m, nil
+	case closeMsg:
+		m.close(msg.s)
 		return m, nil
 	case statusMsg:
 		m.setStatus(msg.text, msg.kind)
@@ -263,6 +267,27 @@ func (m *Model) pop() {
 	}
 	if m.status.keys < m.keysSeen {
 		m.status = status{}
+	}
+}
+
+// close removes s, unless it is the codes list, and every screen above it
+// (an edit form over the detail of an account deleted elsewhere), zeroing
+// what they hold.
+func (m *Model) close(s screen) {
+	for i := len(m.stack) - 1; i > 0; i-- {
+		if m.stack[i] != s {
+			continue
+		}
+		for _, above := range m.stack[i:] {
+			if w, ok := above.(wiper); ok {
+				w.wipe()
+			}
+		}
+		m.stack = m.stack[:i]
+		if m.status.keys < m.keysSeen {
+			m.status = status{}
+		}
+		return
 	}
 }
 
