@@ -141,9 +141,10 @@ func (s *codesScreen) row(a *vault.Account, lc liveCode, selected bool, codeW in
 	if s.rowHeight() == 1 {
 		right := code + "  " + s.timeCell(lc, 10) + "  " + s.nextCell(lc, codeW)
 		nameW := s.w - 4 - cellWidth(right) - 2
-		left := name.Render(clip(issuer, nameW))
-		if account != "" && cellWidth(issuer)+2 < nameW {
-			left += " " + st.Account.Render(clip(account, nameW-cellWidth(issuer)-1))
+		iw, aw := splitWidth(cellWidth(issuer), cellWidth(account), nameW)
+		left := name.Render(clip(issuer, iw))
+		if aw > 0 {
+			left += " " + st.Account.Render(clip(account, aw))
 		}
 		return []string{mark + pin + pad(left, nameW) + "  " + right}
 	}
@@ -156,6 +157,21 @@ func (s *codesScreen) row(a *vault.Account, lc liveCode, selected bool, codeW in
 	accW := s.w - 4 - cellWidth(right) - 1
 	line2 := "    " + pad(st.Account.Render(clip(account, accW)), accW) + " " + right
 	return []string{line1, line2}
+}
+
+// splitWidth shares w cells between an issuer and an account name, a
+// space apart, so that a long one does not hide the other: each keeps at
+// least half when both are too long (cut with "…" by clip). aw is 0 when
+// there is no account or no room for one.
+func splitWidth(issuerW, accountW, w int) (iw, aw int) {
+	if accountW == 0 || w < 8 {
+		return w, 0
+	}
+	if issuerW+1+accountW <= w {
+		return issuerW, accountW
+	}
+	iw = min(issuerW, max(w-1-accountW, (w-1)/2))
+	return iw, w - 1 - iw
 }
 
 func (s *codesScreen) codeCell(lc liveCode, w int) string {

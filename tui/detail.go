@@ -94,16 +94,26 @@ func (d *detailScreen) View() string {
 			" "+st.Bold.Render("y")+" delete · "+st.Bold.Render("n")+" keep")
 		gap()
 	}
-	title := st.Issuer.Render(safe(a.Issuer))
-	if a.Pinned {
-		title += " " + st.Pinned.Render("★ pinned")
-	}
-	lines = append(lines, " "+title, " "+st.Account.Render(safe(a.Name)))
+	lines = append(lines, " "+d.title(a), " "+st.Account.Render(clip(safe(a.Name), d.w-1)))
 	gap()
 	lines = append(lines, d.codeLines(a)...)
 	gap()
 	lines = append(lines, d.facts(a)...)
 	return strings.Join(lines, "\n")
+}
+
+// title is the issuer, cut with "…" so that "★ pinned" stays in view.
+func (d *detailScreen) title(a *vault.Account) string {
+	st := d.c.st
+	pinned := ""
+	if a.Pinned {
+		pinned = " ★ pinned"
+	}
+	title := st.Issuer.Render(clip(safe(a.Issuer), d.w-1-cellWidth(pinned)))
+	if a.Pinned {
+		title += " " + st.Pinned.Render("★ pinned")
+	}
+	return title
 }
 
 func (d *detailScreen) codeLines(a *vault.Account) []string {
