@@ -71,6 +71,8 @@ func (d *detailScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return d.sess.pinCmd(d.id)
 	case key.Matches(msg, k.Recovery):
 		return emit(pushMsg{newRecoveryScreen(d.c, d.sess, d.id)})
+	case key.Matches(msg, k.QR):
+		return openQR(d.c, d.sess, d.id)
 	case key.Matches(msg, k.Delete):
 		d.confirming = true
 	}
@@ -188,7 +190,7 @@ func (d *detailScreen) ShortHelp() []key.Binding {
 	if d.confirming {
 		return []key.Binding{k.Confirm, k.Cancel}
 	}
-	return []key.Binding{k.Copy, k.Edit, k.Pin, k.Recovery, k.Delete, k.Back}
+	return []key.Binding{k.Copy, k.Edit, k.Pin, k.Recovery, k.QR, k.Delete, k.Back}
 }
 
 func (d *detailScreen) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }

@@ -113,6 +113,7 @@ var goldens = []struct {
 		h.press("tab", "tab", "tab", "enter", "tab", "right")
 	}},
 	{"edit", func(h *harness) { withSample(h); h.press("right", "e") }},
+	{"qr", func(h *harness) { h.seed(true, qrAccount()); h.start(); h.press("right", "Q") }},
 	{"recovery", func(h *harness) { withSample(h); h.press("r") }},
 	{"recovery_used", func(h *harness) { withSample(h); h.press("r", "u") }},
 	{"recovery_add", func(h *harness) { withSample(h); h.press("down", "r") }},

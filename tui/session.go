@@ -71,6 +71,7 @@ const (
 	opKeyLost                       // a security key was marked lost, name in label
 	opUsage                         // local usage read, in writeMsg.usage (no vault write)
 	opRestore                       // an account came back from the trash, its new id in writeMsg.id
+	opQR                            // a QR code's reveal was logged
 )
 
 // writeMsg reports the end of a vault transaction.
