@@ -53,7 +53,7 @@ func (m *Model) written(msg writeMsg) tea.Cmd {
 	cmds := []tea.Cmd{m.dataChanged(), m.forward(msg)}
 	switch msg.op {
 	case opHOTP:
-		m.sess.hotp[msg.id] = shownCode{code: msg.code, at: m.c.now()}
+		m.sess.hotp[msg.id] = shownCode{code: msg.code, counter: msg.ctr, at: m.c.now()}
 		cmds = append(cmds, m.copy(msg.code, "code"))
 	case opRecoverUse:
 		cmds = append(cmds, m.copy(msg.code, "recovery code"))

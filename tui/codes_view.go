@@ -21,7 +21,7 @@ type liveCode struct {
 	period  int
 	urgent  bool
 	hotp    bool
-	counter uint64
+	counter uint64 // HOTP: the counter of the code shown, else the next code's
 }
 
 // codeAt computes an account's codes at now.
@@ -30,7 +30,7 @@ func (s *session) codeAt(a *vault.Account, now time.Time) liveCode {
 	if isHOTP(a) {
 		lc := liveCode{hotp: true, counter: a.Counter}
 		if c, ok := s.hotp[a.ID]; ok {
-			lc.code = group(c.code)
+			lc.code, lc.counter = group(c.code), c.counter
 		}
 		return lc
 	}
@@ -141,9 +141,10 @@ func (s *codesScreen) row(a *vault.Account, lc liveCode, selected bool, codeW in
 	if s.rowHeight() == 1 {
 		right := code + "  " + s.timeCell(lc, 10) + "  " + s.nextCell(lc, codeW)
 		nameW := s.w - 4 - cellWidth(right) - 2
-		left := name.Render(clip(issuer, nameW))
-		if account != "" && cellWidth(issuer)+2 < nameW {
-			left += " " + st.Account.Render(clip(account, nameW-cellWidth(issuer)-1))
+		iw, aw := splitWidth(cellWidth(issuer), cellWidth(account), nameW)
+		left := name.Render(clip(issuer, iw))
+		if aw > 0 {
+			left += " " + st.Account.Render(clip(account, aw))
 		}
 		return []string{mark + pin + pad(left, nameW) + "  " + right}
 	}
@@ -156,6 +157,21 @@ func (s *codesScreen) row(a *vault.Account, lc liveCode, selected bool, codeW in
 	accW := s.w - 4 - cellWidth(right) - 1
 	line2 := "    " + pad(st.Account.Render(clip(account, accW)), accW) + " " + right
 	return []string{line1, line2}
+}
+
+// splitWidth shares w cells between an issuer and an account name, a
+// space apart, so that a long one does not hide the other: each keeps at
+// least half when both are too long (cut with "…" by clip). aw is 0 when
+// there is no account or no room for one.
+func splitWidth(issuerW, accountW, w int) (iw, aw int) {
+	if accountW == 0 || w < 8 {
+		return w, 0
+	}
+	if issuerW+1+accountW <= w {
+		return issuerW, accountW
+	}
+	iw = min(issuerW, max(w-1-accountW, (w-1)/2))
+	return iw, w - 1 - iw
 }
 
 func (s *codesScreen) codeCell(lc liveCode, w int) string {
@@ -174,7 +190,7 @@ func (s *codesScreen) timeCell(lc liveCode, barW int) string {
 	st := s.c.st
 	if lc.hotp {
 		text := "enter: code"
-		if lc.code != "" {
+		if lc.code != "" { // the code's own counter, as otter code --json says
 			text = "counter " + strconv.FormatUint(lc.counter, 10)
 		}
 		return st.Subtle.Render(pad(clip(text, barW+4), barW+4))

@@ -33,7 +33,7 @@ func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg:
 		if d.sess.account(d.id) == nil {
-			return emit(popMsg{})
+			return emit(closeMsg{d})
 		}
 	case tea.KeyPressMsg:
 		return d.key(msg)
@@ -43,6 +43,13 @@ func (d *detailScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (d *detailScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := d.c.keys
+	if d.sess.account(d.id) == nil { // deleted: only back
+		d.confirming = false
+		if key.Matches(msg, k.Back) {
+			return emit(popMsg{})
+		}
+		return nil
+	}
 	if d.confirming {
 		switch {
 		case key.Matches(msg, k.Confirm):
@@ -64,6 +71,8 @@ func (d *detailScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return d.sess.pinCmd(d.id)
 	case key.Matches(msg, k.Recovery):
 		return emit(pushMsg{newRecoveryScreen(d.c, d.sess, d.id)})
+	case key.Matches(msg, k.QR):
+		return openQR(d.c, d.sess, d.id)
 	case key.Matches(msg, k.Delete):
 		d.confirming = true
 	}
@@ -87,11 +96,7 @@ func (d *detailScreen) View() string {
 			" "+st.Bold.Render("y")+" delete · "+st.Bold.Render("n")+" keep")
 		gap()
 	}
-	title := st.Issuer.Render(safe(a.Issuer))
-	if a.Pinned {
-		title += " " + st.Pinned.Render("★ pinned")
-	}
-	lines = append(lines, " "+title, " "+st.Account.Render(safe(a.Name)))
+	lines = append(lines, " "+d.title(a), " "+st.Account.Render(clip(safe(a.Name), d.w-1)))
 	gap()
 	lines = append(lines, d.codeLines(a)...)
 	gap()
@@ -99,14 +104,28 @@ func (d *detailScreen) View() string {
 	return strings.Join(lines, "\n")
 }
 
+// title is the issuer, cut with "…" so that "★ pinned" stays in view.
+func (d *detailScreen) title(a *vault.Account) string {
+	st := d.c.st
+	pinned := ""
+	if a.Pinned {
+		pinned = " ★ pinned"
+	}
+	title := st.Issuer.Render(clip(safe(a.Issuer), d.w-1-cellWidth(pinned)))
+	if a.Pinned {
+		title += " " + st.Pinned.Render("★ pinned")
+	}
+	return title
+}
+
 func (d *detailScreen) codeLines(a *vault.Account) []string {
 	st := d.c.st
 	lc := d.sess.codeAt(a, d.c.now())
 	if lc.hotp {
 		if lc.code == "" {
-			return []string{" " + st.Subtle.Render("HOTP: enter makes the next code"), ""}
+			return []string{" " + st.Subtle.Render(fmt.Sprintf("HOTP: enter makes the next code (counter %d)", a.Counter)), ""}
 		}
-		return []string{" " + st.Code.Render(lc.code), " " + st.Subtle.Render(fmt.Sprintf("counter now %d", lc.counter))}
+		return []string{" " + st.Code.Render(lc.code), " " + st.Subtle.Render(fmt.Sprintf("counter %d · next code: counter %d", lc.counter, a.Counter))}
 	}
 	code := st.Code.Render(lc.code)
 	if lc.urgent {
@@ -165,10 +184,13 @@ func (d *detailScreen) recoverySummary(a *vault.Account) string {
 
 func (d *detailScreen) ShortHelp() []key.Binding {
 	k := d.c.keys
+	if d.sess.account(d.id) == nil {
+		return []key.Binding{k.Back}
+	}
 	if d.confirming {
 		return []key.Binding{k.Confirm, k.Cancel}
 	}
-	return []key.Binding{k.Copy, k.Edit, k.Pin, k.Recovery, k.Delete, k.Back}
+	return []key.Binding{k.Copy, k.Edit, k.Pin, k.Recovery, k.QR, k.Delete, k.Back}
 }
 
 func (d *detailScreen) FullHelp() [][]key.Binding { return [][]key.Binding{d.ShortHelp()} }

@@ -87,6 +87,12 @@ var goldens = []struct {
 	{"help", func(h *harness) { withSample(h); h.press("?") }},
 	{"detail", func(h *harness) { withSample(h); h.press("right") }},
 	{"detail_delete", func(h *harness) { withSample(h); h.press("right", "x") }},
+	{"detail_long", func(h *harness) { // a long issuer, pinned: "★ pinned" and the name stay
+		withSample(h)
+		h.press("/")
+		h.typeText("very")
+		h.press("enter", "right", "p")
+	}},
 	{"add", func(h *harness) { withSample(h); h.press("a") }},
 	{"add_uri", func(h *harness) { withSample(h); h.press("a"); h.paste(githubURI + "&extra=ignored") }},
 	{"add_error", func(h *harness) {
@@ -107,6 +113,7 @@ var goldens = []struct {
 		h.press("tab", "tab", "tab", "enter", "tab", "right")
 	}},
 	{"edit", func(h *harness) { withSample(h); h.press("right", "e") }},
+	{"qr", func(h *harness) { h.seed(true, qrAccount()); h.start(); h.press("right", "Q") }},
 	{"recovery", func(h *harness) { withSample(h); h.press("r") }},
 	{"recovery_used", func(h *harness) { withSample(h); h.press("r", "u") }},
 	{"recovery_add", func(h *harness) { withSample(h); h.press("down", "r") }},

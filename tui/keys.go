@@ -38,6 +38,7 @@ type keyMap struct {
 	// Account detail.
 	Edit    key.Binding
 	Delete  key.Binding
+	QR      key.Binding
 	Confirm key.Binding
 	Cancel  key.Binding
 
@@ -108,6 +109,7 @@ func newKeyMap() *keyMap {
 
 		Edit:    b(s("e"), "e", "edit"),
 		Delete:  b(s("x", "delete"), "x", "delete"),
+		QR:      b(s("Q"), "Q", "QR code"),
 		Confirm: b(s("y"), "y", "yes, delete"),
 		Cancel:  b(s("n", "esc"), "n/esc", "keep"),
 

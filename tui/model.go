@@ -47,6 +47,7 @@ type Model struct {
 	epoch   int
 
 	status   status
+	keysSeen int // key presses so far; a status remembers the count it was set at
 	help     help.Model
 	showHelp bool
 	clip     clipState
@@ -58,11 +59,15 @@ type Model struct {
 	fatalErr    error
 }
 
-// status is the one-line message above the help bar.
+// status is the one-line message above the help bar. It belongs to the
+// screen it was set on: opening another screen clears it, and so does
+// closing the screen with a key (esc). The report of the action that closed
+// a screen (set after the last key press) stays, for the screen below.
 type status struct {
 	text  string
 	kind  statusKind
 	until time.Time
+	keys  int // Model.keysSeen when it was set
 }
 
 type statusKind int
@@ -93,6 +98,7 @@ type (
 	}
 	pushMsg   struct{ s screen }
 	popMsg    struct{}
+	closeMsg  struct{ s screen } // close s and every screen above it
 	statusMsg status
 	copyReq   struct{ id string } // copy the account's current code
 	quitReq   struct{}
@@ -158,6 +164,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case popMsg:
 		m.pop()
 		return m, nil
+	case closeMsg:
+		m.close(msg.s)
+		return m, nil
 	case statusMsg:
 		m.setStatus(msg.text, msg.kind)
 		return m, nil
@@ -176,6 +185,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // active screen.
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	m.lastInput = m.c.now()
+	m.keysSeen++
 	k := m.c.keys
 	s := m.active()
 	switch {
@@ -248,11 +258,36 @@ func (m *Model) push(s screen) {
 	s.SetSize(m.bodySize())
 	m.stack = append(m.stack, s)
 	m.showHelp = false
+	m.status = status{}
 }
 
 func (m *Model) pop() {
 	if len(m.stack) > 1 {
 		m.stack = m.stack[:len(m.stack)-1]
+	}
+	if m.status.keys < m.keysSeen {
+		m.status = status{}
+	}
+}
+
+// close removes s, unless it is the codes list, and every screen above it
+// (an edit form over the detail of an account deleted elsewhere), zeroing
+// what they hold.
+func (m *Model) close(s screen) {
+	for i := len(m.stack) - 1; i > 0; i-- {
+		if m.stack[i] != s {
+			continue
+		}
+		for _, above := range m.stack[i:] {
+			if w, ok := above.(wiper); ok {
+				w.wipe()
+			}
+		}
+		m.stack = m.stack[:i]
+		if m.status.keys < m.keysSeen {
+			m.status = status{}
+		}
+		return
 	}
 }
 
@@ -261,7 +296,7 @@ func (m *Model) setStatus(text string, kind statusKind) {
 	if kind == statusErr || kind == statusWarn {
 		d = 10 * time.Second
 	}
-	m.status = status{text: text, kind: kind, until: m.c.now().Add(d)}
+	m.status = status{text: text, kind: kind, until: m.c.now().Add(d), keys: m.keysSeen}
 }
 
 func (m *Model) loaded(msg loadedMsg) tea.Cmd {

@@ -61,7 +61,7 @@ func (r *recoveryScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case dataMsg:
 		if r.sess.account(r.id) == nil {
-			return emit(popMsg{})
+			return emit(closeMsg{r})
 		}
 	case writeMsg:
 		r.written(msg)

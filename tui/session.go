@@ -35,10 +35,12 @@ type session struct {
 	saveWarning func() error
 }
 
-// shownCode is a generated HOTP code and when it was generated.
+// shownCode is a generated HOTP code, the counter it was made for and
+// when it was generated.
 type shownCode struct {
-	code string
-	at   time.Time
+	code    string
+	counter uint64
+	at      time.Time
 }
 
 // hotpShown is how long a generated HOTP code stays on screen.
@@ -69,6 +71,7 @@ const (
 	opKeyLost                       // a security key was marked lost, name in label
 	opUsage                         // local usage read, in writeMsg.usage (no vault write)
 	opRestore                       // an account came back from the trash, its new id in writeMsg.id
+	opQR                            // a QR code's reveal was logged
 )
 
 // writeMsg reports the end of a vault transaction.
@@ -77,6 +80,7 @@ type writeMsg struct {
 	op    writeOp
 	id    string // the account
 	code  string // the HOTP or recovery code, if any
+	ctr   uint64 // the HOTP counter code was made for
 	n     int    // accounts or codes added; recovery codes left
 	dup   int    // duplicates skipped
 	label string
@@ -139,7 +143,7 @@ func (s *session) restoreCmd(id string) tea.Cmd {
 func (s *session) hotpCmd(id string) tea.Cmd {
 	return s.run(opHOTP, id, func(ops *vaultops.Session, r *writeMsg) error {
 		c, err := ops.NextHOTP(id)
-		r.code, r.label = c.Code, c.Account.Label()
+		r.code, r.ctr, r.label = c.Code, c.Counter, c.Account.Label()
 		return err
 	})
 }

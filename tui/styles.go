@@ -31,6 +31,7 @@ type Styles struct {
 	Cursor   lipgloss.Style
 	Key      lipgloss.Style // the recovery key on the onboarding screen
 	Spinner  lipgloss.Style // "touch your key"
+	QR       lipgloss.Style // a QR code: drawn (light) modules on black
 	Help     help.Styles
 }
 
@@ -58,6 +59,7 @@ func newStyles() *Styles {
 		Cursor:   lipgloss.NewStyle().Reverse(true),
 		Key:      lipgloss.NewStyle().Bold(true),
 		Spinner:  lipgloss.NewStyle().Foreground(cyan),
+		QR:       lipgloss.NewStyle().Foreground(lipgloss.Color("15")).Background(lipgloss.Color("0")),
 	}
 	st.Help = help.Styles{
 		ShortKey:       lipgloss.NewStyle().Bold(true),

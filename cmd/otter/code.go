@@ -32,7 +32,8 @@ func (a *app) codeCmd() *cobra.Command {
 		Long: `Print the current code of the account QUERY names (an id, or a
 case-insensitive match on issuer:account). For HOTP accounts the code for the
 stored counter is printed and counter+1 is saved first, so no code is ever
-shown twice.`,
+shown twice. With --json, "counter" is the counter of the code printed (the
+next code uses counter+1), as the TUI shows it.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
 			t := a.now()

@@ -108,3 +108,27 @@ func TestHOTPCodeCountsAsAUse(t *testing.T) {
 		t.Errorf("the vault counted %d uses: uses belong to local state", a.UseCount)
 	}
 }
+
+// The HOTP counter in JSON: otter code --json gives the counter of the code
+// printed (as the TUI shows it), otter list --json the counter the next
+// code will use; each --help says which.
+func TestHOTPCounterInJSON(t *testing.T) {
+	e, pw, _ := passwordVault(t)
+	e.ok("", "--password-file", pw, "add", "--type", "hotp", "--issuer", "H", "--account", "otp", "--secret", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")
+	// RFC 4226 Appendix D: counter 0 → 755224.
+	if out := e.ok("", "--password-file", pw, "code", "h:otp", "--json"); !strings.Contains(out, `"code": "755224"`) || !strings.Contains(out, `"counter": 0`) {
+		t.Errorf("code --json of the first code: %s; want code 755224, counter 0", out)
+	}
+	if out := e.ok("", "--password-file", pw, "list", "--json"); !strings.Contains(out, `"counter": 1`) {
+		t.Errorf("list --json after one code: %s; want the next code's counter, 1", out)
+	}
+	for cmd, want := range map[string]string{
+		"code": `"counter" is the counter of the code printed`,
+		"list": `"counter" of a HOTP account is the counter its next
+code will use`,
+	} {
+		if out := e.ok("", cmd, "--help"); !strings.Contains(out, want) {
+			t.Errorf("otter %s --help does not say what the JSON counter means:\n%s", cmd, out)
+		}
+	}
+}

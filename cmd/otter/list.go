@@ -40,7 +40,10 @@ func (a *app) listCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List accounts (never prints secrets)",
-		Args:  cobra.NoArgs,
+		Long: `List the accounts: id, issuer, account name, type, recovery codes left and
+tags. With --json, the "counter" of a HOTP account is the counter its next
+code will use (one more than that of the last code shown).`,
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			v, err := a.open()
 			if err != nil {

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/otterauth/otter/internal/otp"
+	"github.com/otterauth/otter/internal/qrterm"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
@@ -59,7 +60,7 @@ func (a *app) runQR(query string, fl *qrFlags) error {
 	if err != nil {
 		return err
 	}
-	code, err := encodeQR(vaultops.KeyOf(acc).URI())
+	code, err := qrterm.Encode(vaultops.KeyOf(acc).URI())
 	if err != nil {
 		return err
 	}
@@ -67,10 +68,11 @@ func (a *app) runQR(query string, fl *qrFlags) error {
 	if err := a.logQR("otpauth, " + name); err != nil {
 		return err
 	}
-	a.checkFits(code.width())
+	a.checkFits(code.Width())
 	fmt.Fprintln(a.stdout, esc(name))
-	code.render(a.stdout, a.colorOut(), fl.invert)
-	fmt.Fprintln(a.stderr, supportReminder)
+	code.Render(a.stdout, a.colorOut(), fl.invert)
+	code.Wipe()
+	fmt.Fprintln(a.stderr, qrterm.Reminder, supportReminder)
 	return nil
 }
 
@@ -111,7 +113,7 @@ func (a *app) runQRGoogle(queries []string, fl *qrFlags) error {
 
 // migrationBatch is one transfer code: its modules and which keys it holds.
 type migrationBatch struct {
-	code       qrCode
+	code       qrterm.Code
 	first, end int
 }
 
@@ -119,8 +121,9 @@ func (a *app) showBatches(batches []migrationBatch, names []string, fl *qrFlags)
 	in := bufio.NewReader(a.stdin)
 	for i, b := range batches {
 		fmt.Fprintf(a.stdout, "Code %d of %d: %s\n", i+1, len(batches), strings.Join(names[b.first:b.end], ", "))
-		a.checkFits(b.code.width())
-		b.code.render(a.stdout, a.colorOut(), fl.invert)
+		a.checkFits(b.code.Width())
+		b.code.Render(a.stdout, a.colorOut(), fl.invert)
+		b.code.Wipe()
 		if i < len(batches)-1 && a.interactive() {
 			fmt.Fprint(a.stderr, "Scan it, then press Enter for the next code… ")
 			if _, err := in.ReadString('\n'); err != nil {
@@ -128,7 +131,7 @@ func (a *app) showBatches(batches []migrationBatch, names []string, fl *qrFlags)
 			}
 		}
 	}
-	fmt.Fprintln(a.stderr, supportReminder)
+	fmt.Fprintln(a.stderr, qrterm.Reminder, supportReminder)
 	return nil
 }
 
@@ -143,7 +146,7 @@ func packMigration(keys []*otp.Key, limit, width int) ([]migrationBatch, error) 
 			if err != nil {
 				return nil, err
 			}
-			if c, err := encodeQR(u); err != nil || c.width() > width {
+			if c, err := qrterm.Encode(u); err != nil || c.Width() > width {
 				break
 			}
 			end++
@@ -158,7 +161,7 @@ func packMigration(keys []*otp.Key, limit, width int) ([]migrationBatch, error) 
 		if err != nil {
 			return nil, err
 		}
-		c, err := encodeQR(u)
+		c, err := qrterm.Encode(u)
 		if err != nil {
 			return nil, err
 		}

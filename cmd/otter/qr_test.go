@@ -61,31 +61,6 @@ func scanTerminal(t *testing.T, text string, drawnIsLight bool) []string {
 	return texts
 }
 
-func TestQRRenderScans(t *testing.T) {
-	uri := "otpauth://totp/Example%20Corp:bob%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Example%20Corp&algorithm=SHA1&digits=6&period=30"
-	code, err := encodeQR(uri)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code.width() > 80 {
-		t.Errorf("a typical URI takes %d columns, more than 80", code.width())
-	}
-	for _, c := range []struct {
-		name          string
-		color, invert bool
-		drawnIsLight  bool
-	}{{"plain", false, false, true}, {"color", true, false, true}, {"invert", false, true, false}} {
-		var b strings.Builder
-		code.render(&b, c.color, c.invert)
-		if got := scanTerminal(t, b.String(), c.drawnIsLight); len(got) != 1 || got[0] != uri {
-			t.Errorf("%s: scanned %q", c.name, got)
-		}
-		if c.color != strings.Contains(b.String(), "\x1b[") {
-			t.Errorf("%s: colors %v", c.name, !c.color)
-		}
-	}
-}
-
 func TestQRCommand(t *testing.T) {
 	e, pw, _ := passwordVault(t)
 	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"))
