@@ -76,7 +76,11 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
 	// Cobra validates the command name and arguments before any pre-run:
 	// an error before this point is a usage error (exit 2).
-	root.PersistentPreRunE = func(*cobra.Command, []string) error { a.started = true; return a.resolvePaths() }
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		a.started = true
+		tuneGC(cmd)
+		return a.resolvePaths()
+	}
 	f := root.PersistentFlags()
 	f.StringVar(&a.vaultPath, "vault", envOr("OTTER_VAULT", ""), "vault file (default: the user data dir; env OTTER_VAULT)")
 	f.StringVar(&a.passwordFile, "password-file", os.Getenv("OTTER_PASSWORD_FILE"), "read the vault password from this file (env OTTER_PASSWORD_FILE)")
@@ -85,9 +89,9 @@ func (a *app) rootCmd() *cobra.Command {
 	f.BoolVar(&a.noAgent, "no-agent", os.Getenv("OTTER_NO_AGENT") != "", "unlock the vault directly, without asking a running agent (env OTTER_NO_AGENT)")
 	f.StringVar(&a.pinFile, "pin-file", os.Getenv("OTTER_PIN_FILE"), "read the FIDO2 PIN from this file (env OTTER_PIN_FILE)")
 	root.AddCommand(
-		a.initCmd(), a.addCmd(), a.editCmd(), a.listCmd(), a.codeCmd(), a.rmCmd(), a.trashCmd(),
+		a.initCmd(), a.addCmd(), a.editCmd(), shortLived(a.listCmd()), shortLived(a.codeCmd()), a.rmCmd(), a.trashCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
-		a.importCmd(), a.exportCmd(), a.qrCmd(),
+		a.importCmd(), a.exportCmd(), shortLived(a.qrCmd()),
 		a.keysCmd(), a.auditCmd(), a.backupCmd(), a.healthCmd(), a.versionCmd(),
 		a.agentCmd(), a.lockCmd(),
 	)
