@@ -13,14 +13,8 @@ import (
 // issuer:account. No match or several are exit 4, listing the candidates.
 func resolve(d *vault.Data, query string) (*vault.Account, error) {
 	if len(query) >= 6 {
-		var hits []*vault.Account
-		for _, acc := range d.Live() {
-			if strings.HasPrefix(acc.ID, strings.ToLower(query)) {
-				hits = append(hits, acc)
-			}
-		}
-		if len(hits) == 1 {
-			return hits[0], nil
+		if acc := byIDPrefix(d, strings.ToLower(query)); acc != nil {
+			return acc, nil
 		}
 	}
 	hits := d.Find(query)
@@ -37,6 +31,24 @@ func resolve(d *vault.Data, query string) (*vault.Account, error) {
 	}
 	return nil, &userError{code: exitNotFound, msg: fmt.Sprintf("%q matches %d accounts: %s", query, len(hits), strings.Join(names, ", ")),
 		hint: "be more specific (issuer:account) or give the id"}
+}
+
+// byIDPrefix returns the one live account whose id starts with prefix, or
+// nil when none or several do. It allocates nothing: otter code runs it
+// over every account of the vault.
+func byIDPrefix(d *vault.Data, prefix string) *vault.Account {
+	var hit *vault.Account
+	for i := range d.Accounts {
+		acc := &d.Accounts[i]
+		if acc.Deleted || !strings.HasPrefix(acc.ID, prefix) {
+			continue
+		}
+		if hit != nil {
+			return nil
+		}
+		hit = acc
+	}
+	return hit
 }
 
 // account opens the vault and finds the one live account query names.
