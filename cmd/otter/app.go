@@ -96,6 +96,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.agentCmd(), a.lockCmd(),
 	)
 	addTestFlags(root, a)
+	a.addCompletions(root)
 	strictSubcommands(root)
 	return root
 }
