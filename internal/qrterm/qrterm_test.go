@@ -1,64 +1,11 @@
 package qrterm
 
 import (
-	"bytes"
-	"image"
-	"image/color"
-	"image/png"
-	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/otterauth/otter/internal/importers"
+	"github.com/otterauth/otter/internal/qrterm/qrtest"
 )
-
-var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
-
-// scanTerminal turns half-block text back into a picture, as a phone
-// camera would see it, and decodes every QR code in it with our decoder.
-// light says which glyph halves are light: drawn ones (dark terminal) or
-// blank ones (inverted output on a light terminal).
-func scanTerminal(t *testing.T, text string, drawnIsLight bool) []string {
-	t.Helper()
-	lines := strings.Split(strings.TrimRight(ansiRE.ReplaceAllString(text, ""), "\n"), "\n")
-	w := 0
-	for _, l := range lines {
-		w = max(w, len([]rune(l)))
-	}
-	const px = 4
-	img := image.NewGray(image.Rect(0, 0, (w+8)*px, (2*len(lines)+8)*px))
-	for i := range img.Pix {
-		img.Pix[i] = 255
-	}
-	set := func(x, y int, drawn bool) {
-		v := uint8(0)
-		if drawn == drawnIsLight {
-			v = 255
-		}
-		for dy := range px {
-			for dx := range px {
-				img.SetGray((x+4)*px+dx, (y+4)*px+dy, color.Gray{Y: v})
-			}
-		}
-	}
-	for row, l := range lines {
-		for col, r := range []rune(l) {
-			set(col, 2*row, r == '█' || r == '▀')
-			set(col, 2*row+1, r == '█' || r == '▄')
-		}
-		for col := len([]rune(l)); col < w; col++ {
-			set(col, 2*row, false)
-			set(col, 2*row+1, false)
-		}
-	}
-	var buf bytes.Buffer
-	png.Encode(&buf, img)
-	texts, err := importers.DecodeQR(buf.Bytes())
-	if err != nil {
-		t.Fatalf("the terminal QR code does not scan: %v\n%s", err, text)
-	}
-	return texts
-}
 
 func TestQRRenderScans(t *testing.T) {
 	uri := "otpauth://totp/Example%20Corp:bob%40example.com?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=Example%20Corp&algorithm=SHA1&digits=6&period=30"
@@ -76,7 +23,7 @@ func TestQRRenderScans(t *testing.T) {
 	}{{"plain", false, false, true}, {"color", true, false, true}, {"invert", false, true, false}} {
 		var b strings.Builder
 		code.Render(&b, c.color, c.invert)
-		if got := scanTerminal(t, b.String(), c.drawnIsLight); len(got) != 1 || got[0] != uri {
+		if got := qrtest.Scan(t, b.String(), c.drawnIsLight); len(got) != 1 || got[0] != uri {
 			t.Errorf("%s: scanned %q", c.name, got)
 		}
 		if c.color != strings.Contains(b.String(), "\x1b[") {
