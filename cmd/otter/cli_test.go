@@ -79,17 +79,7 @@ func (e *env) run(stdin string, args ...string) result {
 		cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(e.dir, "no-bus"))
 	}
 	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		e.t.Fatalf("running otter %v: %v", args, err)
-	}
-	return result{out.String(), errb.String(), code}
+	return runCmd(e.t, cmd, args)
 }
 
 // ok runs a command that must succeed and returns its stdout.
@@ -149,4 +139,21 @@ func readFile(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// runCmd runs an otter command, returning its output and exit code; only a
+// failure to run it at all fails the test.
+func runCmd(t testing.TB, cmd *exec.Cmd, args []string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running otter %v: %v", args, err)
+	}
+	return result{out.String(), errb.String(), code}
 }

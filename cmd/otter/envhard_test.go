@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,17 +29,7 @@ func runEnv(t *testing.T, unset []string, set []string, stdin string, args ...st
 	cmd := exec.Command(otterBin, append([]string{"--test-weak-kdf"}, args...)...)
 	cmd.Env = append(env, set...)
 	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running otter %v: %v", args, err)
-	}
-	return result{out.String(), errb.String(), code}
+	return runCmd(t, cmd, args)
 }
 
 // Issue 14: with no home directory otter created its vault under /tmp. It
