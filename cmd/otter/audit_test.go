@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/otterauth/otter/vault"
 )
 
 // auditLog runs `otter audit --json` with the password.
@@ -156,11 +154,7 @@ func TestAuditRecordsActionsNeverSecrets(t *testing.T) {
 // directAudit decrypts the vault in the test and returns its audit events.
 func directAudit(t *testing.T, e *env, pw string) []byte {
 	t.Helper()
-	l, err := vault.Load(e.vault, &vault.Options{AllowWeakKDF: true})
-	must(t, err)
-	v, err := l.Unlock(vault.Password{Secret: []byte(pw)})
-	must(t, err)
-	defer v.Close()
+	v := e.openVault(pw)
 	b, _ := json.Marshal(v.Data().Audit)
 	return b
 }

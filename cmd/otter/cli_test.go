@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/otterauth/otter/fido/fidofake"
+	"github.com/otterauth/otter/vault"
 )
 
 var otterBin string
@@ -156,4 +157,20 @@ func runCmd(t testing.TB, cmd *exec.Cmd, args []string) result {
 		t.Fatalf("running otter %v: %v", args, err)
 	}
 	return result{out.String(), errb.String(), code}
+}
+
+// openVault unlocks e's vault in the test with its password (weak KDF
+// allowed, as the test binary writes it); closed when the test ends.
+func (e *env) openVault(password string) *vault.Vault {
+	e.t.Helper()
+	l, err := vault.Load(e.vault, &vault.Options{AllowWeakKDF: true})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	v, err := l.Unlock(vault.Password{Secret: []byte(password)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(v.Close)
+	return v
 }

@@ -14,16 +14,9 @@ import (
 // otter or another program could: the CLI's own add validates them.
 func storeAccounts(t *testing.T, e *env, accts ...vault.Account) {
 	t.Helper()
-	l, err := vault.Load(e.vault, &vault.Options{AllowWeakKDF: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := l.Unlock(vault.Password{Secret: []byte(strongPassword)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := e.openVault(strongPassword)
 	defer v.Close()
-	err = v.Update(func(d *vault.Data) error {
+	err := v.Update(func(d *vault.Data) error {
 		for _, a := range accts {
 			d.AddAccount(a, time.Now())
 		}
@@ -94,11 +87,7 @@ func TestHOTPCodeCountsAsAUse(t *testing.T) {
 			t.Fatalf("code = %q, want %q", got, want)
 		}
 	}
-	l, err := vault.Load(e.vault, &vault.Options{AllowWeakKDF: true})
-	must(t, err)
-	v, err := l.Unlock(vault.Password{Secret: []byte(strongPassword)})
-	must(t, err)
-	defer v.Close()
+	v := e.openVault(strongPassword)
 	a := v.Data().Live()[0]
 	use := vaultops.New(v, filepath.Join(e.dir, "state", "otter"), nil).Usage()[a.ID] // local state
 	if a.Counter != 2 || use.Count != 2 || use.Last.IsZero() {

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"filippo.io/age"
-
-	"github.com/otterauth/otter/vault"
 )
 
 // exportVault is a password vault with one account of each kind and
@@ -99,15 +97,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 // checkAudit reads the vault's audit log directly.
 func checkAudit(t *testing.T, e *env, pw, kind, detail string) {
 	t.Helper()
-	l, err := vault.Load(e.vault, &vault.Options{AllowWeakKDF: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := l.Unlock(vault.Password{Secret: []byte(strongPassword)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
+	v := e.openVault(strongPassword)
 	for _, ev := range v.Data().Audit {
 		if strings.Contains(ev.Detail, rfcSeedB32) {
 			t.Fatalf("audit event %+v holds a secret", ev)
