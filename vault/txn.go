@@ -81,7 +81,7 @@ func (v *Vault) txn(change func(*state) error) error {
 	}
 	st := v.snapshot()
 	st.data.carry(v.carried)
-	err = v.upgrade(st)
+	err = v.upgradeSlots(st)
 	if err == nil {
 		err = change(st)
 	}
@@ -191,9 +191,9 @@ func (v *Vault) formatOneKey(id string) ([]byte, bool) {
 	return k, ok
 }
 
-// upgrade brings st to format 2 if it is format 1 (migrate), and applies
+// upgradeSlots brings st to format 2 if it is format 1 (migrate), and applies
 // the upgrades of legacy slots made at unlock.
-func (v *Vault) upgrade(st *state) error {
+func (v *Vault) upgradeSlots(st *state) error {
 	if st.hdr.Version < formatVersion {
 		if err := v.migrate(st); err != nil {
 			return err

@@ -111,7 +111,7 @@ func currentCode(s *vaultops.Session, query string, t time.Time) (*codeJSON, err
 	}
 	until := c.Until
 	return &codeJSON{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type, Code: c.Code,
-		Period: vaultops.KeyOf(acc).Period, Remaining: int(until.Sub(t.Truncate(time.Second)) / time.Second), ValidUntil: &until}, nil
+		Period: c.Period, Remaining: int(until.Sub(t.Truncate(time.Second)) / time.Second), ValidUntil: &until}, nil
 }
 
 func parseTime(s string) (time.Time, error) {

@@ -244,7 +244,7 @@ func (s *Server) code(acc *vault.Account) (*Code, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Code, out.Period, out.Until = c.Code, vaultops.KeyOf(acc).Period, &c.Until
+	out.Code, out.Period, out.Until = c.Code, c.Period, &c.Until
 	return out, nil
 }
 

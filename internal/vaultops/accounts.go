@@ -208,15 +208,14 @@ type Edit struct {
 func (s *Session) Edit(id string, e Edit) (vault.Account, error) {
 	var out vault.Account
 	err := s.onAccount(id, func(d *vault.Data, a *vault.Account, now time.Time) error {
-		before := a.String() + fmt.Sprint(a.Tags, a.Notes, a.Pinned, a.Counter, a.Algorithm, a.Digits, a.Period)
-		oldSecret := bytes.Clone(a.Secret)
+		before := public(a)
+		newSecret := e.Key != nil && !bytes.Equal(a.Secret, e.Key.Secret)
 		e.apply(a)
 		if a.Issuer == "" && a.Name == "" {
 			return ErrNoName
 		}
-		after := a.String() + fmt.Sprint(a.Tags, a.Notes, a.Pinned, a.Counter, a.Algorithm, a.Digits, a.Period)
 		out = public(a)
-		if before == after && bytes.Equal(oldSecret, a.Secret) {
+		if !newSecret && sameEdit(&before, a) {
 			return errUnchanged
 		}
 		touch(d, a, now)
@@ -227,6 +226,14 @@ func (s *Session) Edit(id string, e Edit) (vault.Account, error) {
 		err = nil
 	}
 	return out, err
+}
+
+// sameEdit reports whether a and b agree on every field Edit changes but
+// the secret.
+func sameEdit(a, b *vault.Account) bool {
+	return a.Issuer == b.Issuer && a.Name == b.Name && a.Type == b.Type && a.Algorithm == b.Algorithm &&
+		a.Digits == b.Digits && a.Period == b.Period && a.Counter == b.Counter &&
+		slices.Equal(a.Tags, b.Tags) && a.Notes == b.Notes && a.Pinned == b.Pinned
 }
 
 func (e *Edit) apply(a *vault.Account) {
@@ -298,6 +305,7 @@ type Code struct {
 	Account vault.Account // secret dropped
 	Code    string
 	Counter uint64    // HOTP: the counter the code is for
+	Period  int       // TOTP and Steam: the step, in seconds
 	Until   time.Time // TOTP and Steam: when the code expires
 }
 
@@ -327,7 +335,7 @@ func TOTP(a *vault.Account, t time.Time) (Code, error) {
 		return Code{}, err
 	}
 	k := KeyOf(a)
-	return Code{Account: public(a), Code: c, Until: t.Add(otp.Remaining(t, k.Period)).Truncate(time.Second)}, nil
+	return Code{Account: public(a), Code: c, Period: k.Period, Until: t.Add(otp.Remaining(t, k.Period)).Truncate(time.Second)}, nil
 }
 
 // NextHOTP persists counter+1 of the HOTP account id, counts it as a use
