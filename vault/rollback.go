@@ -60,13 +60,14 @@ func (o *options) raise(vaultID string, gen uint64) {
 
 // checkGeneration refuses h if its generation is lower than min or than
 // the vault's high-water mark.
-func (s store) checkGeneration(h *header, min uint64) error {
+// It returns the mark it read.
+func (s store) checkGeneration(h *header, min uint64) (uint64, error) {
 	seen, err := s.o.seen(h.VaultID)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	if seen = max(seen, min); h.Generation < seen {
-		return &RollbackError{Path: s.path, Generation: h.Generation, Seen: seen}
+	if mark := max(seen, min); h.Generation < mark {
+		return seen, &RollbackError{Path: s.path, Generation: h.Generation, Seen: mark}
 	}
-	return nil
+	return seen, nil
 }

@@ -139,7 +139,7 @@ func (v *Vault) syncTo(raw []byte) (bool, error) {
 	if p.hdr.VaultID != v.hdr.VaultID {
 		return false, fmt.Errorf("%s was replaced by a different vault: unlock it again", v.st.path)
 	}
-	if err := v.st.checkGeneration(&p.hdr, v.hdr.Generation); err != nil {
+	if _, err := v.st.checkGeneration(&p.hdr, v.hdr.Generation); err != nil {
 		return false, err
 	}
 	s, sk := v.knownSlot(&p.hdr)

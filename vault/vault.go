@@ -43,9 +43,10 @@ type UnlockInfo struct {
 
 // Locked is a vault file that was read and checked but not decrypted.
 type Locked struct {
-	st store
-	o  options
-	p  *parsed
+	st   store
+	o    options
+	p    *parsed
+	seen uint64 // the high-water mark Load read: Unlock raises it only when the file is newer
 }
 
 // Create makes a new vault at path with one slot per credential (at least
@@ -131,39 +132,41 @@ func Load(path string, o *Options) (*Locked, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := l.st.checkGeneration(&l.p.hdr, 0); err != nil {
+	if l.seen, err = l.st.checkGeneration(&l.p.hdr, 0); err != nil {
 		if !errors.Is(err, ErrRollback) {
 			return nil, err
 		}
 		// A writer may have replaced the file and raised the mark between
 		// the read and the check: look again under the writers' lock, where
 		// the file on disk is never older than the mark it raised.
-		if l.p, err = l.st.recheck(); err != nil {
+		if l.p, l.seen, err = l.st.recheck(); err != nil {
 			return nil, err
 		}
 	}
 	return l, nil
 }
 
-// recheck reads and checks the file again under the writers' lock.
-func (s store) recheck() (*parsed, error) {
+// recheck reads and checks the file again under the writers' lock; it
+// returns the file and the mark it read.
+func (s store) recheck() (*parsed, uint64, error) {
 	unlock, err := s.lock(true)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer unlock()
 	raw, err := s.read()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	p, err := s.parse(raw)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if err := s.checkGeneration(&p.hdr, 0); err != nil {
-		return nil, err
+	seen, err := s.checkGeneration(&p.hdr, 0)
+	if err != nil {
+		return nil, 0, err
 	}
-	return p, nil
+	return p, seen, nil
 }
 
 // Slots returns the vault's unlock slots.
@@ -317,7 +320,9 @@ func (l *Locked) open(s *Slot, sk []byte) (*Vault, error) {
 	v := &Vault{o: l.o, hdr: l.p.hdr.clone(), sum: l.p.sum, dek: dek, keys: pl.SlotKeys, data: pl.Data}
 	v.st = newStore(l.st.path, &v.o)
 	v.info = UnlockInfo{SlotID: s.ID, SlotType: s.Type}
-	v.o.raise(v.hdr.VaultID, v.hdr.Generation)
+	if v.hdr.Generation > l.seen { // the hot path (every otter code) skips the write
+		v.o.raise(v.hdr.VaultID, v.hdr.Generation)
+	}
 	return v, nil
 }
 
