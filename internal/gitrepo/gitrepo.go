@@ -208,6 +208,11 @@ func (r *Repo) Push(ctx context.Context, commit string) error {
 	if err := checkID(commit); err != nil {
 		return err
 	}
+	if typ, _, err := r.cat(commit); err != nil {
+		return err
+	} else if typ != "commit" {
+		return fmt.Errorf("%s is a %s, not a commit: %w", short(commit), typ, ErrNotFound)
+	}
 	// --porcelain: one untranslated status line per ref on stdout.
 	out, err := r.runCtx(ctx, nil, nil, "push", "--porcelain", "origin", commit+":"+Branch)
 	if err == nil {

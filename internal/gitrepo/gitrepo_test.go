@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -433,5 +434,38 @@ func TestForeignGitDir(t *testing.T) {
 	}
 	if got, _ := b.Ref(Branch); got != "" {
 		t.Errorf("b's main = %q: a's command wrote to the GIT_DIR of the environment", got)
+	}
+}
+
+// TestPushDeclined: a remote that refuses the push for another reason (a
+// hook) is ErrRemote with the remote's words, cleaned, not ErrRejected —
+// fetching and merging would not help.
+func TestPushDeclined(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("shell hook")
+	}
+	remote, a, _ := setup(t)
+	c1 := commit(t, a, map[string]string{"f": "1"})
+	if err := a.Push(ctx(t), c1); err != nil {
+		t.Fatal(err)
+	}
+	hook := "#!/bin/sh\nprintf 'quota \\033[31mexceeded\\n' >&2\nexit 1\n"
+	if err := os.WriteFile(filepath.Join(remote, "hooks", "pre-receive"), []byte(hook), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	c2 := commit(t, a, map[string]string{"f": "2"}, c1)
+	err := a.Push(ctx(t), c2)
+	if !errors.Is(err, ErrRemote) || errors.Is(err, ErrRejected) {
+		t.Fatalf("Push to a declining remote = %v, want ErrRemote", err)
+	}
+	t.Log(err)
+	if msg := err.Error(); !strings.Contains(msg, "quota") || termtext.Dirty(msg, false) {
+		t.Errorf("message %q: want the remote's words, cleaned", msg)
+	}
+	if got := remoteMain(t, remote); got != c1 {
+		t.Errorf("remote main = %q, want %q", got, c1)
+	}
+	if err := a.Push(ctx(t), strings.Repeat("ab", 20)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Push(missing commit) = %v, want ErrNotFound", err)
 	}
 }
