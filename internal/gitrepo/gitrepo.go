@@ -184,14 +184,17 @@ func (r *Repo) Remote() (string, error) {
 func (r *Repo) Fetch(ctx context.Context) (string, error) {
 	_, err := r.runCtx(ctx, nil, nil, "fetch", "--quiet", "--no-tags", "origin", "+"+Branch+":"+RemoteBranch)
 	if err != nil {
-		if errors.Is(err, ErrNoGit) || ctx.Err() != nil {
+		if errors.Is(err, ErrNoGit) {
 			return "", err
+		}
+		if ctx.Err() != nil {
+			return "", remoteError(ctx, err)
 		}
 		// git's "couldn't find remote ref" is translated; ask the remote
 		// whether it has a main instead of reading the message.
 		out, lerr := r.runCtx(ctx, nil, nil, "ls-remote", "origin", Branch)
 		if lerr != nil || len(bytes.TrimSpace(out)) != 0 {
-			return "", remoteError(err)
+			return "", remoteError(ctx, err)
 		}
 		if _, err := r.run(nil, nil, "update-ref", "-d", RemoteBranch); err != nil {
 			return "", err
@@ -218,8 +221,11 @@ func (r *Repo) Push(ctx context.Context, commit string) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, ErrNoGit) || ctx.Err() != nil {
+	if errors.Is(err, ErrNoGit) {
 		return err
+	}
+	if ctx.Err() != nil {
+		return remoteError(ctx, err)
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Split(line, "\t")
@@ -235,7 +241,7 @@ func (r *Repo) Push(ctx context.Context, commit string) error {
 			return fmt.Errorf("%w (%s)", ErrRejected, termtext.Clean(f[2]))
 		}
 	}
-	return remoteError(err)
+	return remoteError(ctx, err)
 }
 
 // remoteMoved reports whether origin's main is now a commit that commit
@@ -253,12 +259,18 @@ func (r *Repo) remoteMoved(ctx context.Context, commit string) bool {
 	return err != nil || !ok
 }
 
-func remoteError(err error) error {
+// remoteError is err of a fetch or push as ErrRemote with git's words;
+// when ctx ended it also wraps ctx's error (the remote did not answer in
+// time, or the caller cancelled).
+func remoteError(ctx context.Context, err error) error {
 	var ge *Error
-	if errors.As(err, &ge) {
-		return fmt.Errorf("%w: git %s: %s", ErrRemote, ge.Command, ge.Stderr)
+	if !errors.As(err, &ge) {
+		return fmt.Errorf("%w: %w", ErrRemote, err)
 	}
-	return fmt.Errorf("%w: %v", ErrRemote, err)
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: git %s did not finish: %w", ErrRemote, ge.Command, ctx.Err())
+	}
+	return fmt.Errorf("%w: git %s: %s", ErrRemote, ge.Command, ge.Stderr)
 }
 
 // Ref returns the commit name (a full ref such as "refs/heads/main") points
@@ -620,7 +632,10 @@ func (r *Repo) runCtx(ctx context.Context, stdin io.Reader, env []string, args .
 	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	// ssh, a child of git, may hold the pipes open after git is killed.
+	// When ctx ends only git is killed: ssh, its child, may live on until
+	// its connection fails (killing a process group would need git in a
+	// group of its own, and a background group cannot prompt on the
+	// terminal). ssh may hold the pipes open, so stop waiting for them.
 	cmd.WaitDelay = 2 * time.Second
 	err := cmd.Run()
 	if err == nil {

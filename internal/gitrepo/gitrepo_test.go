@@ -405,9 +405,38 @@ func TestFetchCancelled(t *testing.T) {
 	_, a, _ := setup(t)
 	c, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := a.Fetch(c); err == nil {
-		t.Error("Fetch with a cancelled context succeeded")
+	if _, err := a.Fetch(c); !errors.Is(err, context.Canceled) || !errors.Is(err, ErrRemote) {
+		t.Errorf("Fetch with a cancelled context = %v, want ErrRemote and context.Canceled", err)
 	}
+}
+
+// TestHungRemote: a remote that does not answer (an ssh that hangs) is
+// cut off by the caller's context. The hung ssh itself outlives git (it is
+// not killed, see runCtx), so it only sleeps a few seconds here.
+func TestHungRemote(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("sleep as ssh")
+	}
+	isolate(t)
+	r, err := Init(filepath.Join(t.TempDir(), "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.SetRemote("ssh://otter.invalid/x.git"); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GIT_SSH_COMMAND", "sleep 3 #")
+	c, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = r.Fetch(c)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrRemote) {
+		t.Errorf("Fetch from a hung remote = %v, want ErrRemote and DeadlineExceeded", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Fetch returned after %v", d)
+	}
+	t.Log(err, time.Since(start))
 }
 
 func TestNoGit(t *testing.T) {
