@@ -18,7 +18,7 @@ import (
 
 // isolate makes git ignore the machine's global and system configuration
 // and skips the test when git is missing.
-func isolate(t *testing.T) {
+func isolate(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("git"); err != nil {
 		t.Skip("git is not installed")
@@ -28,7 +28,7 @@ func isolate(t *testing.T) {
 }
 
 // setup makes a bare remote and two devices' repositories attached to it.
-func setup(t *testing.T) (remote string, a, b *Repo) {
+func setup(t testing.TB) (remote string, a, b *Repo) {
 	t.Helper()
 	isolate(t)
 	root := t.TempDir()
@@ -39,7 +39,7 @@ func setup(t *testing.T) (remote string, a, b *Repo) {
 	return remote, device(t, filepath.Join(root, "a"), remote), device(t, filepath.Join(root, "b"), remote)
 }
 
-func device(t *testing.T, dir, remote string) *Repo {
+func device(t testing.TB, dir, remote string) *Repo {
 	t.Helper()
 	r, err := Init(dir)
 	if err != nil {
@@ -51,13 +51,13 @@ func device(t *testing.T, dir, remote string) *Repo {
 	return r
 }
 
-func ctx(t *testing.T) context.Context {
+func ctx(t testing.TB) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	return c
 }
 
-func commit(t *testing.T, r *Repo, files map[string]string, parents ...string) string {
+func commit(t testing.TB, r *Repo, files map[string]string, parents ...string) string {
 	t.Helper()
 	m := map[string][]byte{}
 	for k, v := range files {
@@ -496,5 +496,65 @@ func TestPushDeclined(t *testing.T) {
 	}
 	if err := a.Push(ctx(t), strings.Repeat("ab", 20)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Push(missing commit) = %v, want ErrNotFound", err)
+	}
+}
+
+// devices is a sync commit's worth of files: the vault and ten device logs.
+func devices(round int) map[string][]byte {
+	m := map[string][]byte{"vault.otter": bytes.Repeat([]byte{byte(round)}, 64<<10)}
+	for i := range 10 {
+		m["devices/"+strings.Repeat(string(rune('a'+i)), 16)+".log"] = []byte(strings.Repeat("event\n", 100+round))
+	}
+	return m
+}
+
+// BenchmarkCommit: one sync commit of the vault and ten device logs.
+func BenchmarkCommit(b *testing.B) {
+	_, a, _ := setup(b)
+	for i := 0; b.Loop(); i++ {
+		if _, err := a.Commit(devices(i), nil, "dev-a", "sync"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkFetchUpToDate: the fetch every sync starts with, nothing new.
+func BenchmarkFetchUpToDate(b *testing.B) {
+	_, a, d := setup(b)
+	c, err := a.Commit(devices(0), nil, "dev-a", "sync")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := a.Push(ctx(b), c); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := d.Fetch(ctx(b)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSyncRound: one device commits and pushes, the other fetches
+// and reads the vault back.
+func BenchmarkSyncRound(b *testing.B) {
+	_, a, d := setup(b)
+	var parent []string
+	for i := 0; b.Loop(); i++ {
+		c, err := a.Commit(devices(i), parent, "dev-a", "sync")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := a.Push(ctx(b), c); err != nil {
+			b.Fatal(err)
+		}
+		parent = []string{c}
+		got, err := d.Fetch(ctx(b))
+		if err != nil || got != c {
+			b.Fatal(got, err)
+		}
+		if _, err := d.ReadFile(got, "vault.otter"); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
