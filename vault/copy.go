@@ -24,6 +24,7 @@ type Copy struct {
 	keys map[string][]byte // what opened it (see openWith), the copy's own
 	raw  []byte
 	sum  [sumLen]byte
+	same bool // its data key was the vault's when it was opened
 }
 
 // OpenCopy reads raw, another file of this vault, and opens it with a key
@@ -82,7 +83,8 @@ func (v *Vault) openCopy(raw []byte) (*Copy, error) {
 		}
 	}
 	pl.Data.DeviceID = v.o.device
-	return &Copy{hdr: p.hdr, data: pl.Data, dek: dek, keys: pl.SlotKeys, raw: raw, sum: p.sum}, nil
+	same := bytes.Equal(dek, v.dek)
+	return &Copy{hdr: p.hdr, data: pl.Data, dek: dek, keys: pl.SlotKeys, raw: raw, sum: p.sum, same: same}, nil
 }
 
 // holds reports whether k is one of the keys the vault holds.
@@ -124,6 +126,14 @@ func (c *Copy) Slots() []Slot { return cloneSlots(c.hdr.Slots) }
 // RemovedSlots returns the ids of the slots the copy records as removed,
 // oldest first.
 func (c *Copy) RemovedSlots() []string { return slices.Clone(c.hdr.RemovedSlots) }
+
+// SameKey reports whether the copy is sealed under the data key this
+// Vault held when it opened it. Only a holder of that key can write such
+// a file; a copy under another key was written either after a slot was
+// removed (which rotates the key) or by anyone who read a header, since
+// wrapping a new key to the slots' public recipients needs no secret. A
+// sync layer asks the user before it takes slots such a copy adds.
+func (c *Copy) SameKey() bool { return c.same }
 
 // Sum returns the copy's checksum (the SHA-256 at the end of the file) in
 // hex, to show as its fingerprint.

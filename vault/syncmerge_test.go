@@ -636,3 +636,100 @@ func TestRemovedSlotsInHeader(t *testing.T) {
 		t.Fatalf("a valid list: %v", err)
 	}
 }
+
+func TestCopySameKey(t *testing.T) {
+	a, b, _ := twoMachines(t)
+	addAccount(t, b, "B")
+	if !openCopy(t, a, b.Raw()).SameKey() {
+		t.Fatal("a copy under the same data key")
+	}
+	if _, err := b.AddSlot(AgeRecipient{Recipient: newAgeIdentity(t).Recipient().String()}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if !openCopy(t, a, b.Raw()).SameKey() {
+		t.Fatal("adding a slot does not rotate the data key")
+	}
+	if err := b.RemoveSlot(b.Slots()[2].ID); err != nil {
+		t.Fatal(err)
+	}
+	if openCopy(t, a, b.Raw()).SameKey() {
+		t.Fatal("a copy under a rotated key reported the same key")
+	}
+}
+
+// Sixteen slots at most, two at least: a merge beyond either writes
+// nothing.
+func TestMergeSlotBounds(t *testing.T) {
+	a, b, _ := twoMachines(t)
+	for _, v := range []*Vault{a, b} {
+		for range 8 {
+			if _, err := v.AddSlot(AgeRecipient{Recipient: newAgeIdentity(t).Recipient().String()}, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	before := readFile(t, a.Path())
+	if err := a.MergeIn(nil, openCopy(t, a, b.Raw()), testMerge); !errors.Is(err, ErrLimit) {
+		t.Fatalf("18 slots: %v, want ErrLimit", err)
+	}
+	unchanged(t, a, before, "a merge over the slot limit")
+}
+
+// MergeIn rereads ours under the writers' lock: a change another process
+// saved after the copy was opened is part of the merge, and events queued
+// with Carry are written with it.
+func TestMergeRereadsOurs(t *testing.T) {
+	a, b, c := twoMachines(t)
+	addAccount(t, b, "B")
+	theirs := openCopy(t, a, b.Raw())
+	other := open(t, a.Path(), c.pw)
+	addAccount(t, other, "OtherProcess")
+	a.Carry(AuditEvent{At: testNow, Kind: "unlock", Detail: "carried"})
+	if err := a.MergeIn(nil, theirs, testMerge); err != nil {
+		t.Fatal(err)
+	}
+	if got := issuers(a.Data()); !slices.Equal(got, []string{"OtherProcess", "B"}) {
+		t.Fatalf("merged %v", got)
+	}
+	if !slices.ContainsFunc(a.Data().Audit, func(e AuditEvent) bool { return e.Detail == "carried" }) {
+		t.Fatal("the carried event was not written")
+	}
+	if _, err := other.Refresh(); err != nil || len(other.Data().Live()) != 2 {
+		t.Fatalf("the other process does not follow the merge: %v", err)
+	}
+}
+
+// The limit design note 26 records: whoever reads a header can write a
+// file that opens, with a slot of their own, because wrapping a data key
+// to the slots' recipients needs no secret. OpenCopy cannot tell it from a
+// copy whose key was rotated; SameKey is false for it, which is what a
+// sync layer asks the user about.
+func TestForgedCopyOpensButIsNotSameKey(t *testing.T) {
+	a, _ := newVault(t)
+	addAccount(t, a, "Real")
+	p := mustParse(t, a.Raw())
+	evil := newAgeIdentity(t)
+	st := &state{hdr: p.hdr.clone(), dek: make([]byte, keyLen)}
+	rand.Read(st.dek)
+	st.hdr.Generation++
+	st.hdr.Slots = append(st.hdr.Slots, Slot{ID: NewID(nil), Type: SlotAge, Created: testNow, Recipient: evil.Recipient().String()})
+	if err := wrapAll(rand.Reader, st); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := marshalPayload(&Data{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := encode(&st.hdr, plain, st.dek, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := a.OpenCopy(forged)
+	if err != nil {
+		t.Fatalf("the forged copy did not open (%v): update design note 26", err)
+	}
+	defer c.Close()
+	if c.SameKey() || len(c.Slots()) != 3 {
+		t.Fatalf("forged copy: same key %v, %d slots", c.SameKey(), len(c.Slots()))
+	}
+}
