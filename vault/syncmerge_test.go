@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"filippo.io/age"
@@ -731,5 +732,89 @@ func TestForgedCopyOpensButIsNotSameKey(t *testing.T) {
 	defer c.Close()
 	if c.SameKey() || len(c.Slots()) != 3 {
 		t.Fatalf("forged copy: same key %v, %d slots", c.SameKey(), len(c.Slots()))
+	}
+}
+
+// A legacy slot (migrated from format 1, its credential not used since)
+// that the other machine's unlock upgraded comes out of the merge
+// upgraded: the only change of a slot a merge takes from theirs.
+func TestMergeTakesTheirUpgradeOfALegacySlot(t *testing.T) {
+	mig := readFile(t, vector2MigFile)
+	rk, err := ParseRecoveryKey([]byte(readLine(t, vectorRKFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := Install(filepath.Join(t.TempDir(), "vault.otter"), mig, testOptions(), Password{Secret: []byte(readLine(t, vectorPwFile))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Install(filepath.Join(t.TempDir(), "vault.otter"), mig, testOptions(), RecoveryKey{Key: rk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	recovery := func(v *Vault) Slot {
+		for _, s := range v.Slots() {
+			if s.Type == SlotRecovery {
+				return s
+			}
+		}
+		t.Fatal("no recovery slot")
+		return Slot{}
+	}
+	if len(recovery(a).Legacy) == 0 {
+		t.Fatal("the vector's recovery slot is not legacy")
+	}
+	addAccount(t, b, "OnB") // B's write stores the upgrade its unlock made
+	addAccount(t, a, "OnA")
+	up := recovery(b)
+	if len(up.Legacy) != 0 || len(recovery(a).Legacy) == 0 {
+		t.Fatal("B did not upgrade the slot, or A did")
+	}
+	if err := a.MergeIn(nil, openCopy(t, a, b.Raw()), testMerge); err != nil {
+		t.Fatal(err)
+	}
+	if got := recovery(a); len(got.Legacy) != 0 || !bytes.Equal(got.Wrapped, up.Wrapped) {
+		t.Fatal("the merge kept the legacy slot")
+	}
+	w := open(t, a.Path(), RecoveryKey{Key: rk})
+	if len(w.Data().Live()) != len(a.Data().Live()) {
+		t.Fatal("the upgraded slot does not open the merge")
+	}
+}
+
+// The reader written from docs/vault-format.md reads removed_slots as
+// otter writes it and refuses the lists the document calls corrupt.
+func TestSpecReaderRemovedSlots(t *testing.T) {
+	v, c := newVault(t)
+	s, err := v.AddSlot(RecoveryKey{Key: c.rk.Key}, "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.RemoveSlot(s.ID); err != nil {
+		t.Fatal(err)
+	}
+	raw := v.Raw()
+	f, err := specParse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.hdr.RemovedSlots, []string{s.ID}) {
+		t.Fatalf("removed_slots %v", f.hdr.RemovedSlots)
+	}
+	if _, err := specUnlock(f, specCred{typ: "recovery", secret: c.rk.Key}); err != nil {
+		t.Fatalf("spec reader: %v", err)
+	}
+	live := v.hdr.Slots[0].ID
+	for name, fn := range map[string]func(h *header){
+		"a live slot":  func(h *header) { h.RemovedSlots = append(h.RemovedSlots, live) },
+		"twice":        func(h *header) { h.RemovedSlots = append(h.RemovedSlots, s.ID) },
+		"not hex":      func(h *header) { h.RemovedSlots = []string{strings.Repeat("g", 32)} },
+		"over the cap": func(h *header) { h.RemovedSlots = make([]string, maxRemovedSlots+1) },
+	} {
+		if _, err := specParse(retypeHeader(t, raw, fn)); !errors.Is(err, errSpecCorrupt) {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
