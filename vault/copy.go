@@ -40,7 +40,7 @@ type Copy struct {
 //
 // A copy that opens was written by someone who could wrap a data key to
 // this vault's slots; in format 2 that takes only the recipients, which
-// the header shows (see docs/design-notes.md, "Merging copies").
+// the header shows (see docs/design-notes.md, entry 26, and Copy.SameKey).
 func (v *Vault) OpenCopy(raw []byte) (*Copy, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -185,15 +185,15 @@ func Install(path string, raw []byte, o *Options, c Credential) (*Vault, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := v.install1(path); err != nil {
+	if err := v.writeNew(path); err != nil {
 		v.Close()
 		return nil, err
 	}
 	return v, nil
 }
 
-// install1 writes v's file as a new vault at path.
-func (v *Vault) install1(path string) error {
+// writeNew writes v's file as a new vault at path.
+func (v *Vault) writeNew(path string) error {
 	if err := v.o.fs.MkdirAll(v.st.dir, 0o700); err != nil {
 		return fmt.Errorf("failed to create vault directory: %w", err)
 	}

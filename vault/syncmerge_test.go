@@ -18,15 +18,15 @@ import (
 	"filippo.io/age"
 )
 
-// testMerge stands in for the record merge: ours, plus the accounts of
+// syncTestMerge stands in for the record merge: ours, plus the accounts of
 // theirs ours lacks or holds with an older stamp, plus their audit events.
-func testMerge(_, ours, theirs *Data) (*Data, error) {
+func syncTestMerge(_, ours, theirs *Data) (*Data, error) {
 	for _, t := range theirs.Accounts {
 		i := slices.IndexFunc(ours.Accounts, func(a Account) bool { return a.ID == t.ID })
 		switch {
 		case i < 0:
 			ours.Accounts = append(ours.Accounts, t)
-		case stampAfter(t.Stamp, ours.Accounts[i].Stamp):
+		case syncStampAfter(t.Stamp, ours.Accounts[i].Stamp):
 			ours.Accounts[i] = t
 		}
 	}
@@ -35,11 +35,11 @@ func testMerge(_, ours, theirs *Data) (*Data, error) {
 			ours.Audit = append(ours.Audit, e)
 		}
 	}
-	ours.Clock = maxStamp(ours.Clock, theirs.Clock)
+	ours.Clock = syncMaxStamp(ours.Clock, theirs.Clock)
 	return ours, nil
 }
 
-func stampAfter(a, b Stamp) bool {
+func syncStampAfter(a, b Stamp) bool {
 	if a.MS != b.MS {
 		return a.MS > b.MS
 	}
@@ -49,15 +49,15 @@ func stampAfter(a, b Stamp) bool {
 	return a.Dev > b.Dev
 }
 
-func maxStamp(a, b Stamp) Stamp {
-	if stampAfter(a, b) {
+func syncMaxStamp(a, b Stamp) Stamp {
+	if syncStampAfter(a, b) {
 		return a
 	}
 	return b
 }
 
-// oursOnly is a merge that keeps ours whole.
-func oursOnly(_, ours, _ *Data) (*Data, error) { return ours, nil }
+// syncOursOnly is a merge that keeps ours whole.
+func syncOursOnly(_, ours, _ *Data) (*Data, error) { return ours, nil }
 
 // twoMachines makes a vault on "machine A" (unlocked with the password)
 // and installs its file on "machine B" (unlocked with the recovery key).
@@ -72,7 +72,7 @@ func twoMachines(t *testing.T) (a, b *Vault, c creds) {
 	return a, b, c
 }
 
-func openCopy(t *testing.T, v *Vault, raw []byte) *Copy {
+func mustOpenCopy(t *testing.T, v *Vault, raw []byte) *Copy {
 	t.Helper()
 	c, err := v.OpenCopy(raw)
 	if err != nil {
@@ -82,8 +82,8 @@ func openCopy(t *testing.T, v *Vault, raw []byte) *Copy {
 	return c
 }
 
-// unchanged fails unless the file at v's path is still want.
-func unchanged(t *testing.T, v *Vault, want []byte, what string) {
+// fileUnchanged fails unless the file at v's path is still want.
+func fileUnchanged(t *testing.T, v *Vault, want []byte, what string) {
 	t.Helper()
 	if !bytes.Equal(readFile(t, v.Path()), want) {
 		t.Fatalf("%s changed the local file", what)
@@ -113,7 +113,7 @@ func retypeHeader(t *testing.T, raw []byte, fn func(h *header)) []byte {
 	return append(out, sum[:]...)
 }
 
-func newAgeIdentity(t *testing.T) *age.X25519Identity {
+func syncAgeIdentity(t *testing.T) *age.X25519Identity {
 	t.Helper()
 	id, err := age.GenerateX25519Identity()
 	if err != nil {
@@ -155,7 +155,7 @@ func TestRawIsTheFile(t *testing.T) {
 func TestOpenCopy(t *testing.T) {
 	a, b, _ := twoMachines(t)
 	addAccount(t, b, "FromB")
-	c := openCopy(t, a, b.Raw())
+	c := mustOpenCopy(t, a, b.Raw())
 	raw := b.Raw()
 	if c.Generation() != b.Generation() || c.Sum() != hex.EncodeToString(raw[len(raw)-sumLen:]) {
 		t.Fatalf("generation %d sum %s", c.Generation(), c.Sum())
@@ -193,7 +193,7 @@ func TestCopyRefusals(t *testing.T) {
 	flipped[len(flipped)/2] ^= 0x10
 	other, _ := newVault(t)
 	injected := retypeHeader(t, good, func(h *header) {
-		s := Slot{ID: NewID(nil), Type: SlotAge, Created: testNow, Recipient: newAgeIdentity(t).Recipient().String()}
+		s := Slot{ID: NewID(nil), Type: SlotAge, Created: testNow, Recipient: syncAgeIdentity(t).Recipient().String()}
 		if err := wrapDEK(rand.Reader, h.VaultID, &s, make([]byte, keyLen)); err != nil { // a key of the attacker's
 			t.Fatal(err)
 		}
@@ -222,7 +222,7 @@ func TestCopyRefusals(t *testing.T) {
 
 	// A genuine file that removed A's password slot.
 	rm := open(t, b.Path(), c.rk)
-	if _, err := rm.AddSlot(AgeRecipient{Recipient: newAgeIdentity(t).Recipient().String()}, ""); err != nil {
+	if _, err := rm.AddSlot(AgeRecipient{Recipient: syncAgeIdentity(t).Recipient().String()}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := rm.RemoveSlot(a.Unlocked().SlotID); err != nil {
@@ -251,7 +251,7 @@ func TestCopyRefusals(t *testing.T) {
 			if err := a.Adopt(tc.raw); !errors.Is(err, tc.want) {
 				t.Errorf("Adopt: %v, want %v", err, tc.want)
 			}
-			unchanged(t, a, before, "a refused copy")
+			fileUnchanged(t, a, before, "a refused copy")
 			if !slices.Equal(issuers(a.Data()), []string{"Local"}) {
 				t.Errorf("the vault holds %v", issuers(a.Data()))
 			}
@@ -263,15 +263,15 @@ func TestCopyRefusals(t *testing.T) {
 	// MergeIn refuses a copy whose generation jumps, or that removed our
 	// slot, even when the copy was opened by another session.
 	before := readFile(t, a.Path())
-	jc := openCopy(t, jw, jw.Raw())
-	if err := a.MergeIn(nil, jc, testMerge); !errors.Is(err, ErrGenerationJump) {
+	jc := mustOpenCopy(t, jw, jw.Raw())
+	if err := a.MergeIn(nil, jc, syncTestMerge); !errors.Is(err, ErrGenerationJump) {
 		t.Errorf("MergeIn of a jump: %v", err)
 	}
-	rc := openCopy(t, rm, rm.Raw())
-	if err := a.MergeIn(nil, rc, testMerge); !errors.Is(err, ErrSlotRemoved) {
+	rc := mustOpenCopy(t, rm, rm.Raw())
+	if err := a.MergeIn(nil, rc, syncTestMerge); !errors.Is(err, ErrSlotRemoved) {
 		t.Errorf("MergeIn of a copy without our slot: %v, want ErrSlotRemoved", err)
 	}
-	unchanged(t, a, before, "a refused merge")
+	fileUnchanged(t, a, before, "a refused merge")
 }
 
 func TestAdoptFastForward(t *testing.T) {
@@ -322,13 +322,13 @@ func TestAdoptFastForward(t *testing.T) {
 		err := a.Adopt(raw)
 		var re *RollbackError
 		if !errors.As(err, &re) || !errors.Is(err, ErrRollback) {
-			t.Fatalf("Adopt of generation %d: %v, want a *RollbackError", mustParse(t, raw).hdr.Generation, err)
+			t.Fatalf("Adopt of generation %d: %v, want a *RollbackError", syncMustParse(t, raw).hdr.Generation, err)
 		}
 	}
-	unchanged(t, a, now, "a refused Adopt")
+	fileUnchanged(t, a, now, "a refused Adopt")
 }
 
-func mustParse(t *testing.T, raw []byte) *parsed {
+func syncMustParse(t *testing.T, raw []byte) *parsed {
 	t.Helper()
 	p, err := parse(raw)
 	if err != nil {
@@ -341,9 +341,9 @@ func mustParse(t *testing.T, raw []byte) *parsed {
 // adds one; the merge keeps the removal, wraps a new data key to the slot
 // added on the other side without its credential, and nothing the removed
 // slot ever held opens the result.
-func TestMergeKeepsRemovedSlotOut(t *testing.T) {
+func TestMergeInKeepsRemovedSlotOut(t *testing.T) {
 	v, c := newVault(t)
-	idR, idS := newAgeIdentity(t), newAgeIdentity(t)
+	idR, idS := syncAgeIdentity(t), syncAgeIdentity(t)
 	r, err := v.AddSlot(AgeRecipient{Recipient: idR.Recipient().String()}, "old laptop")
 	if err != nil {
 		t.Fatal(err)
@@ -362,7 +362,7 @@ func TestMergeKeepsRemovedSlotOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	base := openCopy(t, a, a.Raw())
+	base := mustOpenCopy(t, a, a.Raw())
 
 	if err := b.RemoveSlot(r.ID); err != nil { // B removes the old laptop
 		t.Fatal(err)
@@ -377,10 +377,10 @@ func TestMergeKeepsRemovedSlotOut(t *testing.T) {
 	}
 
 	// B merges A's copy: the phone's slot comes from the other side.
-	theirs := openCopy(t, b, a.Raw())
-	bBase := openCopy(t, b, base.raw)
+	theirs := mustOpenCopy(t, b, a.Raw())
+	bBase := mustOpenCopy(t, b, base.raw)
 	want := max(a.Generation(), b.Generation()) + 1
-	if err := b.MergeIn(bBase, theirs, testMerge); err != nil {
+	if err := b.MergeIn(bBase, theirs, syncTestMerge); err != nil {
 		t.Fatalf("MergeIn: %v", err)
 	}
 	if b.Generation() != want {
@@ -402,7 +402,7 @@ func TestMergeKeepsRemovedSlotOut(t *testing.T) {
 	if held.opens(t, b.Path()) {
 		t.Fatal("the removed slot's key material opens the merged file")
 	}
-	p := mustParse(t, readFile(t, b.Path()))
+	p := syncMustParse(t, readFile(t, b.Path()))
 	for i := range p.hdr.Slots {
 		if _, err := unwrapDEK(idR, p.hdr.VaultID, &p.hdr.Slots[i]); err == nil {
 			t.Fatalf("the removed identity unwraps slot %d's data key", i)
@@ -440,9 +440,9 @@ func TestMergeKeepsRemovedSlotOut(t *testing.T) {
 }
 
 // The other direction: A merges a copy that removed a slot A still has.
-func TestMergeRemovalFromTheirs(t *testing.T) {
+func TestMergeInRemovalFromTheirs(t *testing.T) {
 	a, b, c := twoMachines(t)
-	idR := newAgeIdentity(t)
+	idR := syncAgeIdentity(t)
 	r, err := a.AddSlot(AgeRecipient{Recipient: idR.Recipient().String()}, "")
 	if err != nil {
 		t.Fatal(err)
@@ -456,7 +456,7 @@ func TestMergeRemovalFromTheirs(t *testing.T) {
 		t.Fatal(err)
 	}
 	addAccount(t, a, "OnA")
-	if err := a.MergeIn(nil, openCopy(t, a, b.Raw()), testMerge); err != nil {
+	if err := a.MergeIn(nil, mustOpenCopy(t, a, b.Raw()), syncTestMerge); err != nil {
 		t.Fatal(err)
 	}
 	if a.hdr.slot(r.ID) != nil || !slices.Equal(a.hdr.RemovedSlots, []string{r.ID}) || held.opens(t, a.Path()) {
@@ -466,12 +466,12 @@ func TestMergeRemovalFromTheirs(t *testing.T) {
 }
 
 // Two copies with the same data key and slots merge without a rotation.
-func TestMergeSameKeyKeepsWraps(t *testing.T) {
+func TestMergeInSameKeyKeepsWraps(t *testing.T) {
 	a, b, _ := twoMachines(t)
 	addAccount(t, a, "A")
 	addAccount(t, b, "B")
 	dek, wraps := bytes.Clone(a.dek), a.Slots()
-	if err := a.MergeIn(nil, openCopy(t, a, b.Raw()), testMerge); err != nil {
+	if err := a.MergeIn(nil, mustOpenCopy(t, a, b.Raw()), syncTestMerge); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a.dek, dek) {
@@ -489,7 +489,7 @@ func TestMergeSameKeyKeepsWraps(t *testing.T) {
 
 // A merge may bring back an account one side deleted, but never lowers an
 // HOTP counter or reverts a used recovery code, relative to either side.
-func TestMergeChecks(t *testing.T) {
+func TestMergeInChecks(t *testing.T) {
 	a, b, _ := twoMachines(t)
 	err := a.Update(func(d *Data) error {
 		d.AddAccount(Account{Issuer: "Counter", Secret: []byte("JBSWY3DPEHPK3PXP"), Type: "hotp", Counter: 3}, testNow)
@@ -518,16 +518,16 @@ func TestMergeChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := readFile(t, a.Path())
-	theirs := openCopy(t, a, b.Raw())
+	theirs := mustOpenCopy(t, a, b.Raw())
 	// Keeping ours whole would lower the counter B advanced to 9.
-	if err := a.MergeIn(nil, theirs, oursOnly); err == nil {
+	if err := a.MergeIn(nil, theirs, syncOursOnly); err == nil {
 		t.Fatal("a merge lowering their HOTP counter was saved")
 	}
-	unchanged(t, a, before, "a refused merge")
+	fileUnchanged(t, a, before, "a refused merge")
 	// A merge returning an invalid account or a control character fails as
 	// Update does.
 	bad := func(base, ours, theirs *Data) (*Data, error) {
-		m, _ := testMerge(base, ours, theirs)
+		m, _ := syncTestMerge(base, ours, theirs)
 		m.Accounts = append(m.Accounts, Account{ID: NewID(nil), Issuer: "bell\a", Secret: []byte("x")})
 		return m, nil
 	}
@@ -538,9 +538,9 @@ func TestMergeChecks(t *testing.T) {
 	if err := a.MergeIn(nil, theirs, failing); err == nil || err.Error() != "no" {
 		t.Fatalf("the merge's own error: %v", err)
 	}
-	unchanged(t, a, before, "a refused merge")
+	fileUnchanged(t, a, before, "a refused merge")
 	// The real merge revives the account B edited after A deleted it.
-	if err := a.MergeIn(nil, theirs, testMerge); err != nil {
+	if err := a.MergeIn(nil, theirs, syncTestMerge); err != nil {
 		t.Fatalf("MergeIn reviving an edited account: %v", err)
 	}
 	if got := a.Data().Account(gone); got == nil || got.Notes != "edited later" || a.Data().Account(counter).Counter != 9 {
@@ -548,13 +548,13 @@ func TestMergeChecks(t *testing.T) {
 	}
 }
 
-func TestMergeGenerationFollowsTheirs(t *testing.T) {
+func TestMergeInGenerationFollowsTheirs(t *testing.T) {
 	a, b, _ := twoMachines(t)
 	for i := range 5 {
 		addAccount(t, b, fmt.Sprint("b", i))
 	}
 	addAccount(t, a, "a")
-	if err := a.MergeIn(nil, openCopy(t, a, b.Raw()), testMerge); err != nil {
+	if err := a.MergeIn(nil, mustOpenCopy(t, a, b.Raw()), syncTestMerge); err != nil {
 		t.Fatal(err)
 	}
 	if a.Generation() != b.Generation()+1 {
@@ -641,52 +641,52 @@ func TestRemovedSlotsInHeader(t *testing.T) {
 func TestCopySameKey(t *testing.T) {
 	a, b, _ := twoMachines(t)
 	addAccount(t, b, "B")
-	if !openCopy(t, a, b.Raw()).SameKey() {
+	if !mustOpenCopy(t, a, b.Raw()).SameKey() {
 		t.Fatal("a copy under the same data key")
 	}
-	if _, err := b.AddSlot(AgeRecipient{Recipient: newAgeIdentity(t).Recipient().String()}, ""); err != nil {
+	if _, err := b.AddSlot(AgeRecipient{Recipient: syncAgeIdentity(t).Recipient().String()}, ""); err != nil {
 		t.Fatal(err)
 	}
-	if !openCopy(t, a, b.Raw()).SameKey() {
+	if !mustOpenCopy(t, a, b.Raw()).SameKey() {
 		t.Fatal("adding a slot does not rotate the data key")
 	}
 	if err := b.RemoveSlot(b.Slots()[2].ID); err != nil {
 		t.Fatal(err)
 	}
-	if openCopy(t, a, b.Raw()).SameKey() {
+	if mustOpenCopy(t, a, b.Raw()).SameKey() {
 		t.Fatal("a copy under a rotated key reported the same key")
 	}
 }
 
 // Sixteen slots at most, two at least: a merge beyond either writes
 // nothing.
-func TestMergeSlotBounds(t *testing.T) {
+func TestMergeInSlotBounds(t *testing.T) {
 	a, b, _ := twoMachines(t)
 	for _, v := range []*Vault{a, b} {
 		for range 8 {
-			if _, err := v.AddSlot(AgeRecipient{Recipient: newAgeIdentity(t).Recipient().String()}, ""); err != nil {
+			if _, err := v.AddSlot(AgeRecipient{Recipient: syncAgeIdentity(t).Recipient().String()}, ""); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	before := readFile(t, a.Path())
-	if err := a.MergeIn(nil, openCopy(t, a, b.Raw()), testMerge); !errors.Is(err, ErrLimit) {
+	if err := a.MergeIn(nil, mustOpenCopy(t, a, b.Raw()), syncTestMerge); !errors.Is(err, ErrLimit) {
 		t.Fatalf("18 slots: %v, want ErrLimit", err)
 	}
-	unchanged(t, a, before, "a merge over the slot limit")
+	fileUnchanged(t, a, before, "a merge over the slot limit")
 }
 
 // MergeIn rereads ours under the writers' lock: a change another process
 // saved after the copy was opened is part of the merge, and events queued
 // with Carry are written with it.
-func TestMergeRereadsOurs(t *testing.T) {
+func TestMergeInRereadsOurs(t *testing.T) {
 	a, b, c := twoMachines(t)
 	addAccount(t, b, "B")
-	theirs := openCopy(t, a, b.Raw())
+	theirs := mustOpenCopy(t, a, b.Raw())
 	other := open(t, a.Path(), c.pw)
 	addAccount(t, other, "OtherProcess")
 	a.Carry(AuditEvent{At: testNow, Kind: "unlock", Detail: "carried"})
-	if err := a.MergeIn(nil, theirs, testMerge); err != nil {
+	if err := a.MergeIn(nil, theirs, syncTestMerge); err != nil {
 		t.Fatal(err)
 	}
 	if got := issuers(a.Data()); !slices.Equal(got, []string{"OtherProcess", "B"}) {
@@ -708,8 +708,8 @@ func TestMergeRereadsOurs(t *testing.T) {
 func TestForgedCopyOpensButIsNotSameKey(t *testing.T) {
 	a, _ := newVault(t)
 	addAccount(t, a, "Real")
-	p := mustParse(t, a.Raw())
-	evil := newAgeIdentity(t)
+	p := syncMustParse(t, a.Raw())
+	evil := syncAgeIdentity(t)
 	st := &state{hdr: p.hdr.clone(), dek: make([]byte, keyLen)}
 	rand.Read(st.dek)
 	st.hdr.Generation++
@@ -738,7 +738,7 @@ func TestForgedCopyOpensButIsNotSameKey(t *testing.T) {
 // A legacy slot (migrated from format 1, its credential not used since)
 // that the other machine's unlock upgraded comes out of the merge
 // upgraded: the only change of a slot a merge takes from theirs.
-func TestMergeTakesTheirUpgradeOfALegacySlot(t *testing.T) {
+func TestMergeInTakesTheirUpgradeOfALegacySlot(t *testing.T) {
 	mig := readFile(t, vector2MigFile)
 	rk, err := ParseRecoveryKey([]byte(readLine(t, vectorRKFile)))
 	if err != nil {
@@ -772,7 +772,7 @@ func TestMergeTakesTheirUpgradeOfALegacySlot(t *testing.T) {
 	if len(up.Legacy) != 0 || len(recovery(a).Legacy) == 0 {
 		t.Fatal("B did not upgrade the slot, or A did")
 	}
-	if err := a.MergeIn(nil, openCopy(t, a, b.Raw()), testMerge); err != nil {
+	if err := a.MergeIn(nil, mustOpenCopy(t, a, b.Raw()), syncTestMerge); err != nil {
 		t.Fatal(err)
 	}
 	if got := recovery(a); len(got.Legacy) != 0 || !bytes.Equal(got.Wrapped, up.Wrapped) {
