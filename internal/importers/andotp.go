@@ -42,12 +42,14 @@ type andOTPEntry struct {
 }
 
 func parseAndOTP(data []byte, o *Options) (*Result, error) {
+	// An encrypted backup is random bytes that may well start with '[' or
+	// '{' (one in 128): only text is taken for a plain export.
 	trimmed := bytes.TrimSpace(data)
-	if len(trimmed) > 0 && trimmed[0] == '[' {
+	if len(trimmed) > 0 && (trimmed[0] == '[' || trimmed[0] == '{') && !notText(trimmed) {
+		if trimmed[0] == '{' {
+			return nil, formatErr(andOTPName, "a JSON object, where andOTP writes an array")
+		}
 		return andOTPContent(trimmed)
-	}
-	if len(trimmed) > 0 && trimmed[0] == '{' {
-		return nil, formatErr(andOTPName, "a JSON object, where andOTP writes an array")
 	}
 	if len(data) < 12+16 {
 		return nil, formatErr(andOTPName, "too short for an encrypted backup")

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Detect guesses the format of an export from its content:
@@ -27,12 +28,29 @@ func Detect(data []byte) (string, error) {
 		return "qr", nil
 	case bytes.HasPrefix(head, []byte("age-encryption.org/")), bytes.HasPrefix(head, []byte("-----BEGIN AGE ENCRYPTED FILE-----")):
 		return "age", nil
+	case notText(head):
+		// an encrypted backup's random bytes may start with '{' or '['
 	case bytes.HasPrefix(head, []byte("{")):
 		return detectJSON(data)
 	case bytes.HasPrefix(head, []byte("[")):
 		return "andotp", nil
 	}
 	return detectText(head)
+}
+
+// notText reports whether the first 4 KiB of b are not UTF-8 text (a rune
+// cut at the end does not count).
+func notText(b []byte) bool {
+	x := b[:min(len(b), 4096)]
+	for i := 1; i <= 3 && i <= len(x); i++ {
+		if utf8.RuneStart(x[len(x)-i]) {
+			if !utf8.FullRune(x[len(x)-i:]) {
+				x = x[:len(x)-i]
+			}
+			break
+		}
+	}
+	return !utf8.Valid(x)
 }
 
 func detectJSON(data []byte) (string, error) {

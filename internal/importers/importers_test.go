@@ -338,3 +338,24 @@ func writeFixtures(t *testing.T) {
 func urlBase64(b []byte) string {
 	return strings.NewReplacer("+", "%2B", "/", "%2F", "=", "%3D").Replace(base64.StdEncoding.EncodeToString(b))
 }
+
+// TestAndOTPEncryptedStartingLikeJSON: an encrypted andOTP backup is random
+// bytes, and one in 128 starts with '[' or '{' — it must still be
+// decrypted, and not detected as a JSON export.
+func TestAndOTPEncryptedStartingLikeJSON(t *testing.T) {
+	fs := fixtures[:2]
+	for _, first := range []byte{'[', '{'} {
+		var data []byte
+		for data == nil || data[0] != first {
+			data = andOTPEncryptedOld(t, fs, andOTPPass)
+		}
+		r, err := Parse("andotp", data, []byte(andOTPPass))
+		if err != nil {
+			t.Fatalf("backup starting with %q: %v", first, err)
+		}
+		checkKeys(t, r, fs)
+		if got, err := Detect(data); !errors.Is(err, ErrUnknownFormat) {
+			t.Errorf("Detect(backup starting with %q) = %q, %v; want ErrUnknownFormat", first, got, err)
+		}
+	}
+}
