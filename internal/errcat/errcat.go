@@ -1,6 +1,6 @@
 // Package errcat is otter's one catalogue of errors: every sentinel of
 // vault, fido, internal/vaultops, internal/importers, internal/lockout,
-// internal/keyring, internal/paths, internal/otp, internal/mirror and internal/agent maps here, once, to the exit code a script sees and the
+// internal/keyring, internal/paths, internal/otp, internal/mirror, internal/gitrepo and internal/agent maps here, once, to the exit code a script sees and the
 // message and hint a person reads. The CLI prints them as they are
 // ("otter: error: MSG", "otter: hint: HINT"); the TUI reads the same words
 // and only adapts case and punctuation (Sentence).
@@ -14,6 +14,7 @@ import (
 
 	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/internal/agent"
+	"github.com/otterauth/otter/internal/gitrepo"
 	"github.com/otterauth/otter/internal/importers"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
@@ -97,6 +98,13 @@ var entries = []struct {
 	{agent.ErrOtherVault, Entry{Error, "", "stop it (otter agent stop) and start one for this vault"}},
 	{agent.ErrUnsupported, Entry{Error, "", "otter unlocks the vault for each command here"}},
 	{agent.ErrUnsafeDir, Entry{Error, "", "remove the folder (it must be yours, mode 0700, not a symlink); otter creates it again"}},
+
+	{gitrepo.ErrNoGit, Entry{Error, "", "otter syncs through the git command: install it (apt install git, brew install git, or git-scm.com) and make sure it is on PATH"}},
+	{gitrepo.ErrRejected, Entry{Error, "", "another device synced at the same moment; sync again"}},
+	{gitrepo.ErrRefChanged, Entry{Error, "", "another otter synced meanwhile; sync again"}},
+	{gitrepo.ErrNotFound, Entry{NotFound, "", ""}},
+	{gitrepo.ErrRemote, Entry{Error, "", "check the remote's URL and your access to it: git ls-remote URL"}},
+	{gitrepo.ErrURLPassword, Entry{Usage, "", "leave the password out of the URL: git asks for it, a credential helper can keep it, or use an ssh URL"}},
 
 	{keyring.ErrNotFound, Entry{Error, "the keyring has no otter entry for this vault (deleted, or another keyring)", ""}},
 	{keyring.ErrUnavailable, Entry{Error, "the OS keyring did not answer", "is a Secret Service (gnome-keyring, KWallet) running and unlocked?"}},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/internal/agent"
+	"github.com/otterauth/otter/internal/gitrepo"
 	"github.com/otterauth/otter/internal/importers"
 	"github.com/otterauth/otter/internal/keyring"
 	"github.com/otterauth/otter/internal/lockout"
@@ -108,6 +109,13 @@ var sentinels = map[string]struct {
 	"agent.ErrOtherVault":  {agent.ErrOtherVault, Error},
 	"agent.ErrUnsupported": {agent.ErrUnsupported, Error},
 	"agent.ErrUnsafeDir":   {agent.ErrUnsafeDir, Error},
+
+	"gitrepo.ErrNoGit":       {gitrepo.ErrNoGit, Error},
+	"gitrepo.ErrRejected":    {gitrepo.ErrRejected, Error},
+	"gitrepo.ErrRefChanged":  {gitrepo.ErrRefChanged, Error},
+	"gitrepo.ErrNotFound":    {gitrepo.ErrNotFound, NotFound},
+	"gitrepo.ErrRemote":      {gitrepo.ErrRemote, Error},
+	"gitrepo.ErrURLPassword": {gitrepo.ErrURLPassword, Usage},
 }
 
 // TestEverySentinelIsCatalogued finds the exported Err… variables in the
@@ -115,7 +123,7 @@ var sentinels = map[string]struct {
 // its exit code and words in the CLI's style.
 func TestEverySentinelIsCatalogued(t *testing.T) {
 	for pkg, dir := range map[string]string{"vault": "../../vault", "fido": "../../fido",
-		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "paths": "../paths", "otp": "../otp", "mirror": "../mirror", "agent": "../agent"} {
+		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "paths": "../paths", "otp": "../otp", "mirror": "../mirror", "agent": "../agent", "gitrepo": "../gitrepo"} {
 		for _, name := range exportedErrVars(t, dir) {
 			if _, ok := sentinels[pkg+"."+name]; !ok {
 				t.Errorf("%s.%s is not in this test's list (and perhaps not in the catalogue)", pkg, name)
