@@ -182,7 +182,12 @@ func longest(ss ...string) int {
 
 // checkChange refuses changes that sync must never see: an HOTP counter
 // going back, a used recovery code becoming unused, a tombstone revived.
-func checkChange(old, new *Data) error {
+func checkChange(old, new *Data) error { return checkHistory(old, new, false) }
+
+// checkHistory is checkChange; revive lets a tombstone come back, which a
+// merge may do (the other copy edited the account after this one deleted
+// it).
+func checkHistory(old, new *Data, revive bool) error {
 	type acct struct {
 		counter uint64
 		deleted bool
@@ -195,7 +200,7 @@ func checkChange(old, new *Data) error {
 		o, ok := accts[a.ID]
 		switch {
 		case !ok || a.Deleted:
-		case o.deleted:
+		case o.deleted && !revive:
 			return fmt.Errorf("account %s: a deleted account cannot come back", a.ID)
 		case a.Counter < o.counter:
 			return fmt.Errorf("account %s: hotp counter cannot go back from %d to %d", a.ID, o.counter, a.Counter)
@@ -238,20 +243,32 @@ func checkCodes(old, new *Data) error {
 // and hardware key that is new or changed since old. Text an older vault
 // already holds is kept as it is, so that such a vault still saves; the
 // faces escape it when they show it (termtext.Escape).
-func checkText(old, new *Data) error {
-	prev := make(map[string]*Account, len(old.Accounts))
-	for i := range old.Accounts {
-		prev[old.Accounts[i].ID] = &old.Accounts[i]
+func checkText(old, new *Data) error { return checkTextFrom(new, old) }
+
+// checkTextFrom is checkText where text is new unless one of olds holds it
+// (a merge: text either copy holds was already accepted).
+func checkTextFrom(new *Data, olds ...*Data) error {
+	prev := make(map[string][]*Account)
+	for _, old := range olds {
+		for i := range old.Accounts {
+			prev[old.Accounts[i].ID] = append(prev[old.Accounts[i].ID], &old.Accounts[i])
+		}
 	}
 	for i := range new.Accounts {
-		if err := new.Accounts[i].checkText(prev[new.Accounts[i].ID]); err != nil {
+		if err := new.Accounts[i].checkText(prev[new.Accounts[i].ID]...); err != nil {
 			return err
 		}
 	}
 	codes := map[string]bool{}
-	for _, r := range old.Recovery {
-		for _, c := range r.Codes {
-			codes[c.Code] = true
+	nicks := map[string]bool{}
+	for _, old := range olds {
+		for _, r := range old.Recovery {
+			for _, c := range r.Codes {
+				codes[c.Code] = true
+			}
+		}
+		for _, k := range old.Keys {
+			nicks[k.Nickname] = true
 		}
 	}
 	for _, r := range new.Recovery {
@@ -261,10 +278,6 @@ func checkText(old, new *Data) error {
 			}
 		}
 	}
-	nicks := map[string]bool{}
-	for _, k := range old.Keys {
-		nicks[k.Nickname] = true
-	}
 	for _, k := range new.Keys {
 		if !nicks[k.Nickname] && termtext.Dirty(k.Nickname, false) {
 			return fmt.Errorf("a hardware key's name: %w", ErrControlChar)
@@ -273,24 +286,30 @@ func checkText(old, new *Data) error {
 	return nil
 }
 
-func (a *Account) checkText(old *Account) error {
-	if old == nil {
-		old = &Account{}
+// checkText refuses a text field of a that holds a control character and
+// that none of olds (the account as it was) holds.
+func (a *Account) checkText(olds ...*Account) error {
+	held := func(field func(*Account) string) bool {
+		return slices.ContainsFunc(olds, func(o *Account) bool { return o != nil && field(o) == field(a) })
 	}
 	fields := []struct {
-		name, new, old string
-		lines          bool
+		name  string
+		field func(*Account) string
+		lines bool
 	}{
-		{"issuer", a.Issuer, old.Issuer, false}, {"name", a.Name, old.Name, false},
-		{"url", a.URL, old.URL, false}, {"notes", a.Notes, old.Notes, true},
+		{"issuer", func(x *Account) string { return x.Issuer }, false},
+		{"name", func(x *Account) string { return x.Name }, false},
+		{"url", func(x *Account) string { return x.URL }, false},
+		{"notes", func(x *Account) string { return x.Notes }, true},
 	}
 	for _, f := range fields {
-		if f.new != f.old && termtext.Dirty(f.new, f.lines) {
+		if v := f.field(a); v != "" && !held(f.field) && termtext.Dirty(v, f.lines) {
 			return fmt.Errorf("account %s: %s: %w", a.ID, f.name, ErrControlChar)
 		}
 	}
 	for _, t := range a.Tags {
-		if !slices.Contains(old.Tags, t) && termtext.Dirty(t, false) {
+		old := slices.ContainsFunc(olds, func(o *Account) bool { return o != nil && slices.Contains(o.Tags, t) })
+		if !old && termtext.Dirty(t, false) {
 			return fmt.Errorf("account %s: a tag: %w", a.ID, ErrControlChar)
 		}
 	}

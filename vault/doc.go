@@ -92,6 +92,20 @@
 // unlocked is in it; a format-1 backup, with the format-1 slot keys the
 // session learnt), writes nothing and moves no mark.
 //
+// # Copies of one vault (sync)
+//
+// [Vault.Raw] is the file's exact bytes, what a sync layer commits.
+// [Vault.OpenCopy] opens another file of the vault with the key this Vault
+// holds (a [Copy]); [Vault.Adopt] fast-forwards to a newer one byte for
+// byte; [Vault.MergeIn] writes the merge of the current file with another
+// (the record merge is the caller's function) as a generation above both;
+// [Install] writes a file from another machine as a new vault after it
+// opened in memory. Removed slot ids are kept in the header, so that a
+// merge never brings a removed slot back, and a merge that changes the
+// slots wraps a new data key to every remaining recipient. A copy that
+// opens is not proof of who wrote it ([Copy.SameKey]; see
+// docs/vault-format.md, "Merging copies").
+//
 // # Data model
 //
 // [Data] is ready for record-by-record sync: every record has a random

@@ -45,6 +45,18 @@ var (
 	ErrUnsafeBackups = errors.New("unsafe backups folder")
 	// ErrNoCodesLeft means an account has no unused recovery code.
 	ErrNoCodesLeft = errors.New("no recovery codes left")
+	// ErrOtherVault means a file given as a copy of this vault (OpenCopy,
+	// Adopt) belongs to another vault: its vault id differs.
+	ErrOtherVault = errors.New("the file is another vault")
+	// ErrSlotRemoved means the other copy of the vault removed the slot
+	// that unlocked this one: adopting or merging it would lock this
+	// device out, so nothing is written.
+	ErrSlotRemoved = errors.New("this device's unlock slot was removed from the vault")
+	// ErrGenerationJump means another copy of the vault claims a
+	// generation more than 2^32 above this one's: no sequence of saves
+	// gets there, so it is damaged or forged, and taking it would push
+	// every later generation to the end of the range.
+	ErrGenerationJump = errors.New("the other copy's generation is implausibly far ahead")
 )
 
 // CorruptError describes a damaged vault file. errors.Is(err, ErrCorrupt)

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"golang.org/x/crypto/chacha20poly1305"
@@ -34,6 +35,8 @@ const (
 	maxCredIDLen   = 1024
 	maxRPIDLen     = 256
 	maxSlotTypeLen = 32
+	// maxRemovedSlots bounds header.RemovedSlots; the oldest ids go first.
+	maxRemovedSlots = 256
 )
 
 // SlotType names the kind of credential that opens a slot.
@@ -104,6 +107,10 @@ type header struct {
 	Created    time.Time `json:"created"`
 	Updated    time.Time `json:"updated"`
 	Slots      []Slot    `json:"slots"`
+	// RemovedSlots are the ids of slots removed from the vault, oldest
+	// first, at most maxRemovedSlots: a merge of two copies never brings
+	// one back (see MergeIn).
+	RemovedSlots []string `json:"removed_slots,omitempty"`
 }
 
 func (h header) clone() header {
@@ -112,7 +119,20 @@ func (h header) clone() header {
 	for i, s := range h.Slots {
 		c.Slots[i] = s.clone()
 	}
+	c.RemovedSlots = slices.Clone(h.RemovedSlots)
 	return c
+}
+
+// removeSlot records id as removed, dropping the oldest ids beyond
+// maxRemovedSlots.
+func (h *header) removeSlot(id string) {
+	if slices.Contains(h.RemovedSlots, id) {
+		return
+	}
+	h.RemovedSlots = append(h.RemovedSlots, id)
+	if n := len(h.RemovedSlots) - maxRemovedSlots; n > 0 {
+		h.RemovedSlots = slices.Delete(h.RemovedSlots, 0, n)
+	}
 }
 
 func (h *header) slot(id string) *Slot {
@@ -126,6 +146,7 @@ func (h *header) slot(id string) *Slot {
 
 // parsed is a file whose checksum, version and header were checked.
 type parsed struct {
+	raw   []byte // the whole file
 	hdr   header
 	ad    []byte // every byte before the nonce
 	nonce []byte
@@ -140,7 +161,7 @@ func parse(b []byte) (*parsed, error) {
 		return nil, corruptf("file is %d bytes, too short for a vault", len(b))
 	}
 	body := b[:len(b)-sumLen]
-	p := &parsed{sum: sha256.Sum256(body)}
+	p := &parsed{raw: b, sum: sha256.Sum256(body)}
 	if !bytes.Equal(p.sum[:], b[len(body):]) {
 		return nil, corruptf("checksum mismatch (damaged or truncated file)")
 	}
@@ -188,6 +209,21 @@ func (h *header) validate() error {
 		if err := s.validate(h.Version); err != nil {
 			return err
 		}
+	}
+	if len(h.RemovedSlots) > maxRemovedSlots {
+		return corruptf("%d removed slot ids (max %d)", len(h.RemovedSlots), maxRemovedSlots)
+	}
+	removed := make(map[string]bool, len(h.RemovedSlots))
+	for _, id := range h.RemovedSlots {
+		switch {
+		case !isID(id):
+			return corruptf("bad removed slot id")
+		case removed[id]:
+			return corruptf("removed slot id %s listed twice", id)
+		case seen[id]:
+			return corruptf("slot %s is listed as removed", id)
+		}
+		removed[id] = true
 	}
 	return nil
 }

@@ -134,7 +134,8 @@ func (s *Slot) describe() string {
 }
 
 // RemoveSlot removes the slot id and rotates the data key: a new DEK is
-// wrapped for every remaining slot through its slot key. It refuses to
+// wrapped for every remaining slot's recipient. The id is recorded in the
+// header's removed slots, so that no merge of copies brings it back. It refuses to
 // leave fewer than two slots (ErrTooFewSlots). A keyring slot's secret stays
 // in the keyring; the caller deletes it. AddSlot and RemoveSlot record
 // "slot.add" and "slot.remove" audit events in the same write.
@@ -149,6 +150,7 @@ func (v *Vault) RemoveSlot(id string) error {
 		}
 		st.data.Log(v.o.clock(), "slot.remove", st.hdr.Slots[i].describe()+", data key rotated")
 		st.hdr.Slots = slices.Delete(st.hdr.Slots, i, i+1)
+		st.hdr.removeSlot(id)
 		delete(st.keys, id)
 		return v.rotate(st)
 	})

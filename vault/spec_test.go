@@ -45,6 +45,8 @@ type specHeader struct {
 	Created    time.Time  `json:"created"`
 	Updated    time.Time  `json:"updated"`
 	Slots      []specSlot `json:"slots"`
+	// RemovedSlots: format 2, "Removed slots".
+	RemovedSlots []string `json:"removed_slots"`
 }
 
 type specSlot struct {
@@ -132,6 +134,16 @@ func specValidate(h *specHeader) error {
 			return specCorrupt("wrapped key length")
 		}
 		seen[s.ID] = true
+	}
+	if len(h.RemovedSlots) > 256 {
+		return specCorrupt("removed slots")
+	}
+	removed := map[string]bool{}
+	for _, id := range h.RemovedSlots {
+		if !specIsID(id) || removed[id] || seen[id] {
+			return specCorrupt("removed slot id")
+		}
+		removed[id] = true
 	}
 	return nil
 }

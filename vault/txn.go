@@ -13,6 +13,9 @@ type state struct {
 	data *Data
 	keys map[string][]byte
 	dek  []byte
+	// after is a generation the write must exceed besides the vault's own
+	// (MergeIn: the other copy's).
+	after uint64
 }
 
 // Update runs fn on a deep copy of the data inside a transaction: it takes
@@ -151,7 +154,7 @@ func (v *Vault) syncTo(raw []byte) (bool, error) {
 		return false, v.st.corrupt(err)
 	}
 	pl.Data.DeviceID = v.o.device
-	v.install(&state{hdr: p.hdr, data: pl.Data, keys: pl.SlotKeys, dek: dek}, p.sum)
+	v.install(&state{hdr: p.hdr, data: pl.Data, keys: pl.SlotKeys, dek: dek}, raw)
 	v.o.raise(p.hdr.VaultID, p.hdr.Generation)
 	return true, nil
 }
@@ -269,7 +272,7 @@ func (v *Vault) save(st *state, prev []byte) error {
 	if err := st.data.validate(); err != nil {
 		return err
 	}
-	gen, err := v.st.nextGeneration(st.hdr.VaultID, v.hdr.Generation)
+	gen, err := v.st.nextGeneration(st.hdr.VaultID, max(v.hdr.Generation, st.after))
 	if err != nil {
 		return err
 	}
@@ -286,7 +289,7 @@ func (v *Vault) save(st *state, prev []byte) error {
 	}
 	committed, err := v.st.commit(out, prev, v.hdr.Generation)
 	if committed {
-		v.install(st, [sumLen]byte(out[len(out)-sumLen:]))
+		v.install(st, out)
 		for _, u := range v.upgrades { // applied by this save, or stale
 			zero(u.identity)
 		}
@@ -299,8 +302,9 @@ func (v *Vault) save(st *state, prev []byte) error {
 	return err
 }
 
-// install makes st the vault's state, zeroing keys that are gone.
-func (v *Vault) install(st *state, sum [sumLen]byte) {
+// install makes st, whose file is raw, the vault's state, zeroing keys
+// that are gone.
+func (v *Vault) install(st *state, raw []byte) {
 	if !sameSlice(v.dek, st.dek) {
 		zero(v.dek)
 	}
@@ -315,7 +319,8 @@ func (v *Vault) install(st *state, sum [sumLen]byte) {
 			zero(k)
 		}
 	}
-	v.hdr, v.data, v.keys, v.dek, v.sum = st.hdr, st.data, st.keys, st.dek, sum
+	v.hdr, v.data, v.keys, v.dek = st.hdr, st.data, st.keys, st.dek
+	v.raw, v.sum = raw, [sumLen]byte(raw[len(raw)-sumLen:])
 }
 
 // sameSlice reports whether a and b share their first byte.

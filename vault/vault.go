@@ -18,6 +18,7 @@ type Vault struct {
 	o   options
 	hdr header
 	sum [sumLen]byte // checksum of the file as last read or written
+	raw []byte       // that file
 	dek []byte
 	// keys opens slots: slot id → the identity (format 2) or the slot key
 	// (format 1) of the slots this Vault knows.
@@ -317,7 +318,7 @@ func (l *Locked) open(s *Slot, sk []byte) (*Vault, error) {
 		return nil, l.st.corrupt(err)
 	}
 	pl.Data.DeviceID = l.o.device
-	v := &Vault{o: l.o, hdr: l.p.hdr.clone(), sum: l.p.sum, dek: dek, keys: pl.SlotKeys, data: pl.Data}
+	v := &Vault{o: l.o, hdr: l.p.hdr.clone(), sum: l.p.sum, raw: l.p.raw, dek: dek, keys: pl.SlotKeys, data: pl.Data}
 	v.st = newStore(l.st.path, &v.o)
 	v.info = UnlockInfo{SlotID: s.ID, SlotType: s.Type}
 	if v.hdr.Generation > l.seen { // the hot path (every otter code) skips the write

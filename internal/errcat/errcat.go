@@ -61,6 +61,7 @@ var entries = []struct {
 	{vault.ErrNotExist, Entry{Error, "", "create one with: otter init"}},
 	{vault.ErrExist, Entry{Error, "", ""}},
 	{vault.ErrWrongCredential, Entry{Unlock, "", ""}},
+	{vault.ErrSlotRemoved, Entry{Unlock, "", "another device removed the way this one unlocks; unlock with a method the vault still has (a password, the recovery key), then sync again"}},
 	{vault.ErrNoUsableSlot, Entry{Unlock, "", ""}},
 	{vault.ErrTooFewSlots, Entry{Error, "", "add another unlock method first: otter slot add password|keyring|recovery"}},
 	{vault.ErrNoCodesLeft, Entry{NotFound, "", "generate new recovery codes on the account's website, then: otter recovery add"}},
@@ -69,6 +70,8 @@ var entries = []struct {
 	{vault.ErrInvalid, Entry{Error, "", "otter computes TOTP, HOTP and Steam codes with SHA1, SHA256 or SHA512, 1 to 10 digits"}},
 	{vault.ErrRollback, Entry{Corrupt, "", "if an older file was put back on purpose, make it the newest generation with: otter backup restore GEN"}},
 	{vault.ErrNoBackup, Entry{NotFound, "", "see the kept generations with: otter backup list"}},
+	{vault.ErrOtherVault, Entry{Error, "", "it is a file of another vault; sync a copy of this vault, or join the other one on a fresh path: otter sync join"}},
+	{vault.ErrGenerationJump, Entry{Corrupt, "", "the other copy is damaged or forged; keep this one and do not take that copy"}},
 	{vault.ErrUnsafeBackups, Entry{Error, "", "remove or rename the backups folder beside the vault (it is not yours, or it points elsewhere); otter creates a fresh one"}},
 
 	{mirror.ErrNotDir, Entry{Usage, "", "give a folder that exists (create it first), e.g. one your sync tool watches or a USB stick's"}},

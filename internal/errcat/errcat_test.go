@@ -45,6 +45,9 @@ var sentinels = map[string]struct {
 	"vault.ErrRollback":           {vault.ErrRollback, Corrupt},
 	"vault.ErrNoBackup":           {vault.ErrNoBackup, NotFound},
 	"vault.ErrUnsafeBackups":      {vault.ErrUnsafeBackups, Error},
+	"vault.ErrOtherVault":         {vault.ErrOtherVault, Error},
+	"vault.ErrSlotRemoved":        {vault.ErrSlotRemoved, Unlock},
+	"vault.ErrGenerationJump":     {vault.ErrGenerationJump, Corrupt},
 
 	"mirror.ErrNotDir":     {mirror.ErrNotDir, Usage},
 	"mirror.ErrOwnBackups": {mirror.ErrOwnBackups, Usage},
