@@ -185,8 +185,9 @@ func (a *app) syncJoin(remote string, noKeyring bool) error {
 		os.RemoveAll(dir)
 		return err
 	}
-	fmt.Fprintf(a.stdout, "joined vault %.8s (generation %d, %d accounts) from %s\n",
-		v.VaultID(), v.Generation(), len(v.Data().Live()), esc(remote))
+	n := len(v.Data().Live())
+	fmt.Fprintf(a.stdout, "joined vault %.8s (generation %d, %d %s) from %s\n",
+		v.VaultID(), v.Generation(), n, plural(n, "account", "accounts"), esc(remote))
 	if !noKeyring {
 		if !a.keyringAnswers() {
 			a.warn("no keyring answered: no keyring slot added; unlock with the credential you used, or later: otter slot add keyring")

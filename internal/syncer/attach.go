@@ -132,7 +132,7 @@ type DeviceState struct {
 type Status struct {
 	Remote   string        `json:"remote"`
 	Repo     string        `json:"repository"`
-	LastSync time.Time     `json:"last_sync,omitzero"`
+	LastSync time.Time     `json:"last_sync,omitzero"` // this device's, pulls included
 	Local    Fingerprint   `json:"local"`
 	Synced   *Fingerprint  `json:"synced,omitempty"` // the vault of this device's last sync
 	Fetched  *Fingerprint  `json:"remote_vault,omitempty"`
@@ -197,11 +197,9 @@ func StatusOf(repo *gitrepo.Repo, local []byte, device string) (Status, error) {
 	for _, id := range sortedKeys(devices) {
 		d := devices[id]
 		d.This = id == device
-		if d.This {
-			st.LastSync = d.LastSync
-		}
 		st.Devices = append(st.Devices, d)
 	}
+	st.LastSync = lastSync(repo)
 	return st, nil
 }
 
@@ -235,6 +233,27 @@ func readDevices(repo *gitrepo.Repo, c string, m map[string]DeviceState) error {
 		}
 	}
 	return nil
+}
+
+// lastSyncFile, in the repository, holds the time of this device's last
+// successful sync.
+const lastSyncFile = "otter-last-sync"
+
+// stampLastSync records a successful sync at now (best effort: only
+// status reads it).
+func stampLastSync(repo *gitrepo.Repo, now time.Time) {
+	b, _ := now.UTC().MarshalText()
+	_ = atomicfile.Write(atomicfile.OS, filepath.Join(repo.Dir(), lastSyncFile), b)
+}
+
+// lastSync returns the time of this device's last successful sync, zero if
+// none.
+func lastSync(repo *gitrepo.Repo) time.Time {
+	var t time.Time
+	if b, err := os.ReadFile(filepath.Join(repo.Dir(), lastSyncFile)); err == nil {
+		_ = t.UnmarshalText(bytes.TrimSpace(b))
+	}
+	return t
 }
 
 // autoFile, in the repository, marks automatic sync on.

@@ -130,11 +130,13 @@ func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 	}
 	var rep Report
 	for try := 0; try < maxTries; try++ {
-		var remote string
-		rep, remote, err = s.once(ctx)
+		rep, err = s.once(ctx)
 		rep.Retries = try
+		if err == nil { // the remote holds rep.Commit now
+			err = s.seen(rep.Commit)
+		}
 		if err == nil {
-			err = s.seen(remote)
+			stampLastSync(s.repo, s.now())
 		}
 		if !errors.Is(err, gitrepo.ErrRejected) {
 			return rep, err
@@ -146,7 +148,7 @@ func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 	return rep, ErrBusy
 }
 
-// seen records remote as accepted (see seenRef).
+// seen records remote as the remote's state (see seenRef).
 func (s *Syncer) seen(remote string) error {
 	if remote == "" {
 		return nil
@@ -159,14 +161,12 @@ func (s *Syncer) seen(remote string) error {
 }
 
 // once is one round: fetch, then commit, fast-forward or merge, then push.
-// It returns the remote commit it fetched.
-func (s *Syncer) once(ctx context.Context) (Report, string, error) {
+func (s *Syncer) once(ctx context.Context) (Report, error) {
 	remote, err := s.fetch(ctx)
 	if err != nil {
-		return Report{}, "", err
+		return Report{}, err
 	}
-	rep, err := s.step(ctx, remote)
-	return rep, remote, err
+	return s.step(ctx, remote)
 }
 
 // step syncs with the fetched remote commit.

@@ -3,6 +3,7 @@ package syncer
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"os"
@@ -22,6 +23,15 @@ var weakKDF = vault.KDFParams{Memory: 8, Time: 1, Threads: 1}
 
 func password() vault.Password {
 	return vault.Password{Secret: []byte("correct horse battery"), KDF: weakKDF}
+}
+
+// recoveryKey is a vault's second slot (a vault needs two).
+func recoveryKey(t *testing.T) vault.RecoveryKey {
+	k, _, err := vault.NewRecoveryKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vault.RecoveryKey{Key: k}
 }
 
 // gitEnv keeps the tests off the machine's git configuration.
@@ -63,7 +73,7 @@ func (d *device) path() string { return filepath.Join(d.dir, "vault.otter") }
 func newDevice(t *testing.T, name, remote string) *device {
 	t.Helper()
 	d := &device{t: t, name: name, dir: t.TempDir(), now: time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)}
-	v, err := vault.Create(d.path(), d.opts(), password())
+	v, err := vault.Create(d.path(), d.opts(), password(), recoveryKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +400,7 @@ func TestOtherVaultIsRefused(t *testing.T) {
 	a := newDevice(t, "aaaa", remote)
 	a.sync()
 	c := &device{t: t, name: "cccc", dir: t.TempDir(), now: time.Now()}
-	v, err := vault.Create(c.path(), c.opts(), password())
+	v, err := vault.Create(c.path(), c.opts(), password(), recoveryKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
