@@ -44,7 +44,7 @@ const (
 	// seenRef is the remote's last commit a sync accepted: the remote
 	// must descend from it.
 	seenRef  = "refs/otter/seen"
-	maxTries   = 10
+	maxTries = 10
 )
 
 // Errors of a sync.
