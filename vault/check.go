@@ -147,6 +147,9 @@ func (t *TrashedAccount) validate() error {
 	if !validTime(t.DeletedAt) {
 		return limitf("account %q in the trash: date out of range", t.Account.Issuer)
 	}
+	if len(t.Reason) > maxFieldLen {
+		return limitf("account %q in the trash: reason longer than %d bytes", t.Account.Issuer, maxFieldLen)
+	}
 	if err := t.Account.validate(); err != nil {
 		return err
 	}

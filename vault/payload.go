@@ -91,6 +91,7 @@ const (
 	taAccount   = 1
 	taRecovery  = 2
 	taDeletedAt = 3
+	taReason    = 4
 )
 
 // marshalPayload encodes the payload. The buffer is sized up front so that
@@ -152,6 +153,7 @@ func appendTrashed(b []byte, t *TrashedAccount) []byte {
 		b = appendRecoveryCode(b, taRecovery, &t.Recovery[i])
 	}
 	b = appendTime(b, taDeletedAt, t.DeletedAt)
+	b = appendString(b, taReason, t.Reason)
 	return closeMsg(b, start)
 }
 
@@ -342,7 +344,7 @@ func payloadBound(d *Data, keys map[string][]byte) int {
 	}
 	for i := range d.Trash {
 		t := &d.Trash[i]
-		n += 2*strBound + accountBound(&t.Account) + timeBound
+		n += 3*strBound + accountBound(&t.Account) + timeBound + len(t.Reason)
 		for _, c := range t.Recovery {
 			n += 2*strBound + len(c.Code) + 2*timeBound
 		}

@@ -262,6 +262,8 @@ func (dc *decoder) trashed(b []byte, t *TrashedAccount) error {
 			r.check(dc.recoveryCode(r.val, &t.Recovery[len(t.Recovery)-1]))
 		case taDeletedAt<<3 | wFixed:
 			t.DeletedAt = r.time()
+		case taReason<<3 | wBytes:
+			t.Reason = dc.str(r.val)
 		}
 	}
 	return r.err

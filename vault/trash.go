@@ -17,6 +17,11 @@ type TrashedAccount struct {
 	Account   Account        `json:"account"` // as it was, ID the tombstone's
 	Recovery  []RecoveryCode `json:"recovery,omitempty"`
 	DeletedAt time.Time      `json:"deleted_at"`
+	// Reason is why the entry is here: "" for a deleted account,
+	// TrashConflict for the losing version of an account that two copies
+	// changed differently (see Merge), whose Account.ID is then derived
+	// from the live account's id and the loser's stamp.
+	Reason string `json:"reason,omitempty"`
 }
 
 func (t TrashedAccount) clone() TrashedAccount {

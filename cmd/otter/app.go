@@ -93,7 +93,7 @@ func (a *app) rootCmd() *cobra.Command {
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
 		a.importCmd(), a.exportCmd(), shortLived(a.qrCmd()),
 		a.keysCmd(), a.auditCmd(), a.backupCmd(), a.healthCmd(), a.versionCmd(),
-		a.agentCmd(), a.lockCmd(),
+		a.agentCmd(), a.lockCmd(), a.syncCmd(),
 	)
 	addTestFlags(root, a)
 	a.addCompletions(root)

@@ -1,6 +1,6 @@
 // Package errcat is otter's one catalogue of errors: every sentinel of
 // vault, fido, internal/vaultops, internal/importers, internal/lockout,
-// internal/keyring, internal/paths, internal/otp, internal/mirror, internal/gitrepo and internal/agent maps here, once, to the exit code a script sees and the
+// internal/keyring, internal/paths, internal/otp, internal/mirror, internal/gitrepo, internal/syncer and internal/agent maps here, once, to the exit code a script sees and the
 // message and hint a person reads. The CLI prints them as they are
 // ("otter: error: MSG", "otter: hint: HINT"); the TUI reads the same words
 // and only adapts case and punctuation (Sentence).
@@ -22,6 +22,7 @@ import (
 	"github.com/otterauth/otter/internal/otp"
 	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/internal/recoverycodes"
+	"github.com/otterauth/otter/internal/syncer"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
@@ -35,6 +36,7 @@ const (
 	NotFound    = 4   // no such account, no code left
 	LockedOut   = 5   // too many failed unlock attempts
 	Corrupt     = 6   // a damaged or too new vault file
+	Sync        = 7   // the sync remote failed, refused the push or was rewound
 	Interrupted = 130 // a prompt was cancelled with ctrl+c (128 + SIGINT)
 )
 
@@ -102,11 +104,15 @@ var entries = []struct {
 	{agent.ErrUnsupported, Entry{Error, "", "otter unlocks the vault for each command here"}},
 	{agent.ErrUnsafeDir, Entry{Error, "", "remove the folder (it must be yours, mode 0700, not a symlink); otter creates it again"}},
 
+	{syncer.ErrRewound, Entry{Sync, "", "the remote lost changes this device had synced (a force push, or an old copy put back); nothing was changed here. Push this device's vault to a fresh remote (otter sync init NEW-REMOTE), or ask whoever manages the remote to put its history back"}},
+	{syncer.ErrNotAttached, Entry{Error, "", "attach it to a git remote first: otter sync init REMOTE (a bare repository's path, an ssh or https URL)"}},
+	{syncer.ErrEmptyRemote, Entry{NotFound, "", "on the machine that has the vault, run: otter sync init REMOTE"}},
+	{syncer.ErrBusy, Entry{Sync, "", "other devices kept pushing; sync again in a moment"}},
 	{gitrepo.ErrNoGit, Entry{Error, "", "otter syncs through the git command: install it (apt install git, brew install git, or git-scm.com) and make sure it is on PATH"}},
-	{gitrepo.ErrRejected, Entry{Error, "", "another device synced at the same moment; sync again"}},
-	{gitrepo.ErrRefChanged, Entry{Error, "", "another otter synced meanwhile; sync again"}},
+	{gitrepo.ErrRejected, Entry{Sync, "", "another device synced at the same moment; sync again"}},
+	{gitrepo.ErrRefChanged, Entry{Sync, "", "another otter synced meanwhile; sync again"}},
 	{gitrepo.ErrNotFound, Entry{NotFound, "", ""}},
-	{gitrepo.ErrRemote, Entry{Error, "", "check the remote's URL and your access to it: git ls-remote URL"}},
+	{gitrepo.ErrRemote, Entry{Sync, "", "check the remote's URL and your access to it: git ls-remote URL"}},
 	{gitrepo.ErrURLPassword, Entry{Usage, "", "leave the password out of the URL: git asks for it, a credential helper can keep it, or use an ssh URL"}},
 
 	{keyring.ErrNotFound, Entry{Error, "the keyring has no otter entry for this vault (deleted, or another keyring)", ""}},

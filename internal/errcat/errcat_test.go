@@ -21,6 +21,7 @@ import (
 	"github.com/otterauth/otter/internal/otp"
 	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/internal/recoverycodes"
+	"github.com/otterauth/otter/internal/syncer"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
 )
@@ -114,11 +115,16 @@ var sentinels = map[string]struct {
 	"agent.ErrUnsafeDir":   {agent.ErrUnsafeDir, Error},
 
 	"gitrepo.ErrNoGit":       {gitrepo.ErrNoGit, Error},
-	"gitrepo.ErrRejected":    {gitrepo.ErrRejected, Error},
-	"gitrepo.ErrRefChanged":  {gitrepo.ErrRefChanged, Error},
+	"gitrepo.ErrRejected":    {gitrepo.ErrRejected, Sync},
+	"gitrepo.ErrRefChanged":  {gitrepo.ErrRefChanged, Sync},
 	"gitrepo.ErrNotFound":    {gitrepo.ErrNotFound, NotFound},
-	"gitrepo.ErrRemote":      {gitrepo.ErrRemote, Error},
+	"gitrepo.ErrRemote":      {gitrepo.ErrRemote, Sync},
 	"gitrepo.ErrURLPassword": {gitrepo.ErrURLPassword, Usage},
+
+	"syncer.ErrRewound":     {syncer.ErrRewound, Sync},
+	"syncer.ErrNotAttached": {syncer.ErrNotAttached, Error},
+	"syncer.ErrEmptyRemote": {syncer.ErrEmptyRemote, NotFound},
+	"syncer.ErrBusy":        {syncer.ErrBusy, Sync},
 }
 
 // TestEverySentinelIsCatalogued finds the exported Err… variables in the
@@ -126,7 +132,7 @@ var sentinels = map[string]struct {
 // its exit code and words in the CLI's style.
 func TestEverySentinelIsCatalogued(t *testing.T) {
 	for pkg, dir := range map[string]string{"vault": "../../vault", "fido": "../../fido",
-		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "paths": "../paths", "otp": "../otp", "mirror": "../mirror", "agent": "../agent", "gitrepo": "../gitrepo"} {
+		"importers": "../importers", "vaultops": "../vaultops", "recoverycodes": "../recoverycodes", "lockout": "../lockout", "keyring": "../keyring", "paths": "../paths", "otp": "../otp", "mirror": "../mirror", "agent": "../agent", "gitrepo": "../gitrepo", "syncer": "../syncer"} {
 		for _, name := range exportedErrVars(t, dir) {
 			if _, ok := sentinels[pkg+"."+name]; !ok {
 				t.Errorf("%s.%s is not in this test's list (and perhaps not in the catalogue)", pkg, name)

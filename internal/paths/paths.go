@@ -36,6 +36,16 @@ func Vault() (string, error) {
 	return filepath.Join(d, "otter", "vault.otter"), nil
 }
 
+// Data returns otter's data folder: where the default vault and the sync
+// repositories live ($XDG_DATA_HOME/otter on Linux).
+func Data() (string, error) {
+	d, err := dataDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "otter"), nil
+}
+
 // State returns the directory for machine-local state that must live outside
 // the vault ($XDG_STATE_HOME/otter on Linux).
 func State() (string, error) {

@@ -1,0 +1,453 @@
+// Package syncer keeps a vault in step with its copies on other devices
+// through a git remote. It is part of the domain layer, beside vaultops:
+// the faces call it, and it calls the vault (which merges and re-wraps) and
+// internal/gitrepo (which runs git).
+//
+// The repository is otter's own bare repository, one per vault file. Each
+// commit's tree holds two kinds of file and nothing else:
+//
+//	vault.otter        the encrypted vault file, byte for byte
+//	devices/<id>.log   one line per sync commit of device <id>: generation,
+//	                   time and checksum of the vault it committed
+//
+// No account name is in a file name, a commit message or an author (the
+// author is "otter <device-id>"). refs/heads/main is the last commit this
+// device synced: its vault is the merge base of the local file and the
+// remote's. A sync never force-pushes: a rejected push fetches, merges and
+// tries again.
+package syncer
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/otterauth/otter/internal/atomicfile"
+	"github.com/otterauth/otter/internal/gitrepo"
+	"github.com/otterauth/otter/vault"
+)
+
+// Files in a sync commit's tree.
+const (
+	VaultFile  = "vault.otter"
+	devicesDir = "devices/"
+	headRef    = "refs/heads/main"
+	remoteRef  = "refs/remotes/origin/main"
+	// seenRef is the remote's last commit a sync accepted: the remote
+	// must descend from it.
+	seenRef  = "refs/otter/seen"
+	maxTries = 10
+)
+
+// Errors of a sync.
+var (
+	// ErrRewound means the remote lost history this device had seen: its
+	// branch no longer descends from what was fetched before, or it holds
+	// an older vault than the one this device last synced.
+	ErrRewound = errors.New("the remote was rewound: it lacks changes this device already synced")
+	// ErrNotAttached means the vault has no sync remote yet.
+	ErrNotAttached = errors.New("this vault is not synced with a remote")
+	// ErrEmptyRemote means a join found no vault at the remote.
+	ErrEmptyRemote = errors.New("the remote holds no otter vault")
+	// ErrBusy means the push was rejected maxTries times in a row.
+	ErrBusy = errors.New("the remote kept changing while this device synced")
+)
+
+// Report says what one sync did.
+type Report struct {
+	// Action is "up to date", "pushed", "pulled" or "merged".
+	Action string
+	// In lists what came in from the remote, Out what went out to it.
+	In, Out vault.Changes
+	// Conflicts are the fields both sides changed (see vault.Merge).
+	Conflicts []vault.Conflict
+	// Generation is the local vault's generation after the sync.
+	Generation uint64
+	// Commit is the commit this device synced to.
+	Commit string
+	// Retries counts pushes the remote rejected because another device
+	// pushed first.
+	Retries int
+}
+
+// Syncer syncs one unlocked vault with the remote of its repository.
+type Syncer struct {
+	repo   *gitrepo.Repo
+	v      *vault.Vault
+	device string
+	now    func() time.Time
+}
+
+// New returns a Syncer for the unlocked vault v and its repository. device
+// is this installation's id; now nil means time.Now.
+func New(repo *gitrepo.Repo, v *vault.Vault, device string, now func() time.Time) *Syncer {
+	if now == nil {
+		now = time.Now
+	}
+	return &Syncer{repo: repo, v: v, device: device, now: now}
+}
+
+// RepoDir returns where the repository of the vault at vaultPath lives:
+// dir/sync/<16 hex digits of the vault path's hash>.git, with dir the
+// folder otter keeps its data in.
+func RepoDir(dir, vaultPath string) string {
+	abs, err := filepath.Abs(vaultPath)
+	if err != nil {
+		abs = vaultPath
+	}
+	sum := sha256.Sum256([]byte(abs))
+	return filepath.Join(dir, "sync", hex.EncodeToString(sum[:8])+".git")
+}
+
+// lock serializes syncs of one repository on this device.
+func lock(repo *gitrepo.Repo) (func(), error) {
+	return atomicfile.Lock(filepath.Join(repo.Dir(), "otter-sync.lock"))
+}
+
+// Sync commits local changes, fetches, merges and pushes, retrying when
+// another device pushed first.
+func (s *Syncer) Sync(ctx context.Context) (Report, error) {
+	if url, err := s.repo.Remote(); err != nil {
+		return Report{}, err
+	} else if url == "" {
+		return Report{}, ErrNotAttached
+	}
+	unlock, err := lock(s.repo)
+	if err != nil {
+		return Report{}, err
+	}
+	defer unlock()
+	if _, err := s.v.Refresh(); err != nil {
+		return Report{}, err
+	}
+	var rep Report
+	for try := 0; try < maxTries; try++ {
+		rep, err = s.once(ctx)
+		rep.Retries = try
+		if err == nil { // the remote holds rep.Commit now
+			err = s.seen(rep.Commit)
+		}
+		if err == nil {
+			stampLastSync(s.repo, s.now())
+		}
+		if !errors.Is(err, gitrepo.ErrRejected) {
+			return rep, err
+		}
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+	}
+	return rep, ErrBusy
+}
+
+// seen records remote as the remote's state (see seenRef).
+func (s *Syncer) seen(remote string) error {
+	if remote == "" {
+		return nil
+	}
+	old, err := s.repo.Ref(seenRef)
+	if err != nil || old == remote {
+		return err
+	}
+	return s.repo.UpdateRef(seenRef, remote, old)
+}
+
+// once is one round: fetch, then commit, fast-forward or merge, then push.
+func (s *Syncer) once(ctx context.Context) (Report, error) {
+	remote, err := s.fetch(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	return s.step(ctx, remote)
+}
+
+// step syncs with the fetched remote commit.
+func (s *Syncer) step(ctx context.Context, remote string) (Report, error) {
+	head, err := s.repo.Ref(headRef)
+	if err != nil {
+		return Report{}, err
+	}
+	local := s.v.Raw()
+	switch {
+	case remote == "":
+		return s.push(ctx, local, head, "pushed", nil)
+	case head == "":
+		theirs, err := s.blob(remote)
+		if err != nil {
+			return Report{}, err
+		}
+		if bytes.Equal(theirs, local) {
+			return s.settle(head, remote, "up to date")
+		}
+		return s.merge(ctx, nil, theirs, []string{remote})
+	case head == remote:
+		return s.push(ctx, local, head, "pushed", nil)
+	}
+	behind, err := s.repo.IsAncestor(remote, head)
+	if err != nil {
+		return Report{}, err
+	}
+	if behind { // a commit of ours the remote has not got yet
+		return s.push(ctx, local, head, "pushed", nil)
+	}
+	ahead, err := s.repo.IsAncestor(head, remote)
+	if err != nil {
+		return Report{}, err
+	}
+	if !ahead { // both moved: merge on the merge base
+		baseCommit, err := s.repo.MergeBase(head, remote)
+		if err != nil {
+			return Report{}, err
+		}
+		var base []byte
+		if baseCommit != "" {
+			if base, err = s.blob(baseCommit); err != nil {
+				return Report{}, err
+			}
+		}
+		theirs, err := s.blob(remote)
+		if err != nil {
+			return Report{}, err
+		}
+		return s.merge(ctx, base, theirs, []string{head, remote})
+	}
+	synced, err := s.blob(head)
+	if err != nil {
+		return Report{}, err
+	}
+	theirs, err := s.blob(remote)
+	if err != nil {
+		return Report{}, err
+	}
+	if err := s.checkNotOlder(synced, theirs); err != nil {
+		return Report{}, err
+	}
+	if !bytes.Equal(local, synced) {
+		return s.merge(ctx, synced, theirs, []string{remote})
+	}
+	return s.pull(head, remote, theirs)
+}
+
+// fetch fetches the remote's branch and refuses it when it does not
+// descend from the last remote commit a sync accepted.
+func (s *Syncer) fetch(ctx context.Context) (string, error) {
+	known, err := s.repo.Ref(seenRef)
+	if err != nil {
+		return "", err
+	}
+	remote, err := s.repo.Fetch(ctx)
+	if err != nil {
+		return "", err
+	}
+	if known == "" || remote == known {
+		return remote, nil
+	}
+	ok := false
+	if remote != "" {
+		if ok, err = s.repo.IsAncestor(known, remote); err != nil {
+			return "", err
+		}
+	}
+	if !ok {
+		return "", ErrRewound
+	}
+	return remote, nil
+}
+
+// checkNotOlder refuses a remote vault older than the one this device last
+// synced: an old blob committed again.
+func (s *Syncer) checkNotOlder(synced, theirs []byte) error {
+	a, err := vault.Peek(synced)
+	if err != nil {
+		return err
+	}
+	b, err := vault.Peek(theirs)
+	if err != nil {
+		return err
+	}
+	if b.Generation < a.Generation {
+		return fmt.Errorf("%w (generation %d after %d)", ErrRewound, b.Generation, a.Generation)
+	}
+	return nil
+}
+
+// pull makes the remote's vault the local one (nothing changed here).
+func (s *Syncer) pull(head, remote string, theirs []byte) (Report, error) {
+	before := s.v.Data()
+	if err := s.v.Adopt(theirs); err != nil {
+		return Report{}, err
+	}
+	rep, err := s.settle(head, remote, "pulled")
+	rep.In = vault.Diff(before, s.v.Data())
+	return rep, err
+}
+
+// settle points this device's branch at commit.
+func (s *Syncer) settle(old, commit, action string) (Report, error) {
+	if old != commit {
+		if err := s.repo.UpdateRef(headRef, commit, old); err != nil {
+			return Report{}, err
+		}
+	}
+	return Report{Action: action, Generation: s.v.Generation(), Commit: commit}, nil
+}
+
+// merge merges theirs (and base, nil when none) into the local vault,
+// commits the result on parents and pushes it.
+func (s *Syncer) merge(ctx context.Context, base, theirs []byte, parents []string) (Report, error) {
+	tc, err := s.v.OpenCopy(theirs)
+	if err != nil {
+		return Report{}, err
+	}
+	defer tc.Close()
+	var bc *vault.Copy
+	if base != nil {
+		if bc, err = s.v.OpenCopy(base); err != nil {
+			return Report{}, fmt.Errorf("the last synced vault: %w", err)
+		}
+		defer bc.Close()
+	}
+	before := s.v.Data()
+	var conflicts []vault.Conflict
+	err = s.v.MergeIn(bc, tc, func(b, o, t *vault.Data) (*vault.Data, error) {
+		m, r := vault.Merge(b, o, t)
+		conflicts = r.Conflicts
+		return m, nil
+	})
+	if err != nil {
+		return Report{}, err
+	}
+	after := s.v.Data()
+	head, err := s.repo.Ref(headRef)
+	if err != nil {
+		return Report{}, err
+	}
+	rep, err := s.commit(ctx, s.v.Raw(), head, parents, "merged")
+	rep.In, rep.Out, rep.Conflicts = vault.Diff(before, after), vault.Diff(tc.Data(), after), conflicts
+	return rep, err
+}
+
+// push commits local on head (unless head already holds it) and pushes.
+func (s *Syncer) push(ctx context.Context, local []byte, head, action string, _ []string) (Report, error) {
+	var parents []string
+	if head != "" {
+		synced, err := s.blob(head)
+		if err != nil {
+			return Report{}, err
+		}
+		if bytes.Equal(synced, local) {
+			remote, err := s.repo.Ref(remoteRef)
+			if err != nil {
+				return Report{}, err
+			}
+			if remote == head {
+				return Report{Action: "up to date", Generation: s.v.Generation(), Commit: head}, nil
+			}
+			if err := s.repo.Push(ctx, head); err != nil {
+				return Report{}, err
+			}
+			return Report{Action: action, Generation: s.v.Generation(), Commit: head}, nil
+		}
+		parents = []string{head}
+	}
+	rep, err := s.commit(ctx, local, head, parents, action)
+	if err == nil && head != "" {
+		if old, oerr := s.blob(head); oerr == nil {
+			if oc, oerr := s.v.OpenCopy(old); oerr == nil {
+				rep.Out = vault.Diff(oc.Data(), s.v.Data())
+				oc.Close()
+			}
+		}
+	} else if err == nil {
+		rep.Out = vault.Diff(&vault.Data{}, s.v.Data())
+	}
+	return rep, err
+}
+
+// commit writes a commit of local on parents, with this device's log line
+// appended, moves this device's branch to it (from head) and pushes it.
+func (s *Syncer) commit(ctx context.Context, local []byte, head string, parents []string, action string) (Report, error) {
+	files, err := s.tree(parents)
+	if err != nil {
+		return Report{}, err
+	}
+	info, err := vault.Peek(local)
+	if err != nil {
+		return Report{}, err
+	}
+	files[VaultFile] = local
+	logName := devicesDir + s.device + ".log"
+	line, err := json.Marshal(LogLine{At: s.now().UTC().Truncate(time.Second), Generation: info.Generation, Sum: info.Sum})
+	if err != nil {
+		return Report{}, err
+	}
+	files[logName] = append(append(bytes.Clone(files[logName]), line...), '\n')
+	msg := fmt.Sprintf("otter sync: generation %d", info.Generation)
+	c, err := s.repo.Commit(files, parents, s.device, msg)
+	if err != nil {
+		return Report{}, err
+	}
+	if err := s.repo.UpdateRef(headRef, c, head); err != nil {
+		return Report{}, err
+	}
+	rep := Report{Action: action, Generation: info.Generation, Commit: c}
+	return rep, s.repo.Push(ctx, c)
+}
+
+// tree returns the device logs of parents: for each device, the longest
+// log (only its device appends to it).
+func (s *Syncer) tree(parents []string) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	for _, p := range parents {
+		list, err := s.repo.Files(p)
+		if err != nil {
+			return nil, err
+		}
+		for name := range list {
+			if !strings.HasPrefix(name, devicesDir) {
+				continue
+			}
+			b, err := s.repo.ReadFile(p, name)
+			if err != nil {
+				return nil, err
+			}
+			if len(b) > len(files[name]) {
+				files[name] = b
+			}
+		}
+	}
+	return files, nil
+}
+
+func (s *Syncer) blob(commit string) ([]byte, error) {
+	b, err := s.repo.ReadFile(commit, VaultFile)
+	if errors.Is(err, gitrepo.ErrNotFound) {
+		return nil, ErrEmptyRemote
+	}
+	return b, err
+}
+
+// LogLine is one line of a device's log.
+type LogLine struct {
+	At         time.Time `json:"at"`
+	Generation uint64    `json:"generation"`
+	Sum        string    `json:"sum"`
+}
+
+// sortedKeys returns m's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
