@@ -79,8 +79,9 @@ func latest(a, b time.Time) time.Time {
 // alone). It never aliases or changes its inputs. The result's DeviceID is
 // ours.DeviceID, its Clock the later of both clocks. The rules are those
 // of docs/vault-format.md, "Merge": the result does not depend on which
-// copy is ours (but for DeviceID), and merging a copy with itself gives it
-// back (records in an order both copies agree on; otherwise sorted).
+// copy is ours (but for DeviceID); when ours and theirs are equal, or one
+// of them is base, it is a copy of the other; otherwise its records are in
+// a canonical order (accounts by creation, then id).
 func Merge(base, ours, theirs *Data) (*Data, MergeReport) {
 	m := &merger{
 		base: base, o: ours, t: theirs, noBase: base == nil,

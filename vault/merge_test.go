@@ -773,3 +773,24 @@ func setsOf(d *Data, id string) []RecoverySet {
 	}
 	return out
 }
+
+// FuzzMerge runs the replicas of TestMergeConverges from fuzzed seeds:
+// every merge is checked as there (both orders, inputs untouched, merge(r,
+// r) = r, fast-forwards, counters and used codes kept, what the vault
+// would refuse to save).
+func FuzzMerge(f *testing.F) {
+	f.Add(uint64(1), uint8(40))
+	f.Add(uint64(72), uint8(120))
+	f.Fuzz(func(t *testing.T, seed uint64, steps uint8) {
+		s := newSim(t, seed)
+		for range steps {
+			if i, j := s.r.IntN(3), s.r.IntN(3); s.r.IntN(4) == 0 && i != j {
+				s.sync(i, j)
+			} else {
+				s.op(i)
+			}
+		}
+		s.sync(0, 1)
+		s.sync(2, 0)
+	})
+}
