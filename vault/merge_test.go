@@ -81,6 +81,18 @@ func mergeBoth(t testing.TB, base, ours, theirs *Data) (*Data, MergeReport) {
 			i++
 		}
 	}
+	// The result shares no memory with the inputs: scribbling on it
+	// changes none of them.
+	scribble(m2)
+	i = 0
+	for _, d := range []*Data{base, ours, theirs} {
+		if d != nil {
+			if !bytes.Equal(before[i], canon(t, d)) {
+				t.Fatal("the merge result aliases an input")
+			}
+			i++
+		}
+	}
 	if err := m1.validate(); err != nil {
 		t.Fatalf("merged data does not validate: %v", err)
 	}
@@ -793,4 +805,32 @@ func FuzzMerge(f *testing.F) {
 		s.sync(0, 1)
 		s.sync(2, 0)
 	})
+}
+
+// scribble overwrites every secret, list item and code of d in place.
+func scribble(d *Data) {
+	d.wipe()
+	for i := range d.Accounts {
+		for j := range d.Accounts[i].Tags {
+			d.Accounts[i].Tags[j] = "scribbled"
+		}
+	}
+	for i := range d.Trash {
+		for j := range d.Trash[i].Recovery {
+			d.Trash[i].Recovery[j].Code = "scribbled"
+		}
+		for j := range d.Trash[i].Account.Tags {
+			d.Trash[i].Account.Tags[j] = "scribbled"
+		}
+	}
+	for i := range d.Recovery {
+		for j := range d.Recovery[i].Codes {
+			d.Recovery[i].Codes[j].Code = "scribbled"
+		}
+	}
+	for i := range d.Keys {
+		for j := range d.Keys[i].Accounts {
+			d.Keys[i].Accounts[j] = "scribbled"
+		}
+	}
 }
