@@ -871,7 +871,9 @@ func cmpTrashed(a, b *TrashedAccount) int {
 	if c := a.DeletedAt.Compare(b.DeletedAt); c != 0 {
 		return c
 	}
-	return bytes.Compare(appendTrashed(nil, a), appendTrashed(nil, b))
+	x, y := appendTrashed(nil, a), appendTrashed(nil, b)
+	defer func() { zero(x); zero(y) }()
+	return bytes.Compare(x, y)
 }
 
 // trash is the union of both trashes by account id; the same id on both
