@@ -79,13 +79,16 @@ func latest(a, b time.Time) time.Time {
 // alone). It never aliases or changes its inputs. The result's DeviceID is
 // ours.DeviceID, its Clock the later of both clocks. The rules are those
 // of docs/vault-format.md, "Merge": the result does not depend on which
-// copy is ours (but for DeviceID), and merging a copy with itself gives it
-// back (records in an order both copies agree on; otherwise sorted).
+// copy is ours (but for DeviceID); when ours and theirs are equal, or one
+// of them is base, it is a copy of the other; otherwise its records are in
+// a canonical order (accounts by creation, then id).
 func Merge(base, ours, theirs *Data) (*Data, MergeReport) {
 	m := &merger{
 		base: base, o: ours, t: theirs, noBase: base == nil,
-		out:     &Data{DeviceID: ours.DeviceID, Clock: laterStamp(ours.Clock, theirs.Clock)},
-		revived: map[string]bool{},
+		out: &Data{DeviceID: ours.DeviceID, Clock: laterStamp(ours.Clock, theirs.Clock)},
+	}
+	if r := fastForward(base, ours, theirs); r != nil {
+		return r, MergeReport{}
 	}
 	if base == nil {
 		m.base = &Data{}
@@ -102,13 +105,48 @@ func Merge(base, ours, theirs *Data) (*Data, MergeReport) {
 	return m.out, MergeReport{Conflicts: m.conflicts}
 }
 
+// fastForward returns a copy of theirs when ours is base, of ours when
+// theirs is: one side has every change.
+func fastForward(base, ours, theirs *Data) *Data {
+	enc := func(d *Data) []byte {
+		if d == nil {
+			return nil
+		}
+		b, err := marshalPayload(d, nil)
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+	bb, ob, tb := enc(base), enc(ours), enc(theirs)
+	defer func() { zero(bb); zero(ob); zero(tb) }()
+	var r *Data
+	switch {
+	case ob == nil || tb == nil:
+		return nil
+	case bytes.Equal(ob, tb):
+		r = ours.clone()
+	case bb == nil:
+		return nil
+	case bytes.Equal(bb, ob):
+		r = theirs.clone()
+	case bytes.Equal(bb, tb):
+		r = ours.clone()
+	default:
+		return nil
+	}
+	if r != nil {
+		r.DeviceID, r.Clock = ours.DeviceID, laterStamp(ours.Clock, theirs.Clock)
+	}
+	return r
+}
+
 type merger struct {
 	base, o, t *Data
 	noBase     bool
 	out        *Data
 	conflicts  []Conflict
 	losers     []TrashedAccount // conflict losers, for the trash
-	revived    map[string]bool  // accounts a side deleted and the other edited
 }
 
 // index maps the ids of a list of records to the first record with each.
@@ -122,9 +160,10 @@ func index[T any](list []T, id func(*T) string) map[string]*T {
 	return ix
 }
 
-// mergeOrder returns the union of the keys of o and t: in their order when
-// both lists hold the same keys in the same order, else sorted by cmp. Keys
-// for which keep is false are left out.
+// mergeOrder returns the union of the keys of o and t: in the order of one
+// list when the other is that list with keys left out (the same list, or
+// an older copy of it), else sorted by less. Keys for which keep is false
+// are left out.
 func mergeOrder(o, t []string, keep func(string) bool, less func(a, b string) int) []string {
 	filter := func(l []string) []string {
 		var out []string
@@ -138,7 +177,10 @@ func mergeOrder(o, t []string, keep func(string) bool, less func(a, b string) in
 		return out
 	}
 	fo, ft := filter(o), filter(t)
-	if slices.Equal(fo, ft) {
+	switch {
+	case subsequence(fo, ft):
+		return ft
+	case subsequence(ft, fo):
 		return fo
 	}
 	seen := make(map[string]bool, len(fo))
@@ -152,6 +194,35 @@ func mergeOrder(o, t []string, keep func(string) bool, less func(a, b string) in
 	}
 	slices.SortFunc(fo, less)
 	return fo
+}
+
+// sortedUnion returns the union of the keys of o and t that keep keeps,
+// sorted by less: an order that depends only on the keys, so that merges
+// in any order agree.
+func sortedUnion(o, t []string, keep func(string) bool, less func(a, b string) int) []string {
+	seen := make(map[string]bool, len(o)+len(t))
+	var out []string
+	for _, l := range [][]string{o, t} {
+		for _, k := range l {
+			if !seen[k] && keep(k) {
+				seen[k] = true
+				out = append(out, k)
+			}
+		}
+	}
+	slices.SortFunc(out, less)
+	return out
+}
+
+// subsequence reports whether a is b with some keys left out.
+func subsequence(a, b []string) bool {
+	i := 0
+	for _, k := range b {
+		if i < len(a) && a[i] == k {
+			i++
+		}
+	}
+	return i == len(a)
 }
 
 func ids[T any](list []T, id func(*T) string) []string {
@@ -219,18 +290,8 @@ func (m *merger) accounts() {
 			merged[id] = &a
 		}
 	}
-	inBase := make(map[string]int, len(m.base.Accounts))
-	for i, a := range m.base.Accounts {
-		inBase[a.ID] = i + 1
-	}
-	pos := func(id string) int { // in the base, which both sides share; 0: not there
-		if i := inBase[id]; i > 0 {
-			return i
-		}
-		return len(inBase) + 1
-	}
-	order := mergeOrder(ids(m.o.Accounts, accountID), ids(m.t.Accounts, accountID), all, func(a, b string) int {
-		return cmp.Or(merged[a].Created.Compare(merged[b].Created), cmp.Compare(pos(a), pos(b)), cmp.Compare(a, b))
+	order := sortedUnion(ids(m.o.Accounts, accountID), ids(m.t.Accounts, accountID), all, func(a, b string) int {
+		return cmp.Or(merged[a].Created.Compare(merged[b].Created), cmp.Compare(a, b))
 	})
 	m.out.Accounts = make([]Account, 0, len(order))
 	for _, id := range order {
@@ -248,7 +309,7 @@ func (m *merger) account(b, o, t *Account) Account {
 		return o.clone()
 	}
 	win, lose := o, t
-	if cmpStamp(t.Stamp, o.Stamp) > 0 {
+	if cmpAccount(t, o) > 0 {
 		win, lose = t, o
 	}
 	var r Account
@@ -270,16 +331,58 @@ func (m *merger) account(b, o, t *Account) Account {
 			r = del.clone()
 			break
 		}
-		m.revived[o.ID] = true
 		r = live.clone()
 		r.Counter = max(o.Counter, t.Counter)
+		// The deleting side may have moved the counter before deleting:
+		// its copy in the trash says.
+		side := m.t
+		if o.Deleted {
+			side = m.o
+		}
+		if tr := side.TrashedAt(o.ID); tr != nil && tr.Reason == "" {
+			r.Counter = max(r.Counter, tr.Account.Counter)
+		}
 	default:
 		r = m.fields(b, o, t, win, lose)
 	}
+	// Updated is the wall time of the later stamp's change: a wall clock
+	// can go back, a stamp cannot.
 	r.Created = earliest(o.Created, t.Created)
-	r.Updated = latest(o.Updated, t.Updated)
+	r.Updated = win.Updated
 	r.Stamp = win.Stamp
 	return r
+}
+
+// cmpAccount orders two versions of an account by stamp. Equal stamps
+// with different contents happen (an edit that survived a later delete
+// takes the delete's stamp): the live one is then the later, then the one
+// whose encoding is greater, so that the order stays total.
+func cmpAccount(a, b *Account) int {
+	if c := cmpStamp(a.Stamp, b.Stamp); c != 0 {
+		return c
+	}
+	if a.Deleted != b.Deleted {
+		if a.Deleted {
+			return -1
+		}
+		return 1
+	}
+	x, y := appendAccount(nil, 1, a), appendAccount(nil, 1, b)
+	defer func() { zero(x); zero(y) }()
+	return bytes.Compare(x, y)
+}
+
+func cmpKey(a, b *HardwareKey) int {
+	if c := cmpStamp(a.Stamp, b.Stamp); c != 0 {
+		return c
+	}
+	if a.Deleted != b.Deleted {
+		if a.Deleted {
+			return -1
+		}
+		return 1
+	}
+	return bytes.Compare(appendHardwareKey(nil, a), appendHardwareKey(nil, b))
 }
 
 // fields merges two live versions of an account field by field.
@@ -305,7 +408,7 @@ func (m *merger) fields(b, o, t, win, lose *Account) Account {
 	if lost {
 		l := lose.clone()
 		l.ID = conflictID(lose.ID, lose.Stamp)
-		m.losers = append(m.losers, TrashedAccount{Account: l, DeletedAt: time.UnixMilli(win.Stamp.MS).UTC(), Reason: TrashConflict})
+		m.losers = append(m.losers, TrashedAccount{Account: l, DeletedAt: time.UnixMilli(lose.Stamp.MS).UTC(), Reason: TrashConflict})
 	}
 	r.ID, r.Deleted = o.ID, false
 	r.Counter = max(o.Counter, t.Counter)
@@ -399,12 +502,13 @@ func (m *merger) recovery() {
 		a := acc[aid]
 		live := a != nil && !a.Deleted
 		// A set deleted with its account does not count as deleted when
-		// the account survives.
+		// the account survives: that side's codes are those it kept in the
+		// trash (used ones stay used), else the base's.
 		if live && oAcc[aid] != nil && oAcc[aid].Deleted {
-			oc = bc
+			oc = deletedCodes(m.o, aid, bc)
 		}
 		if live && tAcc[aid] != nil && tAcc[aid].Deleted {
-			tc = bc
+			tc = deletedCodes(m.t, aid, bc)
 		}
 		var codes []RecoveryCode
 		oDel, tDel := oc == nil && bc != nil, tc == nil && bc != nil
@@ -427,6 +531,9 @@ func (m *merger) recovery() {
 			codes = nil
 		}
 		keep := pickSet(o, t, b)
+		if len(codes) > 0 {
+			codes = keepUsed(codes, keep, o, t)
+		}
 		var setIDs []string
 		for _, s := range []*sideSets{o, t} {
 			if s != nil {
@@ -447,12 +554,53 @@ func (m *merger) recovery() {
 			merged[id] = r
 		}
 	}
-	order := mergeOrder(ids(m.o.Recovery, setID), ids(m.t.Recovery, setID), all, func(a, b string) int {
+	order := sortedUnion(ids(m.o.Recovery, setID), ids(m.t.Recovery, setID), all, func(a, b string) int {
 		return cmp.Or(cmp.Compare(merged[a].AccountID, merged[b].AccountID), cmp.Compare(a, b))
 	})
 	for _, id := range order {
 		m.out.Recovery = append(m.out.Recovery, merged[id])
 	}
+}
+
+func deletedCodes(d *Data, id string, base []RecoveryCode) []RecoveryCode {
+	if tr := d.TrashedAt(id); tr != nil && tr.Reason == "" && len(tr.Recovery) > 0 {
+		return tr.Recovery
+	}
+	return base
+}
+
+// keepUsed adds to codes, kept as set id, the codes a side used in its
+// live set of that id and that codes lacks: a used code never leaves a
+// live set (the vault refuses that, see checkCodes).
+func keepUsed(codes []RecoveryCode, id string, sides ...*sideSets) []RecoveryCode {
+	n := len(codes)
+	defer func() {
+		slices.SortFunc(codes[n:], func(a, b RecoveryCode) int {
+			return cmp.Or(a.Added.Compare(b.Added), cmp.Compare(a.Code, b.Code))
+		})
+	}()
+	var have map[string]bool
+	for _, s := range sides {
+		if s == nil || s.live == nil || s.live.ID != id {
+			continue
+		}
+		for _, c := range s.live.Codes {
+			if c.UsedAt.IsZero() {
+				continue
+			}
+			if have == nil {
+				have = make(map[string]bool, len(codes))
+				for _, k := range codes {
+					have[k.Code] = true
+				}
+			}
+			if !have[c.Code] {
+				have[c.Code] = true
+				codes = append(codes, c)
+			}
+		}
+	}
+	return codes
 }
 
 func liveStamp(s *sideSets) Stamp {
@@ -604,7 +752,7 @@ func (m *merger) keys() {
 			merged[id] = cloneKey(*t)
 		}
 	}
-	order := mergeOrder(ids(m.o.Keys, keyID), ids(m.t.Keys, keyID), all, func(a, b string) int {
+	order := sortedUnion(ids(m.o.Keys, keyID), ids(m.t.Keys, keyID), all, func(a, b string) int {
 		return cmp.Or(merged[a].Added.Compare(merged[b].Added), cmp.Compare(a, b))
 	})
 	for _, id := range order {
@@ -622,7 +770,7 @@ func (m *merger) key(b, o, t *HardwareKey) HardwareKey {
 		return cloneKey(*o)
 	}
 	win, lose := o, t
-	if cmpStamp(t.Stamp, o.Stamp) > 0 {
+	if cmpKey(t, o) > 0 {
 		win, lose = t, o
 	}
 	var r HardwareKey
@@ -669,7 +817,7 @@ func (m *merger) key(b, o, t *HardwareKey) HardwareKey {
 		for _, id := range t.Accounts {
 			tIn[id] = true
 		}
-		r.Accounts = mergeOrder(o.Accounts, t.Accounts, func(id string) bool {
+		r.Accounts = sortedUnion(o.Accounts, t.Accounts, func(id string) bool {
 			return !inB[id] || oIn[id] && tIn[id]
 		}, cmp.Compare[string])
 	}
@@ -704,7 +852,7 @@ func (m *merger) audit() {
 		}
 		return y
 	}
-	order := mergeOrder(ids(m.o.Audit, eventID), ids(m.t.Audit, eventID), all, func(a, b string) int {
+	order := sortedUnion(ids(m.o.Audit, eventID), ids(m.t.Audit, eventID), all, func(a, b string) int {
 		return cmpEvent(get(a), get(b))
 	})
 	if n := len(order) - maxAudit; n > 0 {
@@ -723,18 +871,19 @@ func cmpTrashed(a, b *TrashedAccount) int {
 	if c := a.DeletedAt.Compare(b.DeletedAt); c != 0 {
 		return c
 	}
-	return bytes.Compare(appendTrashed(nil, a), appendTrashed(nil, b))
+	x, y := appendTrashed(nil, a), appendTrashed(nil, b)
+	defer func() { zero(x); zero(y) }()
+	return bytes.Compare(x, y)
 }
 
-// trash merges the trash by account id, three-way: an entry the base has
-// and a side no longer has (restored or purged) is gone; the same id on
-// both sides keeps the later deletion. The losers of this merge's
-// conflicts join it; the entries of accounts whose deletion an edit undid
-// leave it.
+// trash is the union of both trashes by account id; the same id on both
+// sides keeps the later deletion. The losers of this merge's conflicts
+// join it; the entry of a deleted account that is live in the result (an
+// edit undid its deletion) leaves it.
 func (m *merger) trash() {
-	bx := index(m.base.Trash, trashID)
-	ox, tx := index(m.o.Trash, trashID), index(m.t.Trash, trashID)
-	lx := index(m.losers, trashID)
+	slices.SortFunc(m.losers, func(a, b TrashedAccount) int { return cmp.Compare(a.Account.ID, b.Account.ID) })
+	ox, tx, lx := index(m.o.Trash, trashID), index(m.t.Trash, trashID), index(m.losers, trashID)
+	acc := index(m.out.Accounts, accountID)
 	get := func(id string) *TrashedAccount {
 		var best *TrashedAccount
 		for _, x := range []*TrashedAccount{ox[id], tx[id], lx[id]} {
@@ -745,19 +894,12 @@ func (m *merger) trash() {
 		return best
 	}
 	keep := func(id string) bool {
-		if m.revived[id] {
-			return false
-		}
-		if lx[id] != nil {
-			return true
-		}
-		return bx[id] == nil || ox[id] != nil && tx[id] != nil
+		a := acc[id]
+		return a == nil || a.Deleted || get(id).Reason != ""
 	}
-	oIDs, tIDs := ids(m.o.Trash, trashID), ids(m.t.Trash, trashID)
-	if len(m.losers) > 0 { // a new entry: not in both orders
-		oIDs = append(oIDs, ids(m.losers, trashID)...)
-	}
-	order := mergeOrder(oIDs, tIDs, keep, func(a, b string) int {
+	oIDs := append(ids(m.o.Trash, trashID), ids(m.losers, trashID)...)
+	tIDs := append(ids(m.t.Trash, trashID), ids(m.losers, trashID)...)
+	order := sortedUnion(oIDs, tIDs, keep, func(a, b string) int {
 		return cmp.Or(get(a).DeletedAt.Compare(get(b).DeletedAt), cmp.Compare(a, b))
 	})
 	for _, id := range order {
@@ -769,7 +911,11 @@ func (m *merger) trash() {
 // whose clock is later wins.
 func (m *merger) settings() {
 	b, o, t := m.base.Settings, m.o.Settings, m.t.Settings
-	oWins := cmpStamp(m.o.Clock, m.t.Clock) >= 0
+	c := cmpStamp(m.o.Clock, m.t.Clock)
+	if c == 0 { // equal clocks, different settings (after merges): a total order still
+		c = cmp.Or(cmp.Compare(o.ClipboardClear, t.ClipboardClear), cmp.Compare(o.AutoLock, t.AutoLock))
+	}
+	oWins := c >= 0
 	win, lose := m.o.Clock.Dev, m.t.Clock.Dev
 	if !oWins {
 		win, lose = lose, win
