@@ -56,7 +56,10 @@ func restore(d, old *vault.Data, now time.Time) {
 	for _, a := range old.Live() {
 		restoreCodes(d, old.RecoveryFor(a.ID), ids[a.ID], now)
 	}
-	d.Settings = old.Settings
+	if d.Settings != old.Settings { // a change: stamp it (merge decides settings by the clock)
+		d.Settings = old.Settings
+		d.Tick(now)
+	}
 }
 
 // restoreAccount puts o's fields in d and returns the account's id there.
