@@ -345,3 +345,27 @@ func TestSpecReaderKeyLinks(t *testing.T) {
 		t.Fatalf("spec reader: the link does not open to the old key (%v)", err)
 	}
 }
+
+// Migrating a format-1 file rotates its data key and links the new key
+// to the format-1 one: a device still on the format-1 file takes it.
+func TestMigrationLinksToFormatOneKey(t *testing.T) {
+	dir := t.TempDir()
+	pa, pb := filepath.Join(dir, "a.otter"), filepath.Join(dir, "b.otter")
+	writeFile(t, pa, readFile(t, vectorFile))
+	writeFile(t, pb, readFile(t, vectorFile))
+	rkey, err := ParseRecoveryKey([]byte(vectorRecoveryKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := open(t, pa, Password{Secret: []byte(vectorPasswordText)})
+	b := open(t, pb, RecoveryKey{Key: rkey})
+	old := bytes.Clone(a.dek)
+	addAccount(t, a, "Migrated")
+	links := a.hdr.KeyLinks
+	if got := reachKeys(a.hdr.VaultID, a.dek, links); len(links) != 1 || len(got) != 2 || !bytes.Equal(got[1], old) {
+		t.Fatalf("the migration wrote %d links, not one to the format-1 key", len(links))
+	}
+	if err := b.Adopt(a.Raw()); err != nil {
+		t.Fatalf("Adopt of the migrated file on the format-1 device: %v", err)
+	}
+}
