@@ -15,9 +15,10 @@ import (
 // generation than the current file and not below the high-water mark
 // (*RollbackError), to be vouched (ErrUnvouched: its data key is one this
 // Vault held since the last slot removal it saw, or links back to one),
-// and not to lower an HOTP counter or mark a used recovery code unused. The current file is kept as a backup as on every
-// save, the high-water mark is raised and Options.AfterSave is called. On
-// any error nothing is written.
+// and not to lower an HOTP counter or mark a used recovery code unused.
+// The current file is kept as a backup as on every save, the high-water
+// mark is raised and Options.AfterSave is called. On any error nothing is
+// written.
 func (v *Vault) Adopt(raw []byte) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -91,9 +92,8 @@ func (v *Vault) Adopt(raw []byte) error {
 // it saw, or base's key when that is one or an ancestor of ours, or
 // linking back to one of these. It fails with ErrSlotRemoved when theirs
 // removed the slot that unlocked this Vault, with ErrUnvouched,
-// ErrGenerationJump, ErrOtherVault,
-// ErrLimit (more than 16 slots) or ErrTooFewSlots; then nothing is
-// written.
+// ErrGenerationJump, ErrOtherVault, ErrLimit (more than 16 slots) or
+// ErrTooFewSlots; then nothing is written.
 func (v *Vault) MergeIn(base, theirs *Copy, merge func(base, ours, theirs *Data) (*Data, error)) error {
 	if theirs == nil || merge == nil {
 		return errors.New("vault: MergeIn needs their copy and a merge function")
