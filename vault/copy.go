@@ -25,6 +25,8 @@ type Copy struct {
 	raw  []byte
 	sum  [sumLen]byte
 	same bool // its data key was the vault's when it was opened
+	// vouched: its data key was one the vault held, or linked back to one
+	vouched bool
 }
 
 // OpenCopy reads raw, another file of this vault, and opens it with a key
@@ -40,7 +42,8 @@ type Copy struct {
 //
 // A copy that opens was written by someone who could wrap a data key to
 // this vault's slots; in format 2 that takes only the recipients, which
-// the header shows (see docs/design-notes.md, entry 26, and Copy.SameKey).
+// the header shows (see docs/design-notes.md, entries 26 and 29, and
+// Copy.Vouched): Adopt and MergeIn take only a vouched copy.
 func (v *Vault) OpenCopy(raw []byte) (*Copy, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -83,8 +86,9 @@ func (v *Vault) openCopy(raw []byte) (*Copy, error) {
 		}
 	}
 	pl.Data.DeviceID = v.o.device
-	same := bytes.Equal(dek, v.dek)
-	return &Copy{hdr: p.hdr, data: pl.Data, dek: dek, keys: pl.SlotKeys, raw: raw, sum: p.sum, same: same}, nil
+	c := &Copy{hdr: p.hdr, data: pl.Data, dek: dek, keys: pl.SlotKeys, raw: raw, sum: p.sum, same: bytes.Equal(dek, v.dek)}
+	c.vouched = v.vouch(nil, c) == nil
+	return c, nil
 }
 
 // holds reports whether k is one of the keys the vault holds.

@@ -103,8 +103,10 @@
 // opened in memory. Removed slot ids are kept in the header, so that a
 // merge never brings a removed slot back, and a merge that changes the
 // slots wraps a new data key to every remaining recipient. A copy that
-// opens is not proof of who wrote it ([Copy.SameKey]; see
-// docs/vault-format.md, "Merging copies").
+// opens is not proof of who wrote it: every new data key links back to
+// the keys it replaced, and Adopt and MergeIn take only a copy whose key
+// is one this Vault trusts or links back to one ([Copy.Vouched],
+// [ErrUnvouched]; see docs/vault-format.md, "Key links").
 //
 // # Data model
 //

@@ -111,6 +111,9 @@ type header struct {
 	// first, at most maxRemovedSlots: a merge of two copies never brings
 	// one back (see MergeIn).
 	RemovedSlots []string `json:"removed_slots,omitempty"`
+	// KeyLinks link the data key back to the keys it replaced, newest
+	// first, at most maxKeyLinks (see keylinks.go).
+	KeyLinks [][]byte `json:"key_links,omitempty"`
 }
 
 func (h header) clone() header {
@@ -120,6 +123,10 @@ func (h header) clone() header {
 		c.Slots[i] = s.clone()
 	}
 	c.RemovedSlots = slices.Clone(h.RemovedSlots)
+	c.KeyLinks = nil
+	for _, l := range h.KeyLinks {
+		c.KeyLinks = append(c.KeyLinks, bytes.Clone(l))
+	}
 	return c
 }
 
@@ -224,6 +231,14 @@ func (h *header) validate() error {
 			return corruptf("slot %s is listed as removed", id)
 		}
 		removed[id] = true
+	}
+	if len(h.KeyLinks) > maxKeyLinks {
+		return corruptf("%d key links (max %d)", len(h.KeyLinks), maxKeyLinks)
+	}
+	for _, l := range h.KeyLinks {
+		if len(l) != keyLinkLen {
+			return corruptf("a key link of %d bytes (want %d)", len(l), keyLinkLen)
+		}
 	}
 	return nil
 }

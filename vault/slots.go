@@ -152,17 +152,26 @@ func (v *Vault) RemoveSlot(id string) error {
 		st.hdr.Slots = slices.Delete(st.hdr.Slots, i, i+1)
 		st.hdr.removeSlot(id)
 		delete(st.keys, id)
-		return v.rotate(st)
+		return v.rotate(st, nil, nil)
 	})
 }
 
 // rotate gives st a new DEK, wrapped to every slot's recipient: no
-// credential is needed, and nothing a removed slot held opens it.
-func (v *Vault) rotate(st *state) error {
+// credential is needed, and nothing a removed slot held opens it. The
+// header links the new key back to st's previous one and to others (a
+// merge: theirs), and keeps st's links and theirLinks (see linkTo).
+func (v *Vault) rotate(st *state, others [][]byte, theirLinks [][]byte) error {
 	dek, err := randomBytes(v.o.rand, keyLen)
 	if err != nil {
 		return err
 	}
+	prev := st.dek
+	if !sameSlice(prev, v.dek) { // a key an earlier step of st made
+		defer zero(prev)
+	}
 	st.dek = dek
+	if err := v.linkTo(st, append([][]byte{prev}, others...), theirLinks); err != nil {
+		return err
+	}
 	return wrapAll(v.o.rand, st)
 }

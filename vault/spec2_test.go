@@ -430,3 +430,12 @@ func specSlotOf(t *testing.T, f *specFile, typ string) specSlot {
 	t.Fatalf("no %s slot", typ)
 	return specSlot{}
 }
+
+// specOpenLink opens a key link with the newer data key ("Key links").
+func specOpenLink(vaultID string, dek, link []byte) ([]byte, error) {
+	k, err := hkdf.Key(sha256.New, dek, nil, "otter/v2 key link"+vaultID, 32)
+	if err != nil {
+		return nil, err
+	}
+	return specUnseal(k, link, []byte("otter/v2 key link"+vaultID))
+}

@@ -47,6 +47,8 @@ type specHeader struct {
 	Slots      []specSlot `json:"slots"`
 	// RemovedSlots: format 2, "Removed slots".
 	RemovedSlots []string `json:"removed_slots"`
+	// KeyLinks: format 2, "Key links".
+	KeyLinks [][]byte `json:"key_links"`
 }
 
 type specSlot struct {
@@ -144,6 +146,14 @@ func specValidate(h *specHeader) error {
 			return specCorrupt("removed slot id")
 		}
 		removed[id] = true
+	}
+	if len(h.KeyLinks) > 64 {
+		return specCorrupt("key links")
+	}
+	for _, l := range h.KeyLinks {
+		if len(l) != 72 {
+			return specCorrupt("key link length")
+		}
 	}
 	return nil
 }

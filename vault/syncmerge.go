@@ -13,10 +13,12 @@ import (
 // (ErrCorrupt, ErrOtherVault, ErrGenerationJump, ErrNoUsableSlot), to keep
 // the slot that unlocked this Vault (ErrSlotRemoved), to be of a higher
 // generation than the current file and not below the high-water mark
-// (*RollbackError), and not to lower an HOTP counter or mark a used
-// recovery code unused. The current file is kept as a backup as on every
-// save, the high-water mark is raised and Options.AfterSave is called. On
-// any error nothing is written.
+// (*RollbackError), to be vouched (ErrUnvouched: its data key is one this
+// Vault held since the last slot removal it saw, or links back to one),
+// and not to lower an HOTP counter or mark a used recovery code unused.
+// The current file is kept as a backup as on every save, the high-water
+// mark is raised and Options.AfterSave is called. On any error nothing is
+// written.
 func (v *Vault) Adopt(raw []byte) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
@@ -50,6 +52,9 @@ func (v *Vault) Adopt(raw []byte) error {
 	if _, err := v.st.checkGeneration(&c.hdr, 0); err != nil {
 		return err
 	}
+	if err := v.vouch(nil, c); err != nil {
+		return err
+	}
 	if err := checkHistory(v.data, c.data, true); err != nil {
 		return fmt.Errorf("the other copy: %w", err)
 	}
@@ -81,10 +86,14 @@ func (v *Vault) Adopt(raw []byte) error {
 // The removed ids are the union of both sides'. The data key stays ours
 // when theirs has the same and the slots are ours; otherwise a new data
 // key is wrapped to every merged slot's recipient, so no removed slot
-// opens the result. It fails with ErrSlotRemoved when theirs removed the
-// slot that unlocked this Vault, with ErrGenerationJump, ErrOtherVault,
-// ErrLimit (more than 16 slots) or ErrTooFewSlots; then nothing is
-// written.
+// opens the result; the new key links back to both sides' keys and keeps
+// both sides' links (see keylinks.go). Theirs must be vouched
+// (ErrUnvouched): under a key this Vault held since the last slot removal
+// it saw, or base's key when that is one or an ancestor of ours, or
+// linking back to one of these. It fails with ErrSlotRemoved when theirs
+// removed the slot that unlocked this Vault, with ErrUnvouched,
+// ErrGenerationJump, ErrOtherVault, ErrLimit (more than 16 slots) or
+// ErrTooFewSlots; then nothing is written.
 func (v *Vault) MergeIn(base, theirs *Copy, merge func(base, ours, theirs *Data) (*Data, error)) error {
 	if theirs == nil || merge == nil {
 		return errors.New("vault: MergeIn needs their copy and a merge function")
@@ -122,6 +131,9 @@ func (v *Vault) MergeIn(base, theirs *Copy, merge func(base, ours, theirs *Data)
 		return errors.New("a format 1 file cannot be merged: save the vault once on each side (it migrates to format 2), then sync")
 	}
 	if err := v.checkJump(theirs.hdr.Generation); err != nil {
+		return err
+	}
+	if err := v.vouch(base, theirs); err != nil {
 		return err
 	}
 	st := v.snapshot()
@@ -200,10 +212,7 @@ func (v *Vault) mergeSlots(st *state, th *header, thDEK []byte) (string, error) 
 	if same {
 		return report, nil
 	}
-	if !sameSlice(st.dek, v.dek) { // a key migrate made: replaced before use
-		zero(st.dek)
-	}
-	return report + ", data key rotated", v.rotate(st)
+	return report + ", data key rotated", v.rotate(st, [][]byte{thDEK}, th.KeyLinks)
 }
 
 // mergeData sets st.data to the merge of base, st.data (ours) and theirs,

@@ -251,7 +251,7 @@ func (v *Vault) migrate(st *state) error {
 	}
 	st.keys, st.hdr.Version = keys, formatVersion
 	st.data.Log(v.o.clock(), "vault.format", fmt.Sprintf("format 1 to 2: public-key slots, data key rotated; %d %s until used", legacy, plural(legacy, "slot stays legacy", "slots stay legacy")))
-	return v.rotate(st)
+	return v.rotate(st, nil, nil)
 }
 
 func plural(n int, one, many string) string {
@@ -319,7 +319,11 @@ func (v *Vault) install(st *state, raw []byte) {
 			zero(k)
 		}
 	}
+	if v.hdr.Version < 2 && st.hdr.Version >= 2 || removes(&v.hdr, &st.hdr) {
+		v.held = nil // a removed slot's holder knows the keys held before
+	}
 	v.hdr, v.data, v.keys, v.dek = st.hdr, st.data, st.keys, st.dek
+	v.trust(st.dek)
 	v.raw, v.sum = raw, [sumLen]byte(raw[len(raw)-sumLen:])
 }
 

@@ -34,6 +34,12 @@ type Vault struct {
 	info     UnlockInfo
 
 	carried []AuditEvent // events for the next write (see Carry)
+
+	// held are the fingerprints of the data keys this Vault held since the
+	// last removal of a slot it saw (a removed slot's holder knows the
+	// keys before): a copy under one of them, or linking back to one, is
+	// vouched (keylinks.go).
+	held map[keyFP]bool
 }
 
 // UnlockInfo says which slot unlocked a Vault.
@@ -321,6 +327,7 @@ func (l *Locked) open(s *Slot, sk []byte) (*Vault, error) {
 	v := &Vault{o: l.o, hdr: l.p.hdr.clone(), sum: l.p.sum, raw: l.p.raw, dek: dek, keys: pl.SlotKeys, data: pl.Data}
 	v.st = newStore(l.st.path, &v.o)
 	v.info = UnlockInfo{SlotID: s.ID, SlotType: s.Type}
+	v.trust(dek)
 	if v.hdr.Generation > l.seen { // the hot path (every otter code) skips the write
 		v.o.raise(v.hdr.VaultID, v.hdr.Generation)
 	}

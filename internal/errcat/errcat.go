@@ -74,6 +74,7 @@ var entries = []struct {
 	{vault.ErrNoBackup, Entry{NotFound, "", "see the kept generations with: otter backup list"}},
 	{vault.ErrOtherVault, Entry{Error, "", "it is a file of another vault; sync a copy of this vault, or join the other one on a fresh path: otter sync join"}},
 	{vault.ErrGenerationJump, Entry{Corrupt, "", "the other copy is damaged or forged; keep this one and do not take that copy"}},
+	{vault.ErrUnvouched, Entry{Corrupt, "", "the remote may have been tampered with; nothing was changed here. If every device rotated its key before upgrading otter, join afresh on one of them: otter sync join"}},
 	{vault.ErrUnsafeBackups, Entry{Error, "", "remove or rename the backups folder beside the vault (it is not yours, or it points elsewhere); otter creates a fresh one"}},
 
 	{mirror.ErrNotDir, Entry{Usage, "", "give a folder that exists (create it first), e.g. one your sync tool watches or a USB stick's"}},

@@ -49,6 +49,7 @@ var sentinels = map[string]struct {
 	"vault.ErrOtherVault":         {vault.ErrOtherVault, Error},
 	"vault.ErrSlotRemoved":        {vault.ErrSlotRemoved, Unlock},
 	"vault.ErrGenerationJump":     {vault.ErrGenerationJump, Corrupt},
+	"vault.ErrUnvouched":          {vault.ErrUnvouched, Corrupt},
 
 	"mirror.ErrNotDir":     {mirror.ErrNotDir, Usage},
 	"mirror.ErrOwnBackups": {mirror.ErrOwnBackups, Usage},

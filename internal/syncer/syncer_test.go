@@ -413,3 +413,60 @@ func TestOtherVaultIsRefused(t *testing.T) {
 		t.Error("the refused attach left its repository behind")
 	}
 }
+
+// reopen unlocks the device's vault afresh: a new session, which holds
+// only the data key of the file on disk.
+func (d *device) reopen() {
+	d.t.Helper()
+	l, err := vault.Load(d.path(), d.opts())
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	v, err := l.Unlock(password())
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.t.Cleanup(v.Close)
+	d.v = v
+}
+
+func (d *device) addAgeSlot() string {
+	d.t.Helper()
+	s, err := d.v.AddSlot(vault.AgeRecipient{Recipient: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p"}, "")
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return s.ID
+}
+
+// Slot removals rotate the data key on both devices at once; in fresh
+// sessions, the merge takes the other side's copy through the key links
+// and the merge base, and the other device takes the merge through its
+// link.
+func TestConcurrentRotationsSync(t *testing.T) {
+	remote := bareRemote(t)
+	a := newDevice(t, "aaaa", remote)
+	s1, s2 := a.addAgeSlot(), a.addAgeSlot()
+	a.sync()
+	b := joinDevice(t, "bbbb", remote)
+	if err := a.v.RemoveSlot(s1); err != nil {
+		t.Fatal(err)
+	}
+	a.add("OnA", "x")
+	a.sync()
+	if err := b.v.RemoveSlot(s2); err != nil {
+		t.Fatal(err)
+	}
+	b.add("OnB", "x")
+	a.reopen()
+	b.reopen()
+	if rep := b.sync(); rep.Action != "merged" {
+		t.Fatalf("b's sync: %q, want merged", rep.Action)
+	}
+	if rep := a.sync(); rep.Action != "pulled" {
+		t.Fatalf("a's sync: %q, want pulled", rep.Action)
+	}
+	if len(a.v.Slots()) != 2 || !slices.Equal(a.labels(), b.labels()) || len(a.labels()) != 2 {
+		t.Fatalf("after syncing: %d slots, a %q, b %q", len(a.v.Slots()), a.labels(), b.labels())
+	}
+}
