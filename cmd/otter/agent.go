@@ -206,11 +206,21 @@ func (a *app) agentStatus() error {
 	}
 	if st.Locked {
 		fmt.Fprintf(a.stdout, "agent running (pid %d), locked\n", st.PID)
-		return nil
+	} else {
+		fmt.Fprintf(a.stdout, "agent running (pid %d), unlocked: %s\n", st.PID, esc(st.Vault))
 	}
-	fmt.Fprintf(a.stdout, "agent running (pid %d), unlocked: %s\n", st.PID, esc(st.Vault))
 	if st.LocksAt != nil {
 		fmt.Fprintf(a.stdout, "locks at %s without use (idle timeout %s)\n", st.LocksAt.Local().Format("15:04:05"), time.Duration(st.Idle)*time.Second)
+	}
+	for _, t := range st.Triggers {
+		switch {
+		case t.Active && t.Note != "":
+			fmt.Fprintf(a.stdout, "locks on %s: yes (%s bus; %s)\n", t.Name, t.Bus, esc(t.Note))
+		case t.Active:
+			fmt.Fprintf(a.stdout, "locks on %s: yes (%s bus)\n", t.Name, t.Bus)
+		default:
+			fmt.Fprintf(a.stdout, "locks on %s: no (%s)\n", t.Name, esc(t.Note))
+		}
 	}
 	return nil
 }

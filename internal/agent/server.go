@@ -30,8 +30,10 @@ type Config struct {
 
 // Server answers requests for one unlocked session until it is stopped.
 // It locks (closes the vault: keys and secrets zeroed) on a lock request,
-// after Idle without use, and when the vault file changes in a way it
-// cannot follow; a locked server answers status and refuses the rest with
+// after Idle without use, when the vault file changes in a way it cannot
+// follow, when the machine is about to suspend (logind's PrepareForSleep
+// on the system bus) and when the session's screen locks (a screensaver's
+// ActiveChanged on the session bus); a locked server answers status and refuses the rest with
 // ErrLocked until it stops.
 type Server struct {
 	cfg   Config
@@ -40,6 +42,8 @@ type Server struct {
 	mu   sync.Mutex // held for each request: a lock never races an operation
 	sess *vaultops.Session
 	last time.Time // the last use
+
+	triggers []Trigger // the lock triggers watched (watchBuses)
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -64,6 +68,7 @@ func New(cfg Config) *Server {
 // locks and closes l (the socket is removed, the folder's lock released).
 func (s *Server) Serve(l *Listener) error {
 	go s.idleLoop()
+	s.watchBuses()
 	var wg sync.WaitGroup
 	errc := make(chan error, 1)
 	go func() {
@@ -183,7 +188,8 @@ func (s *Server) handle(req *request) *response {
 }
 
 func (s *Server) status() *Status {
-	st := &Status{PID: os.Getpid(), Locked: s.sess == nil, Idle: int64(s.cfg.Idle / time.Second)}
+	st := &Status{PID: os.Getpid(), Locked: s.sess == nil, Idle: int64(s.cfg.Idle / time.Second),
+		Triggers: append([]Trigger(nil), s.triggers...)}
 	if s.sess != nil {
 		st.Vault = s.vault
 		at := s.last.Add(s.cfg.Idle)
