@@ -222,6 +222,16 @@ func (a *app) agentStatus() error {
 			fmt.Fprintf(a.stdout, "locks on %s: no (%s)\n", t.Name, esc(t.Note))
 		}
 	}
+	switch m := st.Memory; {
+	case m == nil:
+	case m.Locked:
+		fmt.Fprintf(a.stdout, "key memory: locked in RAM (%d pages; never swapped)\n", m.Pages)
+	default:
+		fmt.Fprintf(a.stdout, "key memory: not locked in RAM (%s)\n", esc(m.Note))
+	}
+	if st.CoreDumps != "" {
+		fmt.Fprintf(a.stdout, "core dumps: %s\n", esc(st.CoreDumps))
+	}
 	return nil
 }
 

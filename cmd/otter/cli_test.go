@@ -51,6 +51,7 @@ type env struct {
 	fake      *fidofake.Backend // set: otter runs in-process with these keys
 	fakeKeys  []*fidofake.Key
 	extraEnv  []string // appended to the child's environment (last wins)
+	wrap      []string // a command otter runs under (setpriv …), or none
 }
 
 func newEnv(t *testing.T) *env {
@@ -75,6 +76,9 @@ func (e *env) run(stdin string, args ...string) result {
 		return e.runInProcess(stdin, args)
 	}
 	cmd := exec.Command(otterBin, append([]string{"--test-weak-kdf"}, args...)...)
+	if len(e.wrap) > 0 {
+		cmd = exec.Command(e.wrap[0], append(append(e.wrap[1:len(e.wrap):len(e.wrap)], otterBin, "--test-weak-kdf"), args...)...)
+	}
 	cmd.Env = append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"), "XDG_RUNTIME_DIR="+e.runtimeDir(), "OTTER_NO_AGENT=",
 		"OTTER_PASSWORD_FILE=", "OTTER_PIN_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=")
 	if e.noKeyring {

@@ -44,6 +44,8 @@ type Server struct {
 	last time.Time // the last use
 
 	triggers []Trigger // the lock triggers watched (watchBuses)
+	pin      pinner    // keeps the pages of the keys in RAM
+	mem      Memory    // what pin did last
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -61,7 +63,17 @@ func New(cfg Config) *Server {
 	if err != nil {
 		p = cfg.Session.Vault().Path()
 	}
-	return &Server{cfg: cfg, vault: p, sess: cfg.Session, last: cfg.Now(), stopped: make(chan struct{})}
+	s := &Server{cfg: cfg, vault: p, sess: cfg.Session, last: cfg.Now(), stopped: make(chan struct{})}
+	s.repin()
+	return s
+}
+
+// repin keeps the pages of the keys and secrets the vault holds now
+// locked in RAM (they change when the vault is re-read or written).
+func (s *Server) repin() {
+	if s.sess != nil {
+		s.mem = s.pin.pin(s.sess.Vault().KeyMemory())
+	}
 }
 
 // Serve accepts connections on l until Stop (or a stop request), then
@@ -111,6 +123,8 @@ func (s *Server) lock() {
 		s.sess.Vault().Close()
 		s.sess = nil
 	}
+	s.pin.release()
+	s.mem = Memory{}
 }
 
 // Locked reports whether the server holds no unlocked vault.
@@ -189,8 +203,10 @@ func (s *Server) handle(req *request) *response {
 
 func (s *Server) status() *Status {
 	st := &Status{PID: os.Getpid(), Locked: s.sess == nil, Idle: int64(s.cfg.Idle / time.Second),
-		Triggers: append([]Trigger(nil), s.triggers...)}
+		Triggers: append([]Trigger(nil), s.triggers...), CoreDumps: coreDumps()}
 	if s.sess != nil {
+		mem := s.mem
+		st.Memory = &mem
 		st.Vault = s.vault
 		at := s.last.Add(s.cfg.Idle)
 		st.LocksAt = &at
@@ -204,6 +220,7 @@ func (s *Server) onVault(req *request) *response {
 	if s.sess == nil {
 		return &response{Err: &Failure{Kind: "locked", Exit: 3, Msg: ErrLocked.Error()}}
 	}
+	defer s.repin() // a re-read or a write replaced the secrets
 	if req.Vault != s.vault {
 		return &response{Err: &Failure{Kind: "other-vault", Exit: 1, Msg: ErrOtherVault.Error()}}
 	}
