@@ -238,17 +238,18 @@ func TestAgentHung(t *testing.T) {
 	}
 }
 
-// waitStatus polls agent status until its output has want (5 s at most).
+// waitStatus polls agent status until its output has want (5 s at most;
+// an agent still starting may not answer yet).
 func (e *env) waitStatus(want string) string {
 	e.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		out := e.ok("", "agent", "status")
-		if strings.Contains(out, want) {
-			return out
+		r := e.run("", "agent", "status")
+		if r.code == 0 && strings.Contains(r.stdout, want) {
+			return r.stdout
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("agent status has no %q within 5 s:\n%s", want, out)
+			e.t.Fatalf("agent status has no %q within 5 s: exit %d\n%s%s", want, r.code, r.stdout, r.stderr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
