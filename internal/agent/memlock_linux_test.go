@@ -50,26 +50,39 @@ func TestMemoryLockedInRAM(t *testing.T) {
 	if _, err := s.Add([]vaultops.NewAccount{{Account: vault.Account{Issuer: "Later", Name: "ann", Secret: []byte("0123456789abcdefghij"), Type: "totp"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.client.Code(f.path, "bank"); err != nil { // re-read and HOTP write
-		t.Fatal(err)
-	}
-	f.srv.mu.Lock()
-	bufs := f.srv.sess.Vault().KeyMemory()
-	if len(bufs) < 4 { // dek, a slot key, three secrets
-		t.Errorf("KeyMemory: %d buffers", len(bufs))
-	}
-	for _, b := range bufs {
-		for _, pg := range pagesOf(b) {
-			if !f.srv.pin.pages[pg] {
-				t.Errorf("a key buffer's page %#x is not pinned", pg)
+	check := func(after string) {
+		t.Helper()
+		f.srv.mu.Lock()
+		defer f.srv.mu.Unlock()
+		bufs := f.srv.sess.Vault().KeyMemory()
+		if len(bufs) < 4 { // dek, a slot key, three secrets
+			t.Errorf("KeyMemory: %d buffers", len(bufs))
+		}
+		for _, b := range bufs {
+			for _, pg := range pagesOf(b) {
+				if !f.srv.pin.pages[pg] {
+					t.Errorf("after %s: a key buffer's page %#x is not pinned", after, pg)
+				}
 			}
 		}
+		if pinned := len(f.srv.pin.pages); pinned > 2*len(bufs)+2 {
+			t.Errorf("after %s: %d pages pinned for %d buffers: old pages are kept", after, pinned, len(bufs))
+		}
 	}
-	pinned := len(f.srv.pin.pages)
-	f.srv.mu.Unlock()
-	if pinned > 2*len(bufs)+2 {
-		t.Errorf("%d pages pinned for %d buffers: old pages are kept", pinned, len(bufs))
+	if _, err := f.client.Code(f.path, "later"); err != nil { // re-read, TOTP
+		t.Fatal(err)
 	}
+	check("a re-read")
+	for range 3 {
+		if _, err := f.client.Code(f.path, "bank"); err != nil { // the agent's own HOTP write
+			t.Fatal(err)
+		}
+	}
+	check("HOTP writes")
+	if _, err := f.client.UseRecovery(f.path, "bank"); err != nil {
+		t.Fatal(err)
+	}
+	check("a recovery code used")
 	f.srv.Lock()
 	if got := vmLocked(t); got != before {
 		t.Errorf("VmLck after lock: %d KiB, want %d (as before the agent)", got, before)

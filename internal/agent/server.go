@@ -220,14 +220,22 @@ func (s *Server) onVault(req *request) *response {
 	if s.sess == nil {
 		return &response{Err: &Failure{Kind: "locked", Exit: 3, Msg: ErrLocked.Error()}}
 	}
-	defer s.repin() // a re-read or a write replaced the secrets
 	if req.Vault != s.vault {
 		return &response{Err: &Failure{Kind: "other-vault", Exit: 1, Msg: ErrOtherVault.Error()}}
 	}
-	if _, err := s.sess.Vault().Refresh(); err != nil {
+	changed, err := s.sess.Vault().Refresh()
+	if err != nil {
 		s.lock()
 		return &response{Err: &Failure{Kind: "locked", Exit: 3, Msg: ErrLocked.Error()}}
 	}
+	wrote := req.Op == opRecovery
+	defer func() {
+		// A re-read or a write (HOTP counter, recovery code) replaced the
+		// secrets: pin the new ones. A TOTP code or a list changes nothing.
+		if changed || wrote {
+			s.repin()
+		}
+	}()
 	if req.Op == opList {
 		return &response{Names: names(s.sess.Data())}
 	}
@@ -243,6 +251,7 @@ func (s *Server) onVault(req *request) *response {
 		}
 		return &response{Recovery: &Recovery{Label: acc.Label(), Code: code, Left: left}}
 	}
+	wrote = acc.Type == string(otp.TypeHOTP)
 	c, err := s.code(acc)
 	if err != nil {
 		return s.failure(err)
