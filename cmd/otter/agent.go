@@ -16,6 +16,7 @@ import (
 
 	"github.com/otterauth/otter/internal/agent"
 	"github.com/otterauth/otter/internal/paths"
+	"github.com/otterauth/otter/internal/vaultops"
 )
 
 func (a *app) agentCmd() *cobra.Command {
@@ -29,19 +30,24 @@ and otter recovery use then ask the agent instead of unlocking. The agent
 listens on a socket only you can reach, sends codes and never a secret,
 and locks (zeroes its keys) after --idle without a code asked, or on
 otter lock. Run it in the foreground (a terminal, a systemd user
-service) or in the background with otter agent start.`,
+service) or in the background with otter agent start. A command that
+unlocks at a terminal starts one by itself (otter agent auto).`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.runAgent(idle, readyFD) },
 	}
 	cmd.Flags().DurationVar(&idle, "idle", agent.DefaultIdle, "lock after this long without a code asked")
 	cmd.Flags().IntVar(&readyFD, "ready-fd", 0, "report readiness on this file descriptor and detach (used by agent start)")
 	cmd.Flags().MarkHidden("ready-fd")
+	cmd.Flags().StringVar(&a.autoBy, "auto", "", "started by a command that unlocked this way: unlock only so, then listen")
+	cmd.Flags().MarkHidden("auto")
+	cmd.Flags().IntVar(&a.secretFD, "secret-fd", 0, "read the typed password or recovery key from this inherited pipe (--auto)")
+	cmd.Flags().MarkHidden("secret-fd")
 	start := &cobra.Command{
 		Use: "start", Short: "Unlock the vault and start an agent in the background", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.agentStart(startIdle) },
 	}
 	start.Flags().DurationVar(&startIdle, "idle", agent.DefaultIdle, "lock after this long without a code asked")
-	cmd.AddCommand(start, &cobra.Command{
+	cmd.AddCommand(start, a.agentAutoCmd(), &cobra.Command{
 		Use: "status", Short: "Say whether an agent runs and whether it is unlocked", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.agentStatus() },
 	}, &cobra.Command{
@@ -80,7 +86,13 @@ func (a *app) agentClient() (agent.Client, error) {
 // runAgent unlocks the vault and serves it until stopped. With readyFD
 // (agent start's child) it detaches once unlocked and says "ok PID" on
 // that descriptor, or "running" when another agent holds the folder.
+//
+// An agent a command started (--auto) unlocks first, then listens: a
+// command asking meanwhile finds no socket and unlocks directly instead of
+// waiting on an agent still deriving its key; of two such agents racing,
+// the second to listen closes its vault and exits.
 func (a *app) runAgent(idle time.Duration, readyFD int) error {
+	a.inAgent = true
 	var ready *os.File
 	if readyFD > 0 {
 		ready = os.NewFile(uintptr(readyFD), "ready")
@@ -90,18 +102,27 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 	if err != nil {
 		return err
 	}
+	var s *vaultops.Session
+	if a.autoBy != "" {
+		if s, err = a.session(); err != nil {
+			return err
+		}
+	}
 	l, err := agent.Listen(dir)
 	if errors.Is(err, agent.ErrRunning) && ready != nil {
+		a.close()
 		fmt.Fprintln(ready, "running")
 		return nil
 	}
 	if err != nil {
+		a.close()
 		return err
 	}
-	s, err := a.session()
-	if err != nil {
-		l.Close()
-		return err
+	if s == nil {
+		if s, err = a.session(); err != nil {
+			l.Close()
+			return err
+		}
 	}
 	srv := agent.New(agent.Config{Session: s, Resolve: resolve, Describe: describe, Idle: idle, Now: a.now})
 	sig := make(chan os.Signal, 1)
@@ -126,6 +147,7 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 // a locked one, or one of another vault, is replaced. Of two starts racing,
 // one agent runs: the folder's lock decides.
 func (a *app) agentStart(idle time.Duration) error {
+	a.inAgent = true
 	c, err := a.agentClient()
 	if err != nil {
 		return err
@@ -206,11 +228,31 @@ func (a *app) agentStatus() error {
 	}
 	if st.Locked {
 		fmt.Fprintf(a.stdout, "agent running (pid %d), locked\n", st.PID)
-		return nil
+	} else {
+		fmt.Fprintf(a.stdout, "agent running (pid %d), unlocked: %s\n", st.PID, esc(st.Vault))
 	}
-	fmt.Fprintf(a.stdout, "agent running (pid %d), unlocked: %s\n", st.PID, esc(st.Vault))
 	if st.LocksAt != nil {
 		fmt.Fprintf(a.stdout, "locks at %s without use (idle timeout %s)\n", st.LocksAt.Local().Format("15:04:05"), time.Duration(st.Idle)*time.Second)
+	}
+	for _, t := range st.Triggers {
+		switch {
+		case t.Active && t.Note != "":
+			fmt.Fprintf(a.stdout, "locks on %s: yes (%s bus; %s)\n", t.Name, t.Bus, esc(t.Note))
+		case t.Active:
+			fmt.Fprintf(a.stdout, "locks on %s: yes (%s bus)\n", t.Name, t.Bus)
+		default:
+			fmt.Fprintf(a.stdout, "locks on %s: no (%s)\n", t.Name, esc(t.Note))
+		}
+	}
+	switch m := st.Memory; {
+	case m == nil:
+	case m.Locked:
+		fmt.Fprintf(a.stdout, "key memory: locked in RAM (%d pages; never swapped)\n", m.Pages)
+	default:
+		fmt.Fprintf(a.stdout, "key memory: not locked in RAM (%s)\n", esc(m.Note))
+	}
+	if st.CoreDumps != "" {
+		fmt.Fprintf(a.stdout, "core dumps: %s\n", esc(st.CoreDumps))
 	}
 	return nil
 }

@@ -14,6 +14,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/otterauth/otter/internal/dbustest"
 )
 
 // agentEnv is a password-only vault (no keyring) with a TOTP and an HOTP
@@ -232,4 +236,73 @@ func TestAgentHung(t *testing.T) {
 	if d := time.Since(start); d > 3*time.Second {
 		t.Errorf("code with a hung agent took %v", d)
 	}
+}
+
+// waitStatus polls agent status until its output has want (5 s at most;
+// an agent still starting may not answer yet).
+func (e *env) waitStatus(want string) string {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r := e.run("", "agent", "status")
+		if r.code == 0 && strings.Contains(r.stdout, want) {
+			return r.stdout
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("agent status has no %q within 5 s: exit %d\n%s%s", want, r.code, r.stdout, r.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// The agent locks on logind's PrepareForSleep(true) (system bus) and a
+// screensaver's ActiveChanged(true) (session bus): two private buses stand
+// for them, the test emits the signals, and a code asked afterwards needs
+// a direct unlock.
+func TestAgentLocksOnSuspendAndScreenLock(t *testing.T) {
+	e, pw := agentEnv(t)
+	sysAddr, sessAddr := dbustest.Bus(t), dbustest.Bus(t)
+	e.extraEnv = []string{"DBUS_SYSTEM_BUS_ADDRESS=" + sysAddr, "DBUS_SESSION_BUS_ADDRESS=" + sessAddr}
+	system, err := dbus.Connect(sysAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer system.Close()
+	session, err := dbus.Connect(sessAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer session.Close()
+	for _, tc := range []struct {
+		conn       *dbus.Conn
+		path, name string
+	}{
+		{system, "/org/freedesktop/login1", "org.freedesktop.login1.Manager.PrepareForSleep"},
+		{session, "/org/gnome/ScreenSaver", "org.gnome.ScreenSaver.ActiveChanged"},
+	} {
+		e.ok("", "--password-file", pw, "agent", "start", "--idle", "1h")
+		e.waitStatus("locks on suspend: yes (system bus")
+		out := e.waitStatus("locks on screen lock: yes (session bus)")
+		if !strings.Contains(out, "unlocked") {
+			t.Fatalf("status before the signal: %q", out)
+		}
+		e.ok("", "code", "github")
+		if err := tc.conn.Emit(dbus.ObjectPath(tc.path), tc.name, true); err != nil {
+			t.Fatal(err)
+		}
+		e.waitStatus("), locked")
+		e.fails(exitUnlock, "", "code", "github") // locked: a direct unlock, with no credential
+	}
+}
+
+// Without the buses the agent serves all the same and says what it does
+// not watch.
+func TestAgentLockTriggersWithoutBuses(t *testing.T) {
+	e, pw := agentEnv(t)
+	none := "unix:path=" + filepath.Join(e.dir, "no-bus")
+	e.extraEnv = []string{"DBUS_SYSTEM_BUS_ADDRESS=" + none, "DBUS_SESSION_BUS_ADDRESS=" + none}
+	e.ok("", "--password-file", pw, "agent", "start")
+	e.waitStatus("locks on suspend: no (no system bus")
+	e.waitStatus("locks on screen lock: no (no session bus")
+	e.ok("", "code", "github")
 }

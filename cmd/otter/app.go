@@ -38,6 +38,13 @@ type app struct {
 	pinFile         string
 	noAgent         bool // --no-agent: unlock directly even when an agent runs
 
+	inAgent    bool   // this process is (or starts) an agent: it starts none itself
+	autoStart  bool   // start an agent after this command's direct unlock (agent_auto.go)
+	unlockedBy string // how the direct unlock went, for that agent (byKeyring…)
+	autoSecret []byte // the typed password or recovery key for that agent
+	autoBy     string // the agent child: unlock only this way (--auto)
+	secretFD   int    // the agent child: the typed secret's pipe (--secret-fd)
+
 	v    *vault.Vault
 	s    *vaultops.Session // the operations on v
 	lock *lockout.Tracker  // failed-attempt record of the vault being opened
@@ -142,6 +149,8 @@ func (a *app) options() *vault.Options {
 }
 
 func (a *app) close() {
+	wipe(a.autoSecret)
+	a.autoSecret = nil
 	if a.v != nil {
 		a.v.Close()
 		a.v, a.s = nil, nil

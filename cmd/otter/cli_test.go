@@ -50,6 +50,8 @@ type env struct {
 	noKeyring bool
 	fake      *fidofake.Backend // set: otter runs in-process with these keys
 	fakeKeys  []*fidofake.Key
+	extraEnv  []string // appended to the child's environment (last wins)
+	wrap      []string // a command otter runs under (setpriv …), or none
 }
 
 func newEnv(t *testing.T) *env {
@@ -74,11 +76,15 @@ func (e *env) run(stdin string, args ...string) result {
 		return e.runInProcess(stdin, args)
 	}
 	cmd := exec.Command(otterBin, append([]string{"--test-weak-kdf"}, args...)...)
+	if len(e.wrap) > 0 {
+		cmd = exec.Command(e.wrap[0], append(append(e.wrap[1:len(e.wrap):len(e.wrap)], otterBin, "--test-weak-kdf"), args...)...)
+	}
 	cmd.Env = append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"), "XDG_RUNTIME_DIR="+e.runtimeDir(), "OTTER_NO_AGENT=",
 		"OTTER_PASSWORD_FILE=", "OTTER_PIN_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=")
 	if e.noKeyring {
 		cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(e.dir, "no-bus"))
 	}
+	cmd.Env = append(cmd.Env, e.extraEnv...)
 	cmd.Stdin = strings.NewReader(stdin)
 	return runCmd(e.t, cmd, args)
 }

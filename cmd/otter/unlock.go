@@ -25,11 +25,15 @@ func (a *app) open() (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.autoStart = a.wantAutoStart()
 	r, err := a.unlock(vaultops.NewUnlocker(l, a.state, a.now))
 	if err != nil {
+		wipe(a.autoSecret)
+		a.autoSecret = nil
 		return nil, err
 	}
 	a.v, a.s = r.Vault(), r.Session
+	a.autoStartAgent()
 	if f := r.Failed; f.Failures > 0 {
 		fmt.Fprintf(a.stderr, "otter: %d failed unlock %s since your last unlock, the last at %s\n",
 			f.Failures, plural(f.Failures, "attempt", "attempts"), f.Last.Local().Format("2006-01-02 15:04"))
@@ -42,6 +46,26 @@ func (a *app) open() (*vault.Vault, error) {
 
 func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 	l := u.Locked()
+	switch a.autoBy { // an agent started by a command: only the way it unlocked
+	case byKeyring:
+		r, err := u.Unlock(vault.Keyring{Store: a.store})
+		if err != nil {
+			return nil, fmt.Errorf("%s", keyringTrouble(err))
+		}
+		return r, nil
+	case byPassword, byRecovery:
+		b, err := readSecretFD(a.secretFD)
+		if err != nil {
+			return nil, err
+		}
+		if a.autoBy == byRecovery {
+			return a.unlockRecovery(u, b)
+		}
+		return a.unlockPassword(u, b)
+	}
+	if a.identityFile != "" || a.recoveryKeyFile != "" || a.passwordFile != "" {
+		a.unlockedBy = byFiles
+	}
 	if a.identityFile != "" {
 		return a.unlockIdentity(u)
 	}
@@ -63,6 +87,7 @@ func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 	if types[vault.SlotKeyring] {
 		r, err := u.Unlock(vault.Keyring{Store: a.store})
 		if err == nil {
+			a.unlockedBy = byKeyring
 			return r, nil
 		}
 		a.hint("%s; trying the vault's other unlock methods", keyringTrouble(err))
@@ -83,12 +108,14 @@ func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 			if err != nil {
 				return nil, err
 			}
+			a.keepTyped(byPassword, p)
 			return a.unlockPassword(u, p)
 		}
 		k, err := a.promptSecret("Recovery key: ")
 		if err != nil {
 			return nil, err
 		}
+		a.keepTyped(byRecovery, k)
 		return a.unlockRecovery(u, k)
 	}
 	return nil, &userError{code: exitUnlock, msg: "cannot unlock the vault: no unlock method available here",

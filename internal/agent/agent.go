@@ -109,6 +109,14 @@ type Status struct {
 	Vault   string     `json:"vault,omitempty"` // "" when locked
 	Idle    int64      `json:"idle_seconds"`    // the idle timeout
 	LocksAt *time.Time `json:"locks_at,omitempty"`
+	// Triggers are the events that lock the agent besides the idle
+	// timeout and otter lock, each watched or not, and why.
+	Triggers []Trigger `json:"triggers,omitempty"`
+	// Memory says whether the keys held are pinned in RAM (unlocked only).
+	Memory *Memory `json:"memory,omitempty"`
+	// CoreDumps is "off" when the agent can leave no core dump and is not
+	// dumpable; "" when this system does not say.
+	CoreDumps string `json:"core_dumps,omitempty"`
 }
 
 // Code is one account's current code and what a face shows with it.

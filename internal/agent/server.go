@@ -30,8 +30,10 @@ type Config struct {
 
 // Server answers requests for one unlocked session until it is stopped.
 // It locks (closes the vault: keys and secrets zeroed) on a lock request,
-// after Idle without use, and when the vault file changes in a way it
-// cannot follow; a locked server answers status and refuses the rest with
+// after Idle without use, when the vault file changes in a way it cannot
+// follow, when the machine is about to suspend (logind's PrepareForSleep
+// on the system bus) and when the session's screen locks (a screensaver's
+// ActiveChanged on the session bus); a locked server answers status and refuses the rest with
 // ErrLocked until it stops.
 type Server struct {
 	cfg   Config
@@ -40,6 +42,10 @@ type Server struct {
 	mu   sync.Mutex // held for each request: a lock never races an operation
 	sess *vaultops.Session
 	last time.Time // the last use
+
+	triggers []Trigger // the lock triggers watched (watchBuses)
+	pin      pinner    // keeps the pages of the keys in RAM
+	mem      Memory    // what pin did last
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -57,13 +63,24 @@ func New(cfg Config) *Server {
 	if err != nil {
 		p = cfg.Session.Vault().Path()
 	}
-	return &Server{cfg: cfg, vault: p, sess: cfg.Session, last: cfg.Now(), stopped: make(chan struct{})}
+	s := &Server{cfg: cfg, vault: p, sess: cfg.Session, last: cfg.Now(), stopped: make(chan struct{})}
+	s.repin()
+	return s
+}
+
+// repin keeps the pages of the keys and secrets the vault holds now
+// locked in RAM (they change when the vault is re-read or written).
+func (s *Server) repin() {
+	if s.sess != nil {
+		s.mem = s.pin.pin(s.sess.Vault().KeyMemory())
+	}
 }
 
 // Serve accepts connections on l until Stop (or a stop request), then
 // locks and closes l (the socket is removed, the folder's lock released).
 func (s *Server) Serve(l *Listener) error {
 	go s.idleLoop()
+	s.watchBuses()
 	var wg sync.WaitGroup
 	errc := make(chan error, 1)
 	go func() {
@@ -106,6 +123,8 @@ func (s *Server) lock() {
 		s.sess.Vault().Close()
 		s.sess = nil
 	}
+	s.pin.release()
+	s.mem = Memory{}
 }
 
 // Locked reports whether the server holds no unlocked vault.
@@ -183,8 +202,11 @@ func (s *Server) handle(req *request) *response {
 }
 
 func (s *Server) status() *Status {
-	st := &Status{PID: os.Getpid(), Locked: s.sess == nil, Idle: int64(s.cfg.Idle / time.Second)}
+	st := &Status{PID: os.Getpid(), Locked: s.sess == nil, Idle: int64(s.cfg.Idle / time.Second),
+		Triggers: append([]Trigger(nil), s.triggers...), CoreDumps: coreDumps()}
 	if s.sess != nil {
+		mem := s.mem
+		st.Memory = &mem
 		st.Vault = s.vault
 		at := s.last.Add(s.cfg.Idle)
 		st.LocksAt = &at
@@ -201,10 +223,19 @@ func (s *Server) onVault(req *request) *response {
 	if req.Vault != s.vault {
 		return &response{Err: &Failure{Kind: "other-vault", Exit: 1, Msg: ErrOtherVault.Error()}}
 	}
-	if _, err := s.sess.Vault().Refresh(); err != nil {
+	changed, err := s.sess.Vault().Refresh()
+	if err != nil {
 		s.lock()
 		return &response{Err: &Failure{Kind: "locked", Exit: 3, Msg: ErrLocked.Error()}}
 	}
+	wrote := req.Op == opRecovery
+	defer func() {
+		// A re-read or a write (HOTP counter, recovery code) replaced the
+		// secrets: pin the new ones. A TOTP code or a list changes nothing.
+		if changed || wrote {
+			s.repin()
+		}
+	}()
 	if req.Op == opList {
 		return &response{Names: names(s.sess.Data())}
 	}
@@ -220,6 +251,7 @@ func (s *Server) onVault(req *request) *response {
 		}
 		return &response{Recovery: &Recovery{Label: acc.Label(), Code: code, Left: left}}
 	}
+	wrote = acc.Type == string(otp.TypeHOTP)
 	c, err := s.code(acc)
 	if err != nil {
 		return s.failure(err)

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/otterauth/otter/internal/agent"
+	"github.com/otterauth/otter/internal/paths"
+)
+
+// Auto-start modes (otter agent auto): when a command unlocks the vault
+// directly and no unlocked agent runs, it starts one in the background.
+const (
+	autoInteractive = "interactive" // the default: when a person unlocked at a terminal
+	autoOn          = "on"          // after any direct unlock (scripts too)
+	autoOff         = "off"         // never
+)
+
+// autoFile holds the mode in the per-device state folder.
+const autoFile = "agent-auto"
+
+// How the command unlocked, for the agent it starts (app.unlockedBy).
+const (
+	byKeyring  = "keyring"  // the agent unlocks itself from the keyring
+	byFiles    = "files"    // the agent reads the same credential files
+	byPassword = "password" // typed: handed to the agent through a pipe
+	byRecovery = "recovery" // typed: handed to the agent through a pipe
+)
+
+func (a *app) agentAutoCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "auto [interactive|on|off]",
+		Short: "Say or set when a command that unlocks starts an agent (default: interactive)",
+		Long: `A command that unlocks the vault directly starts an agent in the
+background holding that unlock, unless an unlocked agent runs already:
+
+  interactive  only when you unlocked at a terminal (the default)
+  on           after any direct unlock, scripts and password files too
+  off          never; start one with otter agent start
+
+The agent unlocks itself from the keyring when the keyring unlocked the
+command, reads the same --password-file (or recovery key or identity file)
+the command was given, or gets the password you typed through a pipe: never
+through arguments, the environment or a file. A FIDO2 unlock starts no
+agent (it would need another touch). --no-agent (OTTER_NO_AGENT) also
+keeps a command from starting one. The setting is per device.`,
+		Args:      cobra.MaximumNArgs(1),
+		ValidArgs: []string{autoInteractive, autoOn, autoOff},
+		RunE: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				fmt.Fprintln(a.stdout, a.autoMode())
+				return nil
+			}
+			switch args[0] {
+			case autoInteractive, autoOn, autoOff:
+			default:
+				return usageErr("otter agent auto %q: want interactive, on or off", args[0])
+			}
+			if err := os.MkdirAll(a.state, 0o700); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(a.state, autoFile), []byte(args[0]+"\n"), 0o600)
+		},
+	}
+}
+
+// autoMode is the device's setting; interactive when unset or unreadable.
+func (a *app) autoMode() string {
+	b, err := os.ReadFile(filepath.Join(a.state, autoFile))
+	if err != nil {
+		return autoInteractive
+	}
+	switch m := strings.TrimSpace(string(b)); m {
+	case autoOn, autoOff:
+		return m
+	}
+	return autoInteractive
+}
+
+// wantAutoStart reports whether this command, once it has unlocked
+// directly, should start an agent.
+func (a *app) wantAutoStart() bool {
+	if a.noAgent || a.inAgent {
+		return false
+	}
+	if _, err := paths.Runtime(); err != nil {
+		return false
+	}
+	switch a.autoMode() {
+	case autoOff:
+		return false
+	case autoOn:
+		return true
+	}
+	return a.interactive()
+}
+
+// keepTyped keeps a copy of a typed password or recovery key for the agent
+// this command will start (zeroed once handed over, or by close).
+func (a *app) keepTyped(by string, typed []byte) {
+	if a.autoStart {
+		a.autoSecret = bytes.Clone(typed)
+		a.unlockedBy = by
+	}
+}
+
+// autoStartAgent starts an agent in the background after a direct unlock
+// when the setting allows it and no unlocked agent runs: a locked one is
+// replaced (the user just unlocked), an unlocked one of another vault is
+// left alone. It does not wait for the agent: the agent unlocks on its own
+// time and the command goes on. Every failure here is silent: the command
+// has its vault, and the next one unlocks directly again.
+func (a *app) autoStartAgent() {
+	secret := a.autoSecret
+	a.autoSecret = nil
+	defer wipe(secret)
+	if !a.autoStart || a.unlockedBy == "" {
+		return
+	}
+	c, err := a.agentClient()
+	if err != nil {
+		return
+	}
+	if st, err := c.Status(); err == nil {
+		if !st.Locked || c.Stop() != nil {
+			return
+		}
+	} else if !errors.Is(err, agent.ErrNotRunning) {
+		return
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return
+	}
+	vaultPath, _ := filepath.Abs(a.path())
+	args := append(a.agentArgs(vaultPath, agent.DefaultIdle), "--auto", a.unlockedBy)
+	ready, readyW, err := os.Pipe()
+	if err != nil {
+		return
+	}
+	defer ready.Close()
+	files := []*os.File{readyW}
+	var secretW *os.File
+	if secret != nil {
+		var secretR *os.File
+		if secretR, secretW, err = os.Pipe(); err != nil {
+			readyW.Close()
+			return
+		}
+		defer secretR.Close()
+		files = append(files, secretR)
+		args = append(args, "--secret-fd", "4")
+	}
+	cmd := exec.Command(self, args...) // streams: /dev/null
+	cmd.ExtraFiles = files
+	err = cmd.Start()
+	readyW.Close()
+	if secretW != nil {
+		if err == nil {
+			secretW.Write(secret)
+		}
+		secretW.Close()
+	}
+	if err != nil {
+		return
+	}
+	cmd.Process.Release()
+	fmt.Fprintf(a.stderr, "otter: started an agent in the background: codes come from it until otter lock or %s idle (otter agent auto off: never)\n", agent.DefaultIdle)
+}
+
+// readSecretFD reads the secret the starting command hands the agent
+// through an inherited pipe (at most 4 KiB, read into one buffer: no
+// copies left behind by a growing one), and closes it.
+func readSecretFD(fd int) ([]byte, error) {
+	f := os.NewFile(uintptr(fd), "secret")
+	if f == nil {
+		return nil, fmt.Errorf("no file descriptor %d", fd)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	n := 0
+	for n < len(buf) {
+		m, err := f.Read(buf[n:])
+		n += m
+		if errors.Is(err, io.EOF) {
+			return buf[:n], nil
+		}
+		if err != nil {
+			wipe(buf)
+			return nil, err
+		}
+	}
+	wipe(buf)
+	return nil, errors.New("the secret handed to the agent is too long")
+}

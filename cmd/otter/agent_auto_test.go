@@ -1,0 +1,146 @@
+//go:build linux || darwin
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const autoStarted = "started an agent in the background"
+
+// noAgentRuns checks that no agent answers.
+func (e *env) noAgentRuns(why string) {
+	e.t.Helper()
+	time.Sleep(300 * time.Millisecond) // an agent started would be listening by now
+	if r := e.run("", "agent", "status"); r.code == 0 {
+		e.t.Errorf("%s: an agent runs: %s", why, r.stdout)
+	}
+}
+
+// With auto start on, a direct unlock from a password file starts an agent
+// that reads the same file; a locked agent is replaced; --no-agent and
+// auto off start none; the default (interactive) starts none for a script.
+func TestAgentAutoStart(t *testing.T) {
+	e, pw := agentEnv(t)
+	if got := e.ok("", "agent", "auto"); got != "interactive\n" {
+		t.Errorf("agent auto by default: %q", got)
+	}
+	r := e.run("", "--password-file", pw, "code", "github")
+	if r.code != 0 || strings.Contains(r.stderr, autoStarted) {
+		t.Fatalf("default, not a terminal: exit %d, %q", r.code, r.stderr)
+	}
+	e.noAgentRuns("a script's unlock with the default setting")
+
+	e.ok("", "agent", "auto", "on")
+	if r := e.run("", "--no-agent", "--password-file", pw, "code", "github"); strings.Contains(r.stderr, autoStarted) {
+		t.Errorf("--no-agent started an agent: %q", r.stderr)
+	}
+	e.noAgentRuns("--no-agent")
+
+	r = e.run("", "--password-file", pw, "code", "bank")
+	if r.code != 0 || r.stdout != "755224\n" || !strings.Contains(r.stderr, autoStarted) {
+		t.Fatalf("auto on: exit %d, %q, %q", r.code, r.stdout, r.stderr)
+	}
+	e.waitStatus("unlocked: " + e.vault)
+	if got := e.ok("", "code", "bank"); got != "287082\n" {
+		t.Errorf("HOTP from the started agent: %q, want 287082 (counter 1)", got)
+	}
+	// The agent holds the unlock the command made: no credential now.
+	e.ok("", "code", "github")
+	// A second direct unlock leaves the running agent alone.
+	pid := e.agentPID()
+	if r := e.run("", "--no-agent", "--password-file", pw, "list"); strings.Contains(r.stderr, autoStarted) {
+		t.Errorf("a second agent was started: %q", r.stderr)
+	}
+	r = e.run("", "--password-file", pw, "list")
+	if strings.Contains(r.stderr, autoStarted) || e.agentPID() != pid {
+		t.Errorf("an unlocked agent was replaced: %q", r.stderr)
+	}
+
+	// A locked agent is replaced by the next direct unlock.
+	e.ok("", "lock")
+	r = e.run("", "--password-file", pw, "code", "bank")
+	if r.stdout != "359152\n" || !strings.Contains(r.stderr, autoStarted) {
+		t.Errorf("direct unlock with a locked agent: %q, %q", r.stdout, r.stderr)
+	}
+	e.waitStatus("unlocked: " + e.vault)
+	if e.agentPID() == pid {
+		t.Error("the locked agent is still the one running")
+	}
+
+	e.ok("", "agent", "stop")
+	e.ok("", "agent", "auto", "off")
+	if got := e.ok("", "agent", "auto"); got != "off\n" {
+		t.Errorf("agent auto after off: %q", got)
+	}
+	if r := e.run("", "--password-file", pw, "code", "github"); strings.Contains(r.stderr, autoStarted) {
+		t.Errorf("auto off started an agent: %q", r.stderr)
+	}
+	e.noAgentRuns("auto off")
+	e.fails(exitUsage, "", "agent", "auto", "maybe")
+}
+
+// The default: a password typed at a terminal starts an agent, which gets
+// the password through an inherited pipe (never argv or the environment:
+// the agent's /proc cmdline and environ are checked).
+func TestAgentAutoStartTyped(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	e, _ := agentEnv(t)
+	env := append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"),
+		"XDG_RUNTIME_DIR="+e.runtimeDir(), "OTTER_NO_AGENT=", "OTTER_PASSWORD_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=",
+		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(e.dir, "no-bus"), "TERM=xterm-256color")
+	tt := &tmuxTerm{t: t, socket: fmt.Sprintf("otter-auto-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
+	shell := fmt.Sprintf("'%s' --test-weak-kdf code github; echo '%s'; sleep 600", otterBin, exitMark)
+	tt.tmux("new-session", "-d", "-s", "otter", "-x", "150", "-y", "24", shell)
+	t.Cleanup(func() { exec.Command("tmux", "-L", tt.socket, "kill-server").Run() })
+	tt.waitFor("Vault password:")
+	tt.typeText(strongPassword)
+	tt.keys("Enter")
+	tt.waitFor(autoStarted, exitMark)
+	e.waitStatus("unlocked: " + e.vault)
+	e.ok("", "code", "github")
+	pid := fmt.Sprint(e.agentPID())
+	for _, f := range []string{"cmdline", "environ"} {
+		b, err := os.ReadFile("/proc/" + pid + "/" + f)
+		if err != nil {
+			continue // not Linux
+		}
+		if strings.Contains(string(b), strongPassword) {
+			t.Errorf("the password is in the agent's %s", f)
+		}
+		if f == "cmdline" && !strings.Contains(string(b), "--secret-fd") {
+			t.Errorf("the agent's cmdline %q: want --secret-fd", b)
+		}
+	}
+}
+
+// A keyring unlock starts an agent that unlocks itself from the keyring:
+// nothing is handed to it at all.
+func TestAgentAutoStartKeyring(t *testing.T) {
+	e, _, _ := keyringVault(t)
+	t.Cleanup(func() { e.run("", "agent", "stop") })
+	e.ok("", "agent", "auto", "on")
+	r := e.run("", "code", "github")
+	if r.code != 0 || !strings.Contains(r.stderr, autoStarted) {
+		t.Fatalf("keyring unlock with auto on: exit %d, %q", r.code, r.stderr)
+	}
+	e.waitStatus("unlocked: " + e.vault)
+	pid := fmt.Sprint(e.agentPID())
+	if b, err := os.ReadFile("/proc/" + pid + "/cmdline"); err == nil {
+		cmdline := strings.ReplaceAll(string(b), "\x00", " ")
+		if !strings.Contains(cmdline, "--auto keyring") || strings.Contains(cmdline, "--secret-fd") || strings.Contains(cmdline, "--password-file") {
+			t.Errorf("the keyring agent's cmdline: %q", cmdline)
+		}
+	}
+	if got, want := e.ok("", "code", "github"), e.ok("", "--no-agent", "code", "github"); got != want {
+		t.Errorf("code through the agent %q, direct %q", got, want)
+	}
+}

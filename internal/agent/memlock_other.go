@@ -1,0 +1,11 @@
+//go:build !linux
+
+package agent
+
+const mlockSupported = false
+
+func mlockPage(uintptr) error { return nil }
+func munlockPage(uintptr)     {}
+func bufAddr([]byte) uintptr  { return 0 }
+func memlockLimit() string    { return "unknown" }
+func coreDumps() string       { return "" }
