@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -68,4 +71,62 @@ func TestPasswordSlotRemovalPrintsShortPlaybook(t *testing.T) {
 	}
 	out := e.ok("", "--password-file", pw, "slot", "rm", "--yes", shared)
 	wantIn(t, result{stdout: out}, "Whoever held this credential could read every seed and recovery code", "re-enroll 2FA at this site: GitHub:team")
+}
+
+// A shared vault end to end: the owner adds member bob and syncs, bob
+// joins with his age identity, sees the members another device changes
+// until he acknowledges them, and once the owner removes him his sync
+// fails, saying so.
+func TestMemberJoinsSharedVaultAndIsRemoved(t *testing.T) {
+	t.Setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	remote := filepath.Join(t.TempDir(), "remote.git")
+	if out, err := exec.Command("git", "init", "-q", "--bare", "-b", "main", remote).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v: %s", err, out)
+	}
+	owner, pw, _ := passwordVault(t)
+	owner.ok("", "--password-file", pw, "add", "--issuer", "Company", "--account", "root", "--secret", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+	owner.ok("", "--password-file", pw, "sync", "init", remote)
+	bobID, err := age.GenerateX25519Identity()
+	must(t, err)
+	owner.ok("", "--password-file", pw, "slot", "add", "age", bobID.Recipient().String(), "--label", "bob")
+	owner.ok("", "--password-file", pw, "sync")
+
+	bob := newEnv(t).withoutKeyring()
+	key := bob.file("bob.key", bobID.String()+"\n")
+	wantIn(t, result{stdout: bob.ok("", "--identity-file", key, "sync", "join", remote, "--no-keyring")}, "joined vault", "1 account")
+	wantIn(t, result{stdout: bob.ok("", "--identity-file", key, "list")}, "Company")
+
+	// the owner adds carol: bob's sync says so until he acknowledges it
+	carol, _ := age.GenerateX25519Identity()
+	owner.ok("", "--password-file", pw, "slot", "add", "age", carol.Recipient().String(), "--label", "carol")
+	if r := owner.run("", "sync", "status"); strings.Contains(r.stdout, "members changed") {
+		t.Errorf("the owner's own slot change is a notice on the owner's device:\n%s", r.stdout)
+	}
+	owner.ok("", "--password-file", pw, "sync")
+	wantIn(t, bob.run("", "--identity-file", key, "sync"), "members changed by ", ": added age slot carol")
+	wantIn(t, bob.run("", "sync", "status"), "members changed by ", "added age slot carol", "otter sync status --ack")
+	wantIn(t, bob.run("", "sync", "status", "--ack"), "acknowledged 1 member change")
+	if r := bob.run("", "sync", "status"); strings.Contains(r.stdout, "members changed") || r.code != 0 {
+		t.Errorf("status after --ack: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// the owner removes bob
+	var slots []slotJSON
+	must(t, json.Unmarshal([]byte(owner.ok("", "--password-file", pw, "slot", "list", "--json")), &slots))
+	var bobSlot string
+	for _, s := range slots {
+		if s.Label == "bob" {
+			bobSlot = s.ID
+		}
+	}
+	wantIn(t, result{stdout: owner.ok("", "--password-file", pw, "slot", "rm", "--yes", bobSlot)}, `Member "bob"`, "Company:root")
+	owner.ok("", "--password-file", pw, "sync")
+	before := readFile(t, bob.vault)
+	r := bob.fails(exitUnlock, "", "--identity-file", key, "sync")
+	wantIn(t, r, "this device's unlock slot was removed from the vault", "nothing was changed here")
+	if !bytes.Equal(before, readFile(t, bob.vault)) {
+		t.Error("bob's refused sync changed his vault file")
+	}
 }
