@@ -37,7 +37,6 @@ func TestMemberSlotRemovalPrintsPlaybook(t *testing.T) {
 		t.Fatalf("no age slot alice in %+v", slots)
 	}
 	out = e.ok("", "--password-file", pw, "slot", "rm", "--yes", alice[:8])
-	t.Log(out)
 	for _, want := range []string{
 		"the data key was rotated",
 		`Member "alice" no longer opens`,
