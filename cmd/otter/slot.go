@@ -85,6 +85,9 @@ func (a *app) slotList(asJSON bool) error {
 			legacy++
 		}
 		if r.Type == string(vault.SlotAge) {
+			if r.Label != "" {
+				r.Label = "member " + r.Label
+			}
 			r.Label = strings.TrimSpace(r.Label + " " + r.Recipient)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", vaultops.ShortID(r.ID), r.Type, r.Label, r.Created, mark)
@@ -111,6 +114,11 @@ func (a *app) slotAddAge(recipient, lbl string) error {
 	s, err := v.AddSlot(vault.AgeRecipient{Recipient: strings.TrimSpace(recipient)}, lbl)
 	if err != nil {
 		return err
+	}
+	if vaultops.IsMember(s) {
+		fmt.Fprintf(a.stdout, "added age slot %s for %s: member %q\n", vaultops.ShortID(s.ID), s.Recipient, esc(s.Label))
+		a.hint("on their machine, with the vault synced to a remote they can reach: otter sync join REMOTE --identity-file FILE --no-keyring")
+		return nil
 	}
 	fmt.Fprintf(a.stdout, "added age slot %s for %s\n", vaultops.ShortID(s.ID), s.Recipient)
 	a.hint("unlock with its identity: otter --identity-file FILE …")
@@ -219,10 +227,15 @@ func (a *app) slotRemove(prefix string, yes bool) error {
 		return &userError{code: exitNotFound, msg: fmt.Sprintf("%d slots match %q", len(match), prefix), hint: "see them with: otter slot list"}
 	}
 	s := match[0]
-	q := fmt.Sprintf("Remove %s slot %s? It no longer unlocks the vault. [y/N] ", s.Type, vaultops.ShortID(s.ID))
+	what := fmt.Sprintf("%s slot %s", s.Type, vaultops.ShortID(s.ID))
+	if vaultops.IsMember(s) {
+		what = fmt.Sprintf("member %q (age slot %s)", s.Label, vaultops.ShortID(s.ID))
+	}
+	q := fmt.Sprintf("Remove %s? It no longer unlocks the vault. [y/N] ", what)
 	if err := a.confirmDestructive(yes, "remove a slot", q, "removed"); err != nil {
 		return err
 	}
+	playbook := vaultops.OffboardingOf(v.Data(), s)
 	if err := v.RemoveSlot(s.ID); err != nil {
 		return err
 	}
@@ -232,5 +245,69 @@ func (a *app) slotRemove(prefix string, yes bool) error {
 		}
 	}
 	fmt.Fprintf(a.stdout, "removed %s slot %s; the data key was rotated\n", s.Type, vaultops.ShortID(s.ID))
+	a.offboardReport(playbook)
 	return nil
+}
+
+// offboardReport prints the offboarding playbook of a removed slot: the
+// data key is rotated, but whoever held the slot keeps every seed and
+// recovery code they could read.
+func (a *app) offboardReport(p vaultops.Playbook) {
+	w := a.stdout
+	if p.Slot.Type == vault.SlotKeyring && p.Slot.Label == hostLabel() {
+		return // this machine's own keyring entry: nobody else held it
+	}
+	if len(p.Accounts) == 0 && p.Forgotten == 0 {
+		fmt.Fprintln(w, "The vault held no account while the slot existed: there is nothing to re-enroll.")
+		return
+	}
+	n := len(p.Accounts) + p.Forgotten
+	if p.Slot.Type == vault.SlotAge {
+		who := "Whoever holds this age identity"
+		if p.Member {
+			who = fmt.Sprintf("Member %q", esc(p.Slot.Label))
+		}
+		fmt.Fprintf(w, "\n%s no longer opens the vault's next generations, but keeps every seed and recovery code they could read.\n", who)
+		fmt.Fprintf(w, "To lock them out for real, re-enroll 2FA %s: sign in, set up the authenticator again (then otter add the new one and otter rm the old), and generate new recovery codes where they had some (otter recovery replace QUERY FILE):\n",
+			atSites(n))
+		for _, acc := range p.Accounts {
+			line := "  " + esc(acc.Label)
+			if acc.Unused > 0 {
+				line += fmt.Sprintf("  and %d unused recovery %s (generate new ones at the site)", acc.Unused, plural(acc.Unused, "code", "codes"))
+			}
+			if !acc.Deleted.IsZero() {
+				line += fmt.Sprintf("  (deleted in otter on %s: if it still exists at the site, re-enroll it too)", acc.Deleted.Local().Format("2006-01-02"))
+			}
+			fmt.Fprintln(w, line)
+		}
+	} else {
+		var names []string
+		for _, acc := range p.Accounts {
+			name := esc(acc.Label)
+			if acc.Unused > 0 {
+				name += fmt.Sprintf(" (and %d unused recovery %s)", acc.Unused, plural(acc.Unused, "code", "codes"))
+			}
+			names = append(names, name)
+		}
+		fmt.Fprintf(w, "\nWhoever held this credential could read every seed and recovery code of the vault and keeps them; if anyone but you held it, re-enroll 2FA %s: %s\n",
+			atSites(n), strings.Join(names, ", "))
+	}
+	if p.Forgotten > 0 {
+		fmt.Fprintf(w, "  and %d %s deleted in otter while the slot existed, whose %s otter no longer keeps (purged from the trash): if still enrolled at the site, re-enroll there too\n",
+			p.Forgotten, plural(p.Forgotten, "account", "accounts"), plural(p.Forgotten, "name", "names"))
+	}
+	if p.Unsure {
+		fmt.Fprintln(w, "  (the slot's creation time is unknown, so every account otter knows of is listed, deleted ones included)")
+	}
+	if p.Slot.Type == vault.SlotAge {
+		a.hint("sync now (otter sync) so that every device gets the rotated key; a removed member's own copies stop opening new generations")
+	}
+}
+
+// atSites says where to re-enroll: at this site, or at each of n sites.
+func atSites(n int) string {
+	if n == 1 {
+		return "at this site"
+	}
+	return fmt.Sprintf("at each of these %d sites", n)
 }

@@ -40,7 +40,7 @@ account name is in any file name, commit message or author.`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.runSync() },
 	}
-	var noKeyring, asJSON bool
+	var noKeyring, asJSON, ack bool
 	initCmd := &cobra.Command{
 		Use:   "init REMOTE",
 		Short: "Attach this vault to a git remote (a URL or a path to a bare repository) and sync",
@@ -67,12 +67,14 @@ for this machine (unless --no-keyring). There must be no vault here yet.`,
 		Short: "Show the remote, the last sync, both generations and every device",
 		Long: `Show the remote, this device's last sync, the local and the remote
 generation, each device with its last sync, and a fingerprint (vault id,
-generation, checksum) to compare two machines by eye. It fetches first;
-it does not unlock the vault.`,
+generation, checksum) to compare two machines by eye, and the unlock
+slots (members) other devices added or removed, until acknowledged with
+--ack. It fetches first; it does not unlock the vault.`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error { return a.syncStatus(asJSON) },
+		RunE: func(*cobra.Command, []string) error { return a.syncStatus(asJSON, ack) },
 	}
 	status.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	status.Flags().BoolVar(&ack, "ack", false, "acknowledge the members changed by other devices: show them this once more, then no longer")
 	auto := &cobra.Command{
 		Use:       "auto on|off",
 		Short:     "Sync after every change and when the TUI starts (on), or only on otter sync (off)",
@@ -214,7 +216,7 @@ func hostLabel() string {
 	return h
 }
 
-func (a *app) syncStatus(asJSON bool) error {
+func (a *app) syncStatus(asJSON, ack bool) error {
 	repo, err := a.syncRepo()
 	if err != nil {
 		return err
@@ -246,7 +248,34 @@ func (a *app) syncStatus(asJSON bool) error {
 	if fetchErr != nil {
 		a.warn("could not fetch, the remote's state shown is from the last fetch: %v", fetchErr)
 	}
+	if ack {
+		n, err := syncer.AckNotices(repo)
+		if err != nil {
+			return err
+		}
+		if !asJSON {
+			fmt.Fprintf(a.stdout, "acknowledged %d %s\n", n, plural(n, "member change", "member changes"))
+		}
+	} else if len(st.Members) > 0 && !asJSON {
+		a.hint("check the members with: otter slot list; then acknowledge: otter sync status --ack")
+	}
 	return nil
+}
+
+// printMembers shows the slot changes other devices made: "members
+// changed by DEVICE at TIME: added age slot alice; …".
+func (a *app) printMembers(indent string, list []syncer.Notice) {
+	for _, n := range list {
+		by := "another device"
+		if len(n.Devices) > 0 {
+			ids := make([]string, len(n.Devices))
+			for i, d := range n.Devices {
+				ids[i] = esc(fmt.Sprintf("%.12s", d))
+			}
+			by = strings.Join(ids, " or ")
+		}
+		fmt.Fprintf(a.stdout, "%smembers changed by %s at %s: %s\n", indent, by, n.At.Local().Format("2006-01-02 15:04"), esc(n.Changes()))
+	}
 }
 
 func (a *app) printStatus(st syncer.Status) {
@@ -278,6 +307,7 @@ func (a *app) printStatus(st syncer.Status) {
 		}
 		fmt.Fprintf(w, "  %.12s  last sync %s  generation %d%s\n", esc(d.ID), d.LastSync.Local().Format("2006-01-02 15:04"), d.Generation, this)
 	}
+	a.printMembers("", st.Members)
 }
 
 func (a *app) syncAuto(onOff string) error {
@@ -319,5 +349,9 @@ func (a *app) printSync(rep syncer.Report) {
 	}
 	if rep.Retries > 0 {
 		fmt.Fprintf(w, "  another device pushed meanwhile: merged and pushed again (%d %s)\n", rep.Retries, plural(rep.Retries, "retry", "retries"))
+	}
+	if len(rep.Members) > 0 {
+		a.printMembers("  ", rep.Members)
+		a.hint("check the members with: otter slot list; otter sync status shows this until: otter sync status --ack")
 	}
 }

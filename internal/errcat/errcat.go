@@ -63,7 +63,7 @@ var entries = []struct {
 	{vault.ErrNotExist, Entry{Error, "", "create one with: otter init"}},
 	{vault.ErrExist, Entry{Error, "", ""}},
 	{vault.ErrWrongCredential, Entry{Unlock, "", ""}},
-	{vault.ErrSlotRemoved, Entry{Unlock, "", "another device removed the way this one unlocks; unlock with a method the vault still has (a password, the recovery key), then sync again"}},
+	{vault.ErrSlotRemoved, Entry{Unlock, "", "another device removed the way this one unlocks (in a shared vault: your member slot); nothing was changed here. If you have another way in the vault still has (a password, the recovery key), unlock with it, then sync again"}},
 	{vault.ErrNoUsableSlot, Entry{Unlock, "", ""}},
 	{vault.ErrTooFewSlots, Entry{Error, "", "add another unlock method first: otter slot add password|keyring|recovery"}},
 	{vault.ErrNoCodesLeft, Entry{NotFound, "", "generate new recovery codes on the account's website, then: otter recovery add"}},

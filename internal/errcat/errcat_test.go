@@ -260,3 +260,21 @@ func TestSentence(t *testing.T) {
 		}
 	}
 }
+
+// A member removed from a shared vault syncs: the error says the slot was
+// removed (whichever of the vault's paths found it) and that nothing
+// changed here, with exit code 3.
+func TestRemovedMemberWording(t *testing.T) {
+	for _, err := range []error{
+		fmt.Errorf("%w (slot 1a2b3c4d)", vault.ErrSlotRemoved),
+		fmt.Errorf("%w (slot 1a2b3c4d): %w", vault.ErrSlotRemoved, vault.ErrNoUsableSlot),
+	} {
+		e, ok := Lookup(err)
+		if !ok || e.Code != Unlock {
+			t.Errorf("%v: %+v, %t; want exit %d", err, e, ok, Unlock)
+		}
+		if !strings.Contains(e.Msg, "this device's unlock slot was removed from the vault") || !strings.Contains(e.Hint, "nothing was changed here") {
+			t.Errorf("%v: says %q, hint %q", err, e.Msg, e.Hint)
+		}
+	}
+}

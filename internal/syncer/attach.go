@@ -138,6 +138,8 @@ type Status struct {
 	Fetched  *Fingerprint  `json:"remote_vault,omitempty"`
 	Pending  bool          `json:"local_changes"`
 	Devices  []DeviceState `json:"devices"`
+	// Members are the slot changes of other devices not acknowledged yet.
+	Members []Notice `json:"members_changed,omitempty"`
 }
 
 // StatusOf reads the status of repo for the local vault file local,
@@ -200,7 +202,8 @@ func StatusOf(repo *gitrepo.Repo, local []byte, device string) (Status, error) {
 		st.Devices = append(st.Devices, d)
 	}
 	st.LastSync = lastSync(repo)
-	return st, nil
+	st.Members, err = Notices(repo)
+	return st, err
 }
 
 // readDevices adds the last line of every device log in commit c to m,

@@ -76,6 +76,10 @@ type Report struct {
 	// Retries counts pushes the remote rejected because another device
 	// pushed first.
 	Retries int
+	// Members are the changes of unlock slots (members) other devices
+	// made that this sync took in (see Notice); they stay in Notices until
+	// acknowledged.
+	Members []Notice
 }
 
 // Syncer syncs one unlocked vault with the remote of its repository.
@@ -84,6 +88,8 @@ type Syncer struct {
 	v      *vault.Vault
 	device string
 	now    func() time.Time
+	// notices are the slot changes this Sync took in, over its retries.
+	notices []Notice
 }
 
 // New returns a Syncer for the unlocked vault v and its repository. device
@@ -129,9 +135,10 @@ func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 		return Report{}, err
 	}
 	var rep Report
+	s.notices = nil
 	for try := 0; try < maxTries; try++ {
 		rep, err = s.once(ctx)
-		rep.Retries = try
+		rep.Retries, rep.Members = try, s.notices
 		if err == nil { // the remote holds rep.Commit now
 			err = s.seen(rep.Commit)
 		}
@@ -281,10 +288,11 @@ func (s *Syncer) checkNotOlder(synced, theirs []byte) error {
 
 // pull makes the remote's vault the local one (nothing changed here).
 func (s *Syncer) pull(head, remote string, theirs []byte) (Report, error) {
-	before := s.v.Data()
+	before, slots := s.v.Data(), s.v.Slots()
 	if err := s.v.Adopt(theirs); err != nil {
 		return Report{}, err
 	}
+	s.noteSlots(slots, head, remote)
 	rep, err := s.settle(head, remote, "pulled")
 	rep.In = vault.Diff(before, s.v.Data())
 	return rep, err
@@ -315,7 +323,11 @@ func (s *Syncer) merge(ctx context.Context, base, theirs []byte, parents []strin
 		}
 		defer bc.Close()
 	}
-	before := s.v.Data()
+	before, slots := s.v.Data(), s.v.Slots()
+	synced, err := s.repo.Ref(headRef)
+	if err != nil {
+		return Report{}, err
+	}
 	var conflicts []vault.Conflict
 	err = s.v.MergeIn(bc, tc, func(b, o, t *vault.Data) (*vault.Data, error) {
 		m, r := vault.Merge(b, o, t)
@@ -326,6 +338,7 @@ func (s *Syncer) merge(ctx context.Context, base, theirs []byte, parents []strin
 		return Report{}, err
 	}
 	after := s.v.Data()
+	s.noteSlots(slots, synced, parents[len(parents)-1])
 	head, err := s.repo.Ref(headRef)
 	if err != nil {
 		return Report{}, err
