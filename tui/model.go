@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -90,6 +91,7 @@ type (
 		v      *vault.Vault
 		method unlockMethod
 		since  lockout.Summary // failed attempts since the previous unlock
+		merged []string        // file-sync conflict copies merged in (vaultops.MergedCopy.Summary)
 	}
 	refreshMsg struct {
 		epoch   int
@@ -346,6 +348,9 @@ func (m *Model) open(msg openedMsg) tea.Cmd {
 	if n := msg.since.Failures; n > 0 {
 		m.setStatus(fmt.Sprintf("%d failed unlock %s since your last unlock (the last at %s).",
 			n, plural(n, "attempt"), msg.since.Last.Local().Format("2006-01-02 15:04")), statusWarn)
+	}
+	if len(msg.merged) > 0 {
+		m.setStatus(safe(strings.Join(msg.merged, " · ")), statusInfo)
 	}
 	return m.sess.usageCmd()
 }

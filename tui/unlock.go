@@ -205,8 +205,17 @@ func (u *unlockScreen) attempt(cred vault.Credential, secret []byte) tea.Cmd {
 		if err != nil {
 			return unlockFailedMsg{method: method, err: err}
 		}
-		return openedMsg{v: r.Vault(), method: method, since: r.Failed}
+		return openedMsg{v: r.Vault(), method: method, since: r.Failed, merged: mergedLines(r)}
 	}
+}
+
+// mergedLines is one line per conflict copy the unlock merged in.
+func mergedLines(r *vaultops.Unlocked) []string {
+	var out []string
+	for _, c := range r.Conflicts {
+		out = append(out, c.Summary())
+	}
+	return out
 }
 
 // unlocker runs the unlock sequence on the loaded vault.

@@ -91,7 +91,7 @@ func (u *unlockScreen) keyAttempt(pin []byte) tea.Cmd {
 		if err != nil {
 			return fail(err)
 		}
-		return openedMsg{v: r.Vault(), method: methodFIDO, since: r.Failed}
+		return openedMsg{v: r.Vault(), method: methodFIDO, since: r.Failed, merged: mergedLines(r)}
 	})
 }
 

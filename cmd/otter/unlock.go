@@ -41,6 +41,9 @@ func (a *app) open() (*vault.Vault, error) {
 	for _, w := range r.Warnings {
 		a.warn("%v", w)
 	}
+	for _, m := range r.Conflicts {
+		fmt.Fprintf(a.stderr, "otter: %s\n", esc(m.Summary()))
+	}
 	return a.v, nil
 }
 

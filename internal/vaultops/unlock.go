@@ -58,8 +58,13 @@ type Unlocked struct {
 	// Warnings are what went wrong with the unlock journal (the unlock
 	// stands, but its audit events may be lost if no write follows), a
 	// backup newer than the vault file, and vault files that others can
-	// read (Exposed).
+	// read (Exposed), and file-sync conflict copies left in place
+	// (MergeConflictCopies).
 	Warnings []error
+	// Conflicts are the file-sync conflict copies of the vault merged in
+	// and moved aside after the unlock (Session.MergeConflictCopies): a
+	// face shows one line per copy (MergedCopy.Summary).
+	Conflicts []MergedCopy
 }
 
 // Counted reports whether an unlock with credentials of slot type t is
@@ -129,6 +134,14 @@ func (u *Unlocker) Unlock(c vault.Credential) (*Unlocked, error) {
 			out.Warnings = append(out.Warnings, err)
 		}
 	}
+	// After the checks above: a merge writes a new generation, which would
+	// hide a newer backup.
+	rep, err := out.MergeConflictCopies()
+	if err != nil {
+		out.Warnings = append(out.Warnings, err)
+	}
+	out.Conflicts = rep.Merged
+	out.Warnings = append(out.Warnings, rep.Warnings...)
 	return out, nil
 }
 
