@@ -94,3 +94,9 @@ func corruptf(format string, args ...any) error {
 
 // errClosed is returned by methods of a closed Vault.
 var errClosed = errors.New("vault is closed")
+
+// ErrChanged means Adopt found the vault file changed by another process
+// since this Vault last read or wrote it: adopting the other copy would
+// drop that change. Nothing was written; the Vault now holds the new file,
+// and the caller merges instead (sync does so on its next round).
+var ErrChanged = errors.New("the vault changed while it was being synced")

@@ -9,7 +9,8 @@ import (
 
 // Adopt makes raw — a newer file of this vault, from a sync remote — the
 // vault's file, byte for byte (a fast-forward). Under the writers' lock it
-// rereads the current file, then requires raw to open as OpenCopy does
+// rereads the current file — ErrChanged if another process saved since
+// this Vault last read or wrote it — then requires raw to open as OpenCopy does
 // (ErrCorrupt, ErrOtherVault, ErrGenerationJump, ErrNoUsableSlot), to keep
 // the slot that unlocked this Vault (ErrSlotRemoved), to be of a higher
 // generation than the current file and not below the high-water mark
@@ -35,8 +36,12 @@ func (v *Vault) Adopt(raw []byte) error {
 	if err != nil {
 		return err
 	}
-	if _, err := v.syncTo(cur); err != nil {
+	if changed, err := v.syncTo(cur); err != nil {
 		return err
+	} else if changed {
+		// Another process saved since the caller looked: taking raw now
+		// would drop that change. The caller merges instead.
+		return ErrChanged
 	}
 	c, err := v.openCopy(raw)
 	if err != nil {

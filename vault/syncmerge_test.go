@@ -819,3 +819,43 @@ func TestSpecReaderRemovedSlots(t *testing.T) {
 		}
 	}
 }
+
+// TestAdoptRefusesWhenAnotherProcessSaved: a sync compared the vault, then
+// another process saved a change before the fast-forward — adopting the
+// remote copy would drop that change, so Adopt refuses and writes nothing.
+func TestAdoptRefusesWhenAnotherProcessSaved(t *testing.T) {
+	c := newCreds(t)
+	a, err := Create(filepath.Join(t.TempDir(), "vault.otter"), testOptions(), c.pw, c.rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	remote, err := Install(filepath.Join(t.TempDir(), "vault.otter"), a.Raw(), testOptions(), c.rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remote.Close()
+	for _, n := range []string{"R1", "R2", "R3"} {
+		addAccount(t, remote, n)
+	}
+	l, err := Load(a.Path(), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := l.Unlock(c.pw) // another process on the same file
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	addAccount(t, other, "Local")
+	saved := readFile(t, a.Path())
+	if err := a.Adopt(remote.Raw()); !errors.Is(err, ErrChanged) {
+		t.Fatalf("Adopt after another process saved: %v, want ErrChanged", err)
+	}
+	if !bytes.Equal(readFile(t, a.Path()), saved) {
+		t.Fatal("the refused Adopt wrote the file")
+	}
+	if !slices.Contains(issuers(a.Data()), "Local") {
+		t.Fatalf("the Vault does not hold the other process's change: %v", issuers(a.Data()))
+	}
+}

@@ -70,6 +70,7 @@ var entries = []struct {
 	{vault.ErrLimit, Entry{Error, "", ""}},
 	{vault.ErrControlChar, Entry{Usage, "", "remove the control characters (escape sequences, bells) from the text"}},
 	{vault.ErrInvalid, Entry{Error, "", "otter computes TOTP, HOTP and Steam codes with SHA1, SHA256 or SHA512, 1 to 10 digits"}},
+	{vault.ErrChanged, Entry{Sync, "", "another otter saved the vault meanwhile; sync again"}},
 	{vault.ErrRollback, Entry{Corrupt, "", "if an older file was put back on purpose, make it the newest generation with: otter backup restore GEN"}},
 	{vault.ErrNoBackup, Entry{NotFound, "", "see the kept generations with: otter backup list"}},
 	{vault.ErrOtherVault, Entry{Error, "", "it is a file of another vault; sync a copy of this vault, or join the other one on a fresh path: otter sync join"}},

@@ -43,6 +43,7 @@ var sentinels = map[string]struct {
 	"vault.ErrControlChar":        {vault.ErrControlChar, Usage},
 	"vault.ErrNoCodesLeft":        {vault.ErrNoCodesLeft, NotFound},
 	"vault.ErrInvalid":            {vault.ErrInvalid, Error},
+	"vault.ErrChanged":            {vault.ErrChanged, Sync},
 	"vault.ErrRollback":           {vault.ErrRollback, Corrupt},
 	"vault.ErrNoBackup":           {vault.ErrNoBackup, NotFound},
 	"vault.ErrUnsafeBackups":      {vault.ErrUnsafeBackups, Error},

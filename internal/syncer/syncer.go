@@ -145,7 +145,10 @@ func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 		if err == nil {
 			stampLastSync(s.repo, s.now())
 		}
-		if !errors.Is(err, gitrepo.ErrRejected) {
+		// Retry when another device pushed first, or another process
+		// saved the vault while this one compared it: the next round
+		// merges.
+		if !errors.Is(err, gitrepo.ErrRejected) && !errors.Is(err, vault.ErrChanged) {
 			return rep, err
 		}
 		if err := ctx.Err(); err != nil {
