@@ -50,6 +50,7 @@ type env struct {
 	noKeyring bool
 	fake      *fidofake.Backend // set: otter runs in-process with these keys
 	fakeKeys  []*fidofake.Key
+	extraEnv  []string // more of the child's environment (NAME=value)
 }
 
 func newEnv(t *testing.T) *env {
@@ -79,6 +80,7 @@ func (e *env) run(stdin string, args ...string) result {
 	if e.noKeyring {
 		cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(e.dir, "no-bus"))
 	}
+	cmd.Env = append(cmd.Env, e.extraEnv...)
 	cmd.Stdin = strings.NewReader(stdin)
 	return runCmd(e.t, cmd, args)
 }

@@ -30,6 +30,7 @@ func (a *app) open() (*vault.Vault, error) {
 		return nil, err
 	}
 	a.v, a.s = r.Vault(), r.Session
+	a.openedAt(a.v)
 	if f := r.Failed; f.Failures > 0 {
 		fmt.Fprintf(a.stderr, "otter: %d failed unlock %s since your last unlock, the last at %s\n",
 			f.Failures, plural(f.Failures, "attempt", "attempts"), f.Last.Local().Format("2006-01-02 15:04"))
