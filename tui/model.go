@@ -51,6 +51,7 @@ type Model struct {
 	help     help.Model
 	showHelp bool
 	clip     clipState
+	sync     syncState
 
 	lastInput   time.Time
 	refreshing  bool
@@ -158,6 +159,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.refreshed(msg)
 	case writeMsg:
 		return m, m.written(msg)
+	case syncMsg:
+		return m, m.synced(msg)
 	case pushMsg:
 		m.push(msg.s)
 		return m, nil
@@ -201,6 +204,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Help) && s != nil && !s.Typing():
 		m.showHelp = true
 		return nil
+	case key.Matches(msg, k.Sync) && m.phase == phaseOpen && m.canSync() && s != nil && !s.Typing():
+		m.status = status{} // "Syncing…" takes the status line
+		return m.startSync()
 	case m.phase == phaseFatal && key.Matches(msg, k.QuitQ, k.Back):
 		return m.quit()
 	}
@@ -347,12 +353,13 @@ func (m *Model) open(msg openedMsg) tea.Cmd {
 		m.setStatus(fmt.Sprintf("%d failed unlock %s since your last unlock (the last at %s).",
 			n, plural(n, "attempt"), msg.since.Last.Local().Format("2006-01-02 15:04")), statusWarn)
 	}
-	return m.sess.usageCmd()
+	return tea.Batch(m.sess.usageCmd(), m.autoSync())
 }
 
 // lock closes the vault (zeroing its keys), drops every screen that shows
 // its data and goes back to the unlock screen.
 func (m *Model) lock(why string) tea.Cmd {
+	m.stopSync()
 	if m.sess != nil {
 		m.sess.v.Close()
 		m.sess = nil
@@ -390,6 +397,7 @@ func (m *Model) wipeStack() {
 
 // shutdown closes the vault when the program ends.
 func (m *Model) shutdown() {
+	m.stopSync()
 	m.wipeStack()
 	if m.sess != nil {
 		m.sess.v.Close()
