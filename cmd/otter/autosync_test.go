@@ -53,6 +53,15 @@ func TestAutoSyncAfterAChange(t *testing.T) {
 		t.Fatalf("B lacks the account after its sync:\n%s", out)
 	}
 
+	// otter sync that pulls (the generation moves) is not followed by a
+	// second sync.
+	b.ok(rfcURI("Bank", "carol")+"\n", "--password-file", pwB, "add", "-")
+	b.ok("", "--password-file", pwB, "sync")
+	r = a.run("", "--password-file", pwA, "sync")
+	if r.code != 0 || !strings.Contains(r.stdout, "in  added: Bank:carol") || strings.Contains(r.stderr, "otter: sync") {
+		t.Fatalf("otter sync with auto on: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
+	}
+
 	// Reading never syncs, even with auto on.
 	if r := a.run("", "--password-file", pwA, "list"); r.code != 0 || strings.Contains(r.stderr, "sync") {
 		t.Fatalf("list with auto sync on: exit %d\nstderr: %s", r.code, r.stderr)
