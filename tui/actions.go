@@ -81,6 +81,9 @@ func (m *Model) written(msg writeMsg) tea.Cmd {
 	if msg.warn != nil {
 		m.setStatus(errcat.Capitalize(msg.warn.Error()), statusWarn)
 	}
+	if syncedOp(msg.op) {
+		cmds = append(cmds, m.autoSync())
+	}
 	return tea.Batch(cmds...)
 }
 
@@ -146,6 +149,9 @@ func (m *Model) statusLine() (string, statusKind) {
 	if m.phase == phaseOpen {
 		if left := m.autoLock() - now.Sub(m.lastInput); left <= 30*time.Second {
 			return fmt.Sprintf("Locking in %d s (any key keeps it open)", seconds(left)), statusWarn
+		}
+		if m.sync.running {
+			return "Syncing…", statusInfo
 		}
 	}
 	return "", statusInfo

@@ -10,6 +10,7 @@ type keyMap struct {
 	Lock key.Binding
 	Help key.Binding
 	Back key.Binding
+	Sync key.Binding
 
 	// Lists.
 	Up       key.Binding
@@ -85,6 +86,7 @@ func newKeyMap() *keyMap {
 		Lock: b(s("ctrl+l"), "ctrl+l", "lock"),
 		Help: b(s("?"), "?", "help"),
 		Back: b(s("esc"), "esc", "back"),
+		Sync: b(s("S"), "S", "sync now"),
 
 		Up:       b(s("up", "k"), "↑/k", "up"),
 		Down:     b(s("down", "j"), "↓/j", "down"),

@@ -52,6 +52,7 @@ type Model struct {
 	help     help.Model
 	showHelp bool
 	clip     clipState
+	sync     syncState
 
 	lastInput   time.Time
 	refreshing  bool
@@ -160,6 +161,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.refreshed(msg)
 	case writeMsg:
 		return m, m.written(msg)
+	case syncMsg:
+		return m, m.synced(msg)
 	case pushMsg:
 		m.push(msg.s)
 		return m, nil
@@ -203,6 +206,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Help) && s != nil && !s.Typing():
 		m.showHelp = true
 		return nil
+	case key.Matches(msg, k.Sync) && m.phase == phaseOpen && m.canSync() && s != nil && !s.Typing():
+		m.status = status{} // "Syncing…" takes the status line
+		return m.startSync()
 	case m.phase == phaseFatal && key.Matches(msg, k.QuitQ, k.Back):
 		return m.quit()
 	}
@@ -352,12 +358,13 @@ func (m *Model) open(msg openedMsg) tea.Cmd {
 	if len(msg.merged) > 0 {
 		m.setStatus(safe(strings.Join(msg.merged, " · ")), statusInfo)
 	}
-	return m.sess.usageCmd()
+	return tea.Batch(m.sess.usageCmd(), m.autoSync())
 }
 
 // lock closes the vault (zeroing its keys), drops every screen that shows
 // its data and goes back to the unlock screen.
 func (m *Model) lock(why string) tea.Cmd {
+	m.stopSync()
 	if m.sess != nil {
 		m.sess.v.Close()
 		m.sess = nil
@@ -395,6 +402,7 @@ func (m *Model) wipeStack() {
 
 // shutdown closes the vault when the program ends.
 func (m *Model) shutdown() {
+	m.stopSync()
 	m.wipeStack()
 	if m.sess != nil {
 		m.sess.v.Close()

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"sync"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -33,6 +34,10 @@ type session struct {
 	trashed string
 	// saveWarning is Config.SaveWarning, or nil.
 	saveWarning func() error
+	// mu is held by every transaction and by a sync: a sync reads the
+	// vault, then writes what came in, and no change of this session may
+	// come between.
+	mu *sync.Mutex
 }
 
 // shownCode is a generated HOTP code, the counter it was made for and
@@ -49,7 +54,7 @@ const hotpShown = 30 * time.Second
 func newSession(v *vault.Vault, stateDir string, epoch int, now func() time.Time) *session {
 	return &session{
 		v: v, ops: vaultops.New(v, stateDir, now), data: v.Data(), epoch: epoch, now: now,
-		hotp: map[string]shownCode{}, usage: map[string]localstate.Use{},
+		hotp: map[string]shownCode{}, usage: map[string]localstate.Use{}, mu: &sync.Mutex{},
 	}
 }
 
@@ -93,8 +98,10 @@ type writeMsg struct {
 // run returns a command that runs one operation of the domain layer (a
 // vault transaction) and reports its end; fn fills in the report.
 func (s *session) run(op writeOp, id string, fn func(ops *vaultops.Session, r *writeMsg) error) tea.Cmd {
-	ops, epoch, warning := s.ops, s.epoch, s.saveWarning
+	ops, epoch, warning, mu := s.ops, s.epoch, s.saveWarning, s.mu
 	return func() tea.Msg {
+		mu.Lock()
+		defer mu.Unlock()
 		r := writeMsg{epoch: epoch, op: op, id: id}
 		r.err = fn(ops, &r)
 		if warning != nil {

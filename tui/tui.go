@@ -48,6 +48,12 @@ type Config struct {
 	// Options.AfterSave makes), or nil. The TUI asks after every write and
 	// shows it on the status line.
 	SaveWarning func() error
+	// Sync, when set, syncs the unlocked vault with its git remote: the
+	// vault has a sync repository (otter sync init). The S key runs it.
+	Sync SyncFunc
+	// AutoSync (otter sync auto on) runs Sync in the background right
+	// after unlock and after every change the TUI makes.
+	AutoSync bool
 }
 
 // FIDOUnlock returns a credential for a vault's fido2 slots. Its Derive

@@ -86,6 +86,7 @@ func (m *Model) globalKeys(s screen) []key.Binding {
 	return []key.Binding{
 		enabled(k.Help, !typing && s != nil),
 		enabled(k.Lock, m.phase == phaseOpen),
+		enabled(k.Sync, m.phase == phaseOpen && m.canSync() && !typing),
 		k.Quit,
 	}
 }

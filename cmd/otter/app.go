@@ -49,7 +49,10 @@ type app struct {
 	s    *vaultops.Session // the operations on v
 	lock *lockout.Tracker  // failed-attempt record of the vault being opened
 
-	started bool // a command got past cobra's parsing and validation
+	started bool           // a command got past cobra's parsing and validation
+	cmd     *cobra.Command // the command that runs, once started
+	opened  bool           // open unlocked the vault, whose generation then was openGen
+	openGen uint64
 
 	clipClear time.Duration // test builds: --test-clipboard-clear; zero: the vault's setting
 	// mirrorFailed, when set, receives a failed copy to the backup folder
@@ -84,7 +87,7 @@ func (a *app) rootCmd() *cobra.Command {
 	// Cobra validates the command name and arguments before any pre-run:
 	// an error before this point is a usage error (exit 2).
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		a.started = true
+		a.started, a.cmd = true, cmd
 		tuneGC(cmd)
 		return a.resolvePaths()
 	}
@@ -96,11 +99,11 @@ func (a *app) rootCmd() *cobra.Command {
 	f.BoolVar(&a.noAgent, "no-agent", os.Getenv("OTTER_NO_AGENT") != "", "unlock the vault directly, without asking a running agent (env OTTER_NO_AGENT)")
 	f.StringVar(&a.pinFile, "pin-file", os.Getenv("OTTER_PIN_FILE"), "read the FIDO2 PIN from this file (env OTTER_PIN_FILE)")
 	root.AddCommand(
-		a.initCmd(), a.addCmd(), a.editCmd(), shortLived(a.listCmd()), shortLived(a.codeCmd()), a.rmCmd(), a.trashCmd(),
+		a.initCmd(), a.addCmd(), a.editCmd(), noAutoSync(shortLived(a.listCmd())), noAutoSync(shortLived(a.codeCmd())), a.rmCmd(), a.trashCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
-		a.importCmd(), a.exportCmd(), shortLived(a.qrCmd()),
+		a.importCmd(), noAutoSync(a.exportCmd()), noAutoSync(shortLived(a.qrCmd())),
 		a.keysCmd(), a.auditCmd(), a.backupCmd(), a.healthCmd(), a.versionCmd(),
-		a.agentCmd(), a.lockCmd(), a.syncCmd(),
+		noAutoSync(a.agentCmd()), a.lockCmd(), noAutoSync(a.syncCmd()),
 	)
 	addTestFlags(root, a)
 	a.addCompletions(root)

@@ -41,6 +41,7 @@ func runApp(a *app, args []string) int {
 	root := a.rootCmd()
 	root.SetArgs(args)
 	err := root.Execute()
+	a.autoSync(err) // after a change, when auto sync is on; never changes the exit code
 	a.close()
 	if err == nil {
 		return exitOK

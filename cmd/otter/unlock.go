@@ -33,6 +33,7 @@ func (a *app) open() (*vault.Vault, error) {
 		return nil, err
 	}
 	a.v, a.s = r.Vault(), r.Session
+	a.openedAt(a.v)
 	a.autoStartAgent()
 	if f := r.Failed; f.Failures > 0 {
 		fmt.Fprintf(a.stderr, "otter: %d failed unlock %s since your last unlock, the last at %s\n",

@@ -276,7 +276,11 @@ func SetAuto(repo *gitrepo.Repo, on bool) error {
 }
 
 // Auto reports whether automatic sync is on for repo.
-func Auto(repo *gitrepo.Repo) bool {
-	_, err := os.Stat(filepath.Join(repo.Dir(), autoFile))
+func Auto(repo *gitrepo.Repo) bool { return AutoIn(repo.Dir()) }
+
+// AutoIn reports whether automatic sync is on for the repository in dir
+// (RepoDir), without running git: false when there is none.
+func AutoIn(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, autoFile))
 	return err == nil
 }

@@ -467,3 +467,38 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// Summary says in a few words what the sync did, for a status line: "2 in,
+// 1 out" or "up to date", then the conflicts it resolved: "1 conflict —
+// GitHub:alice notes (kept the later change; the other is in the trash)".
+// Labels are account labels: a face escapes them for its terminal.
+func (r Report) Summary() string {
+	var parts []string
+	if n := count(r.In); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d in", n))
+	}
+	if n := count(r.Out); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d out", n))
+	}
+	s := strings.Join(parts, ", ")
+	if s == "" {
+		s = "up to date"
+	}
+	if len(r.Conflicts) == 0 {
+		return s
+	}
+	c := r.Conflicts[0]
+	what := strings.TrimSpace(c.Label + " " + c.Field)
+	if what == "" {
+		what = c.Kind
+	}
+	if n := len(r.Conflicts); n == 1 {
+		s += "; 1 conflict — " + what + " (kept the later change; the other is in the trash)"
+	} else {
+		s += fmt.Sprintf("; %d conflicts — %s and %d more (kept the later changes; the others are in the trash)", n, what, n-1)
+	}
+	return s
+}
+
+// count is how many accounts ch added, changed or deleted.
+func count(ch vault.Changes) int { return len(ch.Added) + len(ch.Changed) + len(ch.Deleted) }

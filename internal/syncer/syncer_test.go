@@ -470,3 +470,22 @@ func TestConcurrentRotationsSync(t *testing.T) {
 		t.Fatalf("after syncing: %d slots, a %q, b %q", len(a.v.Slots()), a.labels(), b.labels())
 	}
 }
+
+func TestReportSummary(t *testing.T) {
+	for _, tc := range []struct {
+		rep  Report
+		want string
+	}{
+		{Report{}, "up to date"},
+		{Report{Out: vault.Changes{Added: []string{"GitHub:alice"}}}, "1 out"},
+		{Report{In: vault.Changes{Added: []string{"a"}, Deleted: []string{"b"}}, Out: vault.Changes{Changed: []string{"c"}}}, "2 in, 1 out"},
+		{Report{Conflicts: []vault.Conflict{{Kind: "account", Label: "GitHub:alice", Field: "notes"}}},
+			"up to date; 1 conflict — GitHub:alice notes (kept the later change; the other is in the trash)"},
+		{Report{In: vault.Changes{Changed: []string{"x"}}, Conflicts: []vault.Conflict{{Kind: "settings", Field: "auto_lock"}, {Kind: "account", Label: "a", Field: "name"}}},
+			"1 in; 2 conflicts — auto_lock and 1 more (kept the later changes; the others are in the trash)"},
+	} {
+		if got := tc.rep.Summary(); got != tc.want {
+			t.Errorf("Summary() = %q, want %q", got, tc.want)
+		}
+	}
+}
