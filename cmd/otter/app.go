@@ -99,7 +99,7 @@ func (a *app) rootCmd() *cobra.Command {
 	f.BoolVar(&a.noAgent, "no-agent", os.Getenv("OTTER_NO_AGENT") != "", "unlock the vault directly, without asking a running agent (env OTTER_NO_AGENT)")
 	f.StringVar(&a.pinFile, "pin-file", os.Getenv("OTTER_PIN_FILE"), "read the FIDO2 PIN from this file (env OTTER_PIN_FILE)")
 	root.AddCommand(
-		a.initCmd(), a.addCmd(), a.editCmd(), noAutoSync(shortLived(a.listCmd())), noAutoSync(shortLived(a.codeCmd())), a.rmCmd(), a.trashCmd(),
+		a.initCmd(), a.addCmd(), a.editCmd(), noAutoSync(shortLived(a.listCmd())), shortLived(a.codeCmd()), a.rmCmd(), a.trashCmd(),
 		a.recoveryCmd(), a.slotCmd(), a.passwdCmd(), a.clipboardClearCmd(),
 		a.importCmd(), noAutoSync(a.exportCmd()), noAutoSync(shortLived(a.qrCmd())),
 		a.keysCmd(), a.auditCmd(), a.backupCmd(), a.healthCmd(), a.versionCmd(),

@@ -23,8 +23,10 @@ import (
 // noAutoSyncKey marks a command (and, through its parent, its
 // subcommands) that is never followed by an automatic sync: the sync
 // commands themselves, the agent, and the commands that only read (even
-// when they log a reveal or count an HOTP code). The TUI (the root
-// command, never marked: its children would be) syncs on its own.
+// when they log a reveal). otter code is not marked: a TOTP code writes
+// nothing, and an HOTP code's counter must reach the other devices before
+// they show the same code. The TUI (the root command, never marked: its
+// children would be) syncs on its own.
 const noAutoSyncKey = "otter.no-auto-sync"
 
 // noAutoSync marks cmd with noAutoSyncKey.

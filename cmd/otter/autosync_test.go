@@ -62,9 +62,22 @@ func TestAutoSyncAfterAChange(t *testing.T) {
 		t.Fatalf("otter sync with auto on: exit %d\nstdout: %s\nstderr: %s", r.code, r.stdout, r.stderr)
 	}
 
-	// Reading never syncs, even with auto on.
-	if r := a.run("", "--password-file", pwA, "list"); r.code != 0 || strings.Contains(r.stderr, "sync") {
-		t.Fatalf("list with auto sync on: exit %d\nstderr: %s", r.code, r.stderr)
+	// Reading never syncs, even with auto on; nor does a TOTP code.
+	for _, args := range [][]string{{"list"}, {"code", "github"}} {
+		if r := a.run("", append([]string{"--password-file", pwA}, args...)...); r.code != 0 || strings.Contains(r.stderr, "sync") {
+			t.Fatalf("%v with auto sync on: exit %d\nstderr: %s", args, r.code, r.stderr)
+		}
+	}
+
+	// An HOTP code advances the counter: it goes out at once, so that B
+	// never shows the same code.
+	a.ok("otpauth://hotp/Bank:dave?secret=JBSWY3DPEHPK3PXP&issuer=Bank&counter=5\n", "--password-file", pwA, "add", "-")
+	if r := a.run("", "--password-file", pwA, "code", "bank:dave"); r.code != 0 || !strings.Contains(r.stderr, "otter: synced: 1 out") {
+		t.Fatalf("HOTP code with auto sync on: exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	b.ok("", "--password-file", pwB, "sync")
+	if out := b.ok("", "--password-file", pwB, "list", "--json"); !strings.Contains(out, `"counter": 6`) {
+		t.Fatalf("B's HOTP counter after A showed a code:\n%s", out)
 	}
 
 	a.ok("", "sync", "auto", "off")
