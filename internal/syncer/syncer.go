@@ -112,6 +112,26 @@ func lock(repo *gitrepo.Repo) (func(), error) {
 	return atomicfile.Lock(filepath.Join(repo.Dir(), "otter-sync.lock"))
 }
 
+// testHook, when set, is called at each step of a sync (see the Step
+// constants). Only test builds set it (testhook_kdf.go, -tags
+// otter_testkdf): their crash tests kill otter there.
+var testHook func(step string)
+
+// Steps of a sync at which testHook is called.
+const (
+	StepFetched    = "fetched"     // the remote's branch fetched
+	StepWroteVault = "wrote-vault" // the merged (or pulled) vault written
+	StepCommitted  = "committed"   // a sync commit written, no ref moved
+	StepUpdatedRef = "updated-ref" // this device's branch moved to it
+	StepPushed     = "pushed"      // the remote accepted it
+)
+
+func hook(step string) {
+	if testHook != nil {
+		testHook(step)
+	}
+}
+
 // Sync commits local changes, fetches, merges and pushes, retrying when
 // another device pushed first.
 func (s *Syncer) Sync(ctx context.Context) (Report, error) {
@@ -166,6 +186,7 @@ func (s *Syncer) once(ctx context.Context) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	hook(StepFetched)
 	return s.step(ctx, remote)
 }
 
@@ -285,6 +306,7 @@ func (s *Syncer) pull(head, remote string, theirs []byte) (Report, error) {
 	if err := s.v.Adopt(theirs); err != nil {
 		return Report{}, err
 	}
+	hook(StepWroteVault)
 	rep, err := s.settle(head, remote, "pulled")
 	rep.In = vault.Diff(before, s.v.Data())
 	return rep, err
@@ -325,6 +347,7 @@ func (s *Syncer) merge(ctx context.Context, base, theirs []byte, parents []strin
 	if err != nil {
 		return Report{}, err
 	}
+	hook(StepWroteVault)
 	after := s.v.Data()
 	head, err := s.repo.Ref(headRef)
 	if err != nil {
@@ -395,11 +418,17 @@ func (s *Syncer) commit(ctx context.Context, local []byte, head string, parents 
 	if err != nil {
 		return Report{}, err
 	}
+	hook(StepCommitted)
 	if err := s.repo.UpdateRef(headRef, c, head); err != nil {
 		return Report{}, err
 	}
+	hook(StepUpdatedRef)
 	rep := Report{Action: action, Generation: info.Generation, Commit: c}
-	return rep, s.repo.Push(ctx, c)
+	if err := s.repo.Push(ctx, c); err != nil {
+		return rep, err
+	}
+	hook(StepPushed)
+	return rep, nil
 }
 
 // tree returns the device logs of parents: for each device, the longest
