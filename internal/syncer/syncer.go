@@ -84,6 +84,9 @@ type Syncer struct {
 	v      *vault.Vault
 	device string
 	now    func() time.Time
+	// known is seenRef as fetch read it in this round: only a sync moves
+	// it, and a sync holds the repository's lock.
+	known string
 }
 
 // New returns a Syncer for the unlocked vault v and its repository. device
@@ -173,11 +176,10 @@ func (s *Syncer) seen(remote string) error {
 	if remote == "" {
 		return nil
 	}
-	old, err := s.repo.Ref(seenRef)
-	if err != nil || old == remote {
-		return err
+	if s.known == remote { // what fetch read, under the lock
+		return nil
 	}
-	return s.repo.UpdateRef(seenRef, remote, old)
+	return s.repo.UpdateRef(seenRef, remote, s.known) // compare and swap all the same
 }
 
 // once is one round: fetch, then commit, fast-forward or merge, then push.
@@ -199,7 +201,7 @@ func (s *Syncer) step(ctx context.Context, remote string) (Report, error) {
 	local := s.v.Raw()
 	switch {
 	case remote == "":
-		return s.push(ctx, local, head, "pushed", nil)
+		return s.push(ctx, local, head, remote, "pushed")
 	case head == "":
 		theirs, err := s.blob(remote)
 		if err != nil {
@@ -210,14 +212,14 @@ func (s *Syncer) step(ctx context.Context, remote string) (Report, error) {
 		}
 		return s.merge(ctx, nil, theirs, []string{remote})
 	case head == remote:
-		return s.push(ctx, local, head, "pushed", nil)
+		return s.push(ctx, local, head, remote, "pushed")
 	}
 	behind, err := s.repo.IsAncestor(remote, head)
 	if err != nil {
 		return Report{}, err
 	}
 	if behind { // a commit of ours the remote has not got yet
-		return s.push(ctx, local, head, "pushed", nil)
+		return s.push(ctx, local, head, remote, "pushed")
 	}
 	ahead, err := s.repo.IsAncestor(head, remote)
 	if err != nil {
@@ -264,6 +266,7 @@ func (s *Syncer) fetch(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.known = known
 	remote, err := s.repo.Fetch(ctx)
 	if err != nil {
 		return "", err
@@ -358,8 +361,9 @@ func (s *Syncer) merge(ctx context.Context, base, theirs []byte, parents []strin
 	return rep, err
 }
 
-// push commits local on head (unless head already holds it) and pushes.
-func (s *Syncer) push(ctx context.Context, local []byte, head, action string, _ []string) (Report, error) {
+// push commits local on head (unless head already holds it) and pushes;
+// remote is the remote's commit as fetched ("": none).
+func (s *Syncer) push(ctx context.Context, local []byte, head, remote, action string) (Report, error) {
 	var parents []string
 	if head != "" {
 		synced, err := s.blob(head)
@@ -367,10 +371,6 @@ func (s *Syncer) push(ctx context.Context, local []byte, head, action string, _ 
 			return Report{}, err
 		}
 		if bytes.Equal(synced, local) {
-			remote, err := s.repo.Ref(remoteRef)
-			if err != nil {
-				return Report{}, err
-			}
 			if remote == head {
 				return Report{Action: "up to date", Generation: s.v.Generation(), Commit: head}, nil
 			}
