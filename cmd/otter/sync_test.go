@@ -110,6 +110,26 @@ func TestSyncCrashAtEachStepLosesNothing(t *testing.T) {
 			t.Fatalf("after a kill at %s and a rerun: a has %q, b %q, want %q on both", step, la, lb, union)
 		}
 	}
+	// a pull (nothing changed on b): killed once the remote's vault is
+	// written, before b's branch moves to it
+	a.addAccount(pw, "A-pull")
+	a.ok("", "--password-file", pw, "sync")
+	before, want := b.labels(pw), a.labels(pw)
+	b.extra = []string{"OTTER_TEST_SYNC_KILL=" + syncer.StepWroteVault}
+	if r := b.run("", "--password-file", pw, "sync"); r.code != -1 {
+		t.Fatalf("pull: otter sync was not killed (exit %d)\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	b.extra = nil
+	if got := b.labels(pw); !slices.Equal(got, before) && !slices.Equal(got, want) {
+		t.Fatalf("killed in a pull: b has %q, want the old %q or the pulled %q", got, before, want)
+	}
+	b.ok("", "--password-file", pw, "sync")
+	if got := b.labels(pw); !slices.Equal(got, want) {
+		t.Fatalf("after a kill in a pull and a rerun: b has %q, want %q", got, want)
+	}
+	if out := a.ok("", "--password-file", pw, "sync"); !strings.HasPrefix(out, "up to date") {
+		t.Errorf("a after b's rerun pull: %s", out)
+	}
 	if !bytes.Equal(readFile(t, a.vault), readFile(t, b.vault)) {
 		t.Error("after the last round the two vault files differ")
 	}

@@ -253,6 +253,9 @@ func (s *Syncer) step(ctx context.Context, remote string) (Report, error) {
 	if err := s.checkNotOlder(synced, theirs); err != nil {
 		return Report{}, err
 	}
+	if bytes.Equal(local, theirs) { // pulled already (a sync killed before it moved the branch)
+		return s.settle(head, remote, "up to date")
+	}
 	if !bytes.Equal(local, synced) {
 		return s.merge(ctx, synced, theirs, []string{remote})
 	}
