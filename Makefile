@@ -62,12 +62,14 @@ stress:
 
 # bench runs the Go benchmarks, then times whole commands against
 # oathtool, pass-otp and keepassxc-cli (bench/code.sh) and measures scaling
-# from 10 to 100 000 accounts (bench/scale.sh); BENCHMARKS.md has results.
+# from 10 to 100 000 accounts (bench/scale.sh) and what otter sync costs
+# (bench/sync.sh); BENCHMARKS.md has results.
 bench:
 	@bash scripts/deps.sh bench
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 	bash bench/code.sh
 	bash bench/scale.sh
+	bash bench/sync.sh
 
 clean:
 	rm -rf bin

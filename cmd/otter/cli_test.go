@@ -48,6 +48,7 @@ type env struct {
 	dir       string
 	vault     string
 	noKeyring bool
+	extra     []string          // more environment for the child (NAME=value)
 	fake      *fidofake.Backend // set: otter runs in-process with these keys
 	fakeKeys  []*fidofake.Key
 	extraEnv  []string // appended to the child's environment (last wins)
@@ -80,7 +81,9 @@ func (e *env) run(stdin string, args ...string) result {
 		cmd = exec.Command(e.wrap[0], append(append(e.wrap[1:len(e.wrap):len(e.wrap)], otterBin, "--test-weak-kdf"), args...)...)
 	}
 	cmd.Env = append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"), "XDG_RUNTIME_DIR="+e.runtimeDir(), "OTTER_NO_AGENT=",
-		"OTTER_PASSWORD_FILE=", "OTTER_PIN_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=")
+		"OTTER_PASSWORD_FILE=", "OTTER_PIN_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=",
+		"XDG_DATA_HOME="+filepath.Join(e.dir, "xdg-data"))
+	cmd.Env = append(cmd.Env, e.extra...)
 	if e.noKeyring {
 		cmd.Env = append(cmd.Env, "DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(e.dir, "no-bus"))
 	}

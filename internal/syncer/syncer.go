@@ -90,6 +90,9 @@ type Syncer struct {
 	now    func() time.Time
 	// notices are the slot changes this Sync took in, over its retries.
 	notices []Notice
+	// known is seenRef as fetch read it in this round: only a sync moves
+	// it, and a sync holds the repository's lock.
+	known string
 }
 
 // New returns a Syncer for the unlocked vault v and its repository. device
@@ -116,6 +119,26 @@ func RepoDir(dir, vaultPath string) string {
 // lock serializes syncs of one repository on this device.
 func lock(repo *gitrepo.Repo) (func(), error) {
 	return atomicfile.Lock(filepath.Join(repo.Dir(), "otter-sync.lock"))
+}
+
+// testHook, when set, is called at each step of a sync (see the Step
+// constants). Only test builds set it (testhook_kdf.go, -tags
+// otter_testkdf): their crash tests kill otter there.
+var testHook func(step string)
+
+// Steps of a sync at which testHook is called.
+const (
+	StepFetched    = "fetched"     // the remote's branch fetched
+	StepWroteVault = "wrote-vault" // the merged (or pulled) vault written
+	StepCommitted  = "committed"   // a sync commit written, no ref moved
+	StepUpdatedRef = "updated-ref" // this device's branch moved to it
+	StepPushed     = "pushed"      // the remote accepted it
+)
+
+func hook(step string) {
+	if testHook != nil {
+		testHook(step)
+	}
 }
 
 // Sync commits local changes, fetches, merges and pushes, retrying when
@@ -163,11 +186,10 @@ func (s *Syncer) seen(remote string) error {
 	if remote == "" {
 		return nil
 	}
-	old, err := s.repo.Ref(seenRef)
-	if err != nil || old == remote {
-		return err
+	if s.known == remote { // what fetch read, under the lock
+		return nil
 	}
-	return s.repo.UpdateRef(seenRef, remote, old)
+	return s.repo.UpdateRef(seenRef, remote, s.known) // compare and swap all the same
 }
 
 // once is one round: fetch, then commit, fast-forward or merge, then push.
@@ -176,6 +198,7 @@ func (s *Syncer) once(ctx context.Context) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	hook(StepFetched)
 	return s.step(ctx, remote)
 }
 
@@ -188,7 +211,7 @@ func (s *Syncer) step(ctx context.Context, remote string) (Report, error) {
 	local := s.v.Raw()
 	switch {
 	case remote == "":
-		return s.push(ctx, local, head, "pushed", nil)
+		return s.push(ctx, local, head, remote, "pushed")
 	case head == "":
 		theirs, err := s.blob(remote)
 		if err != nil {
@@ -199,14 +222,14 @@ func (s *Syncer) step(ctx context.Context, remote string) (Report, error) {
 		}
 		return s.merge(ctx, nil, theirs, []string{remote})
 	case head == remote:
-		return s.push(ctx, local, head, "pushed", nil)
+		return s.push(ctx, local, head, remote, "pushed")
 	}
 	behind, err := s.repo.IsAncestor(remote, head)
 	if err != nil {
 		return Report{}, err
 	}
 	if behind { // a commit of ours the remote has not got yet
-		return s.push(ctx, local, head, "pushed", nil)
+		return s.push(ctx, local, head, remote, "pushed")
 	}
 	ahead, err := s.repo.IsAncestor(head, remote)
 	if err != nil {
@@ -240,6 +263,9 @@ func (s *Syncer) step(ctx context.Context, remote string) (Report, error) {
 	if err := s.checkNotOlder(synced, theirs); err != nil {
 		return Report{}, err
 	}
+	if bytes.Equal(local, theirs) { // pulled already (a sync killed before it moved the branch)
+		return s.settle(head, remote, "up to date")
+	}
 	if !bytes.Equal(local, synced) {
 		return s.merge(ctx, synced, theirs, []string{remote})
 	}
@@ -253,6 +279,7 @@ func (s *Syncer) fetch(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.known = known
 	remote, err := s.repo.Fetch(ctx)
 	if err != nil {
 		return "", err
@@ -295,6 +322,7 @@ func (s *Syncer) pull(head, remote string, theirs []byte) (Report, error) {
 	if err := s.v.Adopt(theirs); err != nil {
 		return Report{}, err
 	}
+	hook(StepWroteVault)
 	s.noteSlots(slots, head, remote)
 	rep, err := s.settle(head, remote, "pulled")
 	rep.In = vault.Diff(before, s.v.Data())
@@ -340,6 +368,7 @@ func (s *Syncer) merge(ctx context.Context, base, theirs []byte, parents []strin
 	if err != nil {
 		return Report{}, err
 	}
+	hook(StepWroteVault)
 	after := s.v.Data()
 	s.noteSlots(slots, synced, parents[len(parents)-1])
 	head, err := s.repo.Ref(headRef)
@@ -351,8 +380,9 @@ func (s *Syncer) merge(ctx context.Context, base, theirs []byte, parents []strin
 	return rep, err
 }
 
-// push commits local on head (unless head already holds it) and pushes.
-func (s *Syncer) push(ctx context.Context, local []byte, head, action string, _ []string) (Report, error) {
+// push commits local on head (unless head already holds it) and pushes;
+// remote is the remote's commit as fetched ("": none).
+func (s *Syncer) push(ctx context.Context, local []byte, head, remote, action string) (Report, error) {
 	var parents []string
 	if head != "" {
 		synced, err := s.blob(head)
@@ -360,10 +390,6 @@ func (s *Syncer) push(ctx context.Context, local []byte, head, action string, _ 
 			return Report{}, err
 		}
 		if bytes.Equal(synced, local) {
-			remote, err := s.repo.Ref(remoteRef)
-			if err != nil {
-				return Report{}, err
-			}
 			if remote == head {
 				return Report{Action: "up to date", Generation: s.v.Generation(), Commit: head}, nil
 			}
@@ -411,11 +437,17 @@ func (s *Syncer) commit(ctx context.Context, local []byte, head string, parents 
 	if err != nil {
 		return Report{}, err
 	}
+	hook(StepCommitted)
 	if err := s.repo.UpdateRef(headRef, c, head); err != nil {
 		return Report{}, err
 	}
+	hook(StepUpdatedRef)
 	rep := Report{Action: action, Generation: info.Generation, Commit: c}
-	return rep, s.repo.Push(ctx, c)
+	if err := s.repo.Push(ctx, c); err != nil {
+		return rep, err
+	}
+	hook(StepPushed)
+	return rep, nil
 }
 
 // tree returns the device logs of parents: for each device, the longest

@@ -489,3 +489,31 @@ func TestReportSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestPullInterruptedBeforeTheRefMoved: a sync that wrote the remote's
+// vault (a pull) and died before it moved this device's branch leaves the
+// local file equal to the remote's. The next sync only moves the branch:
+// no merge, no new generation, nothing for the other device to pull.
+func TestPullInterruptedBeforeTheRefMoved(t *testing.T) {
+	remote := bareRemote(t)
+	a := newDevice(t, "aaaa", remote)
+	a.add("One", "x")
+	a.sync()
+	b := joinDevice(t, "bbbb", remote)
+	a.add("Two", "x")
+	c := a.sync().Commit
+	theirs, err := a.repo.ReadFile(c, VaultFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.v.Adopt(theirs); err != nil { // the pull's write, then the crash
+		t.Fatal(err)
+	}
+	gen := b.v.Generation()
+	if rep := b.sync(); rep.Action != "up to date" || rep.Commit != c || b.v.Generation() != gen {
+		t.Errorf("b's next sync: %q to %.12s at generation %d, want up to date at %.12s, generation %d", rep.Action, rep.Commit, b.v.Generation(), c, gen)
+	}
+	if rep := a.sync(); rep.Action != "up to date" {
+		t.Errorf("a after b's sync: %q, want up to date", rep.Action)
+	}
+}
