@@ -251,12 +251,6 @@ func checkConverged(t *testing.T, devs []*device, w *world) {
 		}
 	}
 	data := devs[0].v.Data()
-	revived := 0
-	defer func() {
-		if revived > 0 {
-			t.Logf("%d HOTP counters or used codes went back on accounts deleted on one device and revived by another's edit (known gap)", revived)
-		}
-	}()
 	for id := range w.added {
 		if !w.deleted[id] && data.Account(id) == nil {
 			t.Errorf("account %s was added and never deleted, but is gone", id)
@@ -267,14 +261,6 @@ func checkConverged(t *testing.T, devs []*device, w *world) {
 			t.Errorf("account %s appeared from nowhere", acc.ID)
 		}
 		if c, ok := w.counter[acc.ID]; ok && acc.Counter < c {
-			if w.deleted[acc.ID] {
-				// Known gap (TestRevivedAccountKeepsCounterAndUsedCodes):
-				// a tombstone keeps no counter, so when the other side's
-				// edit revives the account, uses made before the delete
-				// are lost.
-				revived++
-				continue
-			}
 			t.Errorf("HOTP account %s: counter %d, but a device reached %d", acc.ID, acc.Counter, c)
 		}
 	}
@@ -286,11 +272,7 @@ func checkConverged(t *testing.T, devs []*device, w *world) {
 		for _, c := range r.Codes {
 			if w.used[c.Code] {
 				seenUsed++
-				switch {
-				case !c.UsedAt.IsZero():
-				case w.deleted[r.AccountID]: // the same known gap
-					revived++
-				default:
+				if c.UsedAt.IsZero() {
 					t.Errorf("recovery code %s was used on a device but is unused after syncing", c.Code)
 				}
 			}
@@ -439,15 +421,9 @@ func TestConcurrentSyncsOnlyMoveTheRemoteForward(t *testing.T) {
 // and a recovery code, then deletes the account; device b, meanwhile,
 // edits its notes. The merge revives the account (b edited it after the
 // common base), and should keep what a used: a counter two higher, the
-// code used. It does not: the tombstone keeps neither (vault.DeleteAccount
-// clears every field) and vault.Merge revives b's version, so codes a has
-// shown are shown again. Known gap, found by the property test above;
-// skipped unless OTTER_KNOWN_GAPS=1 until vault.Merge takes the counter and
-// the used codes of the deleted side from its trash copy.
+// code used: the tombstone keeps neither (vault.DeleteAccount clears every
+// field), so vault.Merge takes them from the deleting side's trash copy.
 func TestRevivedAccountKeepsCounterAndUsedCodes(t *testing.T) {
-	if os.Getenv("OTTER_KNOWN_GAPS") == "" {
-		t.Skip("known gap in vault.Merge (a revived account loses the deleting side's HOTP uses and used codes); OTTER_KNOWN_GAPS=1 runs it")
-	}
 	remote := bareRemote(t)
 	a := newDevice(t, "aaaa", remote)
 	sa := vaultops.New(a.v, "", a.clock)
@@ -482,7 +458,7 @@ func TestRevivedAccountKeepsCounterAndUsedCodes(t *testing.T) {
 	a.sync()
 	acc := b.v.Data().Account(id)
 	if acc == nil {
-		t.Skip("the delete won: nothing to check")
+		t.Fatal("the delete won over the later edit: the edit must survive")
 	}
 	if acc.Counter < 9 {
 		t.Errorf("revived HOTP account: counter %d, but device a used codes up to 8 (counter 9)", acc.Counter)
