@@ -5,8 +5,8 @@
 set -euo pipefail
 want=(gcc pkg-config libfido2-dev)
 case "${1:-run}" in
-  test) want+=(dbus dbus-daemon gnome-keyring tmux age libsecret-tools) ;;
-  bench) want+=(dbus dbus-daemon gnome-keyring libsecret-tools oathtool pass pass-extension-otp keepassxc gnupg hyperfine) ;;
+  test) want+=(dbus dbus-daemon gnome-keyring tmux age libsecret-tools git) ;;
+  bench) want+=(dbus dbus-daemon gnome-keyring libsecret-tools git oathtool pass pass-extension-otp keepassxc gnupg hyperfine) ;;
 esac
 missing=()
 for p in "${want[@]}"; do
