@@ -31,6 +31,11 @@ type Conflict struct {
 	Winner, Loser string // device ids of the winning and losing stamps
 }
 
+// InTrash reports whether the losing version is kept in the trash: an
+// account's is (TrashedAccount.Reason "conflict"); a key's or the
+// settings' loser is not kept.
+func (c Conflict) InTrash() bool { return c.Kind == "account" }
+
 // Changes lists what differs from one copy to another, for "what came in /
 // went out".
 type Changes struct {

@@ -344,8 +344,12 @@ func (a *app) printSync(rep syncer.Report) {
 		}
 	}
 	for _, c := range rep.Conflicts {
-		fmt.Fprintf(w, "  conflict: %s %s: both devices changed %s; kept the later change (device %.8s), the other is in the trash\n",
-			c.Kind, esc(c.Label), c.Field, esc(c.Winner))
+		kept := ""
+		if c.InTrash() {
+			kept = ", the other is in the trash (otter trash)"
+		}
+		fmt.Fprintf(w, "  conflict: %s %s: both devices changed %s; kept the later change (device %.8s)%s\n",
+			c.Kind, esc(c.Label), c.Field, esc(c.Winner), kept)
 	}
 	if rep.Retries > 0 {
 		fmt.Fprintf(w, "  another device pushed meanwhile: merged and pushed again (%d %s)\n", rep.Retries, plural(rep.Retries, "retry", "retries"))

@@ -524,10 +524,23 @@ func (r Report) Summary() string {
 	if what == "" {
 		what = c.Kind
 	}
-	if n := len(r.Conflicts); n == 1 {
+	trash := 0
+	for _, c := range r.Conflicts {
+		if c.InTrash() {
+			trash++
+		}
+	}
+	switch n := len(r.Conflicts); {
+	case n == 1 && trash == 1:
 		s += "; 1 conflict — " + what + " (kept the later change; the other is in the trash)"
-	} else {
+	case n == 1:
+		s += "; 1 conflict — " + what + " (kept the later change)"
+	case trash == n:
 		s += fmt.Sprintf("; %d conflicts — %s and %d more (kept the later changes; the others are in the trash)", n, what, n-1)
+	case trash > 0:
+		s += fmt.Sprintf("; %d conflicts — %s and %d more (kept the later changes; the other accounts' versions are in the trash)", n, what, n-1)
+	default:
+		s += fmt.Sprintf("; %d conflicts — %s and %d more (kept the later changes)", n, what, n-1)
 	}
 	return s
 }

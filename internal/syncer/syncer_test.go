@@ -482,7 +482,8 @@ func TestReportSummary(t *testing.T) {
 		{Report{Conflicts: []vault.Conflict{{Kind: "account", Label: "GitHub:alice", Field: "notes"}}},
 			"up to date; 1 conflict — GitHub:alice notes (kept the later change; the other is in the trash)"},
 		{Report{In: vault.Changes{Changed: []string{"x"}}, Conflicts: []vault.Conflict{{Kind: "settings", Field: "auto_lock"}, {Kind: "account", Label: "a", Field: "name"}}},
-			"1 in; 2 conflicts — auto_lock and 1 more (kept the later changes; the others are in the trash)"},
+			"1 in; 2 conflicts — auto_lock and 1 more (kept the later changes; the other accounts' versions are in the trash)"},
+		{Report{Conflicts: []vault.Conflict{{Kind: "settings", Field: "auto_lock"}}}, "up to date; 1 conflict — auto_lock (kept the later change)"},
 	} {
 		if got := tc.rep.Summary(); got != tc.want {
 			t.Errorf("Summary() = %q, want %q", got, tc.want)
