@@ -90,6 +90,7 @@ type (
 		v      *vault.Vault
 		method unlockMethod
 		since  lockout.Summary // failed attempts since the previous unlock
+		note   string          // from Config.AfterUnlock: for the status bar
 	}
 	refreshMsg struct {
 		epoch   int
@@ -337,6 +338,9 @@ func (m *Model) open(msg openedMsg) tea.Cmd {
 	m.push(newCodesScreen(m.c, m.sess))
 	m.lastInput = m.c.now()
 	m.lastRefresh = m.c.now()
+	if msg.note != "" {
+		m.setStatus(msg.note, statusInfo)
+	}
 	switch msg.method {
 	case methodCreated:
 		m.setStatus("Vault created. Press a to add your first account.", statusOK)

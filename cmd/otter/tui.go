@@ -19,6 +19,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	a.mirrorFailed = failed.set // the TUI shows them; stderr is its screen
 	return tui.Run(tui.Config{
 		SaveWarning: failed.take,
+		AfterUnlock: a.afterTUIUnlock,
 		VaultPath:   a.path(),
 		LockoutDir:  a.state,
 		Options:     a.options(),
