@@ -40,7 +40,8 @@ echo "Machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo
 
 : > "$work/tty.spec"
-for n in "${@:-100 10000 100000}"; do
+sizes=("$@"); [ $# -gt 0 ] || sizes=(100 10000 100000)
+for n in "${sizes[@]}"; do
   d="$work/$n"; mkdir -p "$d"
   export OTTER_VAULT="$d/vault.otter"
   quiet bin/otter --password-file "$pw" init --recovery-key-out "$d/recovery"

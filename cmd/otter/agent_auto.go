@@ -41,7 +41,8 @@ func (a *app) agentAutoCmd() *cobra.Command {
 		Use:   "auto [interactive|on|off]",
 		Short: "Say or set when a command that unlocks starts an agent (default: interactive)",
 		Long: `A command that unlocks the vault directly starts an agent in the
-background holding that unlock, unless an unlocked agent runs already:
+background holding that unlock, unless an unlocked agent runs already;
+so does the TUI's unlock (it is always at a terminal):
 
   interactive  only when you unlocked at a terminal (the default)
   on           after any direct unlock, scripts and password files too
