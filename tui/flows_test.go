@@ -467,3 +467,52 @@ func TestFailedCopyAfterASaveIsAWarning(t *testing.T) {
 	h.see("Unpinned")
 	h.notSee("copying it")
 }
+
+// Config.AfterUnlock gets how the vault was unlocked and what was typed,
+// which the TUI wipes once it returns; its line shows on the status bar.
+// A keyring unlock passes no secret.
+func TestAfterUnlock(t *testing.T) {
+	type call struct {
+		how    UnlockMethod
+		typed  string
+		secret []byte
+	}
+	var calls []call
+	after := func(how UnlockMethod, secret []byte) string {
+		calls = append(calls, call{how, string(secret), secret})
+		return "Started an agent."
+	}
+	h := newHarness(t, 80, 24)
+	key := h.seed(false)
+	h.m.cfg.AfterUnlock = after
+	h.start()
+	h.typeText(testPass)
+	h.press("enter")
+	h.see("Codes (0)", "Started an agent.")
+	h.press("ctrl+l")
+	h.see("Unlock the vault")
+	h.press("tab")
+	_, display, _ := vault.NewRecoveryKey(strings.NewReader(string(key)))
+	h.typeText(display)
+	h.press("enter")
+	h.see("Codes (0)", "Unlocked with the recovery key") // the warning wins the status bar
+
+	h2 := newHarness(t, 80, 24)
+	h2.seed(true)
+	h2.m.cfg.AfterUnlock = after
+	h2.start()
+	h2.see("Codes (0)", "Started an agent.")
+
+	want := []call{{how: UnlockPassword, typed: testPass}, {how: UnlockRecovery, typed: display}, {how: UnlockKeyring}}
+	if len(calls) != len(want) {
+		t.Fatalf("AfterUnlock called %d times, want %d", len(calls), len(want))
+	}
+	for i, c := range calls {
+		if c.how != want[i].how || c.typed != want[i].typed {
+			t.Errorf("call %d: %v %q, want %v %q", i, c.how, c.typed, want[i].how, want[i].typed)
+		}
+		if strings.Trim(string(c.secret), "\x00") != "" {
+			t.Errorf("call %d: the secret was not wiped: %q", i, c.secret)
+		}
+	}
+}

@@ -93,6 +93,7 @@ type (
 		method unlockMethod
 		since  lockout.Summary // failed attempts since the previous unlock
 		merged []string        // file-sync conflict copies merged in (vaultops.MergedCopy.Summary)
+		note   string          // from Config.AfterUnlock: for the status bar
 	}
 	refreshMsg struct {
 		epoch   int
@@ -345,6 +346,9 @@ func (m *Model) open(msg openedMsg) tea.Cmd {
 	m.push(newCodesScreen(m.c, m.sess))
 	m.lastInput = m.c.now()
 	m.lastRefresh = m.c.now()
+	if msg.note != "" {
+		m.setStatus(msg.note, statusInfo)
+	}
 	switch msg.method {
 	case methodCreated:
 		m.setStatus("Vault created. Press a to add your first account.", statusOK)

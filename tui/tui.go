@@ -54,7 +54,25 @@ type Config struct {
 	// AutoSync (otter sync auto on) runs Sync in the background right
 	// after unlock and after every change the TUI makes.
 	AutoSync bool
+	// AfterUnlock, when set, is called once the unlock screen has opened
+	// the vault with the keyring, a password or a recovery key — not with
+	// a security key (anything it started would need another touch), not
+	// after creating a vault. It runs in the unlock's command, off the UI
+	// loop, before the codes show. secret is what was typed (nil for the
+	// keyring); the TUI wipes it when AfterUnlock returns, so it must not
+	// be kept. It returns a line for the status bar, or "". cmd/otter
+	// starts the agent there, by the CLI's rules (otter agent auto).
+	AfterUnlock func(how UnlockMethod, secret []byte) string
 }
+
+// UnlockMethod says how the vault was unlocked (Config.AfterUnlock).
+type UnlockMethod int
+
+const (
+	UnlockKeyring UnlockMethod = iota + 1
+	UnlockPassword
+	UnlockRecovery
+)
 
 // FIDOUnlock returns a credential for a vault's fido2 slots. Its Derive
 // blocks until the key is touched or ctx ends: the unlock screen shows

@@ -190,23 +190,46 @@ func (u *unlockScreen) try() tea.Cmd {
 	case methodFIDO:
 		return u.tryKey()
 	}
+	var typed []byte // for AfterUnlock: the password or recovery key as typed
+	if u.cfg.AfterUnlock != nil && u.method != methodKeyring {
+		typed = u.input.Bytes()
+	}
 	u.busy, u.err, u.hint = true, "", ""
 	u.input.Reset()
-	return u.attempt(cred, secret)
+	return u.attempt(cred, secret, typed)
 }
 
 // attempt runs in a command: the one unlock sequence (lockout check, the
-// unlock itself — Argon2 for a password —, the record, the journal).
-func (u *unlockScreen) attempt(cred vault.Credential, secret []byte) tea.Cmd {
-	unl, method := u.unlocker(), u.method
+// unlock itself — Argon2 for a password —, the record, the journal), then
+// Config.AfterUnlock with what was typed. Both secrets are wiped at the end.
+func (u *unlockScreen) attempt(cred vault.Credential, secret, typed []byte) tea.Cmd {
+	unl, method, after := u.unlocker(), u.method, u.cfg.AfterUnlock
 	return func() tea.Msg {
 		defer clear(secret)
+		defer clear(typed)
 		r, err := unl.Unlock(cred)
 		if err != nil {
 			return unlockFailedMsg{method: method, err: err}
 		}
-		return openedMsg{v: r.Vault(), method: method, since: r.Failed, merged: mergedLines(r)}
+		msg := openedMsg{v: r.Vault(), method: method, since: r.Failed, merged: mergedLines(r)}
+		if how := method.public(); after != nil && how != 0 {
+			msg.note = after(how, typed)
+		}
+		return msg
 	}
+}
+
+// public is the method as Config.AfterUnlock names it; 0 for the others.
+func (m unlockMethod) public() UnlockMethod {
+	switch m {
+	case methodKeyring:
+		return UnlockKeyring
+	case methodPassword:
+		return UnlockPassword
+	case methodRecovery:
+		return UnlockRecovery
+	}
+	return 0
 }
 
 // mergedLines is one line per conflict copy the unlock merged in.

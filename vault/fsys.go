@@ -57,6 +57,35 @@ func (osFS) ReadFile(name string, max int64) ([]byte, error) {
 	return b, err
 }
 
+// tailReader is an fsys that can read the end of a file alone (osFS);
+// Refresh uses it to see that the file is still the one it holds without
+// reading it whole. Test file systems without it take the full read.
+type tailReader interface {
+	// ReadTail returns the last n bytes of name, refusing files shorter
+	// than n or larger than max bytes.
+	ReadTail(name string, n int, max int64) ([]byte, error)
+}
+
+func (osFS) ReadTail(name string, n int, max int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() < int64(n) || fi.Size() > max {
+		return nil, fmt.Errorf("%s is %d bytes: %w", name, fi.Size(), ErrLimit)
+	}
+	b := make([]byte, n)
+	if _, err := f.ReadAt(b, fi.Size()-int64(n)); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 func (osFS) ReadDir(name string) ([]fs.DirEntry, error)   { return os.ReadDir(name) }
 func (osFS) MkdirAll(name string, perm fs.FileMode) error { return os.MkdirAll(name, perm) }
 func (osFS) Lstat(name string) (fs.FileInfo, error)       { return os.Lstat(name) }

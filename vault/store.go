@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -102,6 +103,19 @@ func (s store) cleanTemps() {
 // read returns the vault file's bytes; errors match ErrNotExist or ErrLimit.
 func (s store) read() ([]byte, error) {
 	return s.readFile(s.path)
+}
+
+// sameTail reports whether the vault file ends with sum, reading only its
+// last len(sum) bytes; false when it does not, when the file system cannot
+// read a tail, or on any error (the caller then reads the file whole and
+// reports what is wrong).
+func (s store) sameTail(sum []byte) bool {
+	t, ok := s.o.fs.(tailReader)
+	if !ok {
+		return false
+	}
+	b, err := t.ReadTail(s.path, len(sum), maxFileSize)
+	return err == nil && bytes.Equal(b, sum)
 }
 
 func (s store) readFile(name string) ([]byte, error) {

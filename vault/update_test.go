@@ -230,3 +230,56 @@ func TestConcurrentUseOfOneHandle(t *testing.T) {
 		t.Errorf("%d accounts, want 20", n)
 	}
 }
+
+// Refresh reads only the file's last bytes (its checksum) when they are
+// the ones it holds, and the whole file otherwise: a file that changed,
+// one cut short, one corrupted at its end, one gone or an older copy put
+// back are all still seen.
+func TestRefreshReadsTheTailFirst(t *testing.T) {
+	v, c := newVault(t)
+	w := open(t, v.Path(), c.rk)
+	if _, ok := w.st.o.fs.(tailReader); !ok {
+		t.Fatal("the real file system cannot read a tail")
+	}
+	if !w.st.sameTail(w.sum[:]) {
+		t.Fatal("an unchanged file's tail differs from the checksum held")
+	}
+	oldBytes := readFile(t, v.Path())
+	addAccount(t, v, "GitHub")
+	if w.st.sameTail(w.sum[:]) {
+		t.Fatal("the tail did not change with the file")
+	}
+	if changed, err := w.Refresh(); !changed || err != nil {
+		t.Fatalf("Refresh after another write = %v, %v", changed, err)
+	}
+	cur := readFile(t, v.Path())
+
+	// An older copy put back: refused, and the Vault keeps what it holds.
+	if err := os.WriteFile(v.Path(), oldBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var rb *RollbackError
+	if _, err := w.Refresh(); !errors.As(err, &rb) {
+		t.Errorf("Refresh of an older copy = %v, want a RollbackError", err)
+	}
+	// The end corrupted, then cut short, then gone.
+	bad := slices.Clone(cur)
+	bad[len(bad)-1] ^= 1
+	os.WriteFile(v.Path(), bad, 0o600)
+	if _, err := w.Refresh(); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("Refresh of a corrupt end = %v, want ErrCorrupt", err)
+	}
+	os.WriteFile(v.Path(), cur[:10], 0o600)
+	if _, err := w.Refresh(); err == nil {
+		t.Error("Refresh of a file cut short: no error")
+	}
+	os.Remove(v.Path())
+	if _, err := w.Refresh(); !errors.Is(err, ErrNotExist) {
+		t.Errorf("Refresh of a removed file = %v, want ErrNotExist", err)
+	}
+	// Back as it was: unchanged.
+	os.WriteFile(v.Path(), cur, 0o600)
+	if changed, err := w.Refresh(); changed || err != nil {
+		t.Errorf("Refresh of the same file put back = %v, %v", changed, err)
+	}
+}

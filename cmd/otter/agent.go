@@ -30,8 +30,8 @@ and otter recovery use then ask the agent instead of unlocking. The agent
 listens on a socket only you can reach, sends codes and never a secret,
 and locks (zeroes its keys) after --idle without a code asked, or on
 otter lock. Run it in the foreground (a terminal, a systemd user
-service) or in the background with otter agent start. A command that
-unlocks at a terminal starts one by itself (otter agent auto).`,
+service) or in the background with otter agent start. A command or the
+TUI that unlocks at a terminal starts one by itself (otter agent auto).`,
 		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.runAgent(idle, readyFD) },
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/otterauth/otter/internal/agent"
 	"github.com/otterauth/otter/internal/paths"
+	"github.com/otterauth/otter/tui"
 )
 
 // Auto-start modes (otter agent auto): when a command unlocks the vault
@@ -40,7 +41,8 @@ func (a *app) agentAutoCmd() *cobra.Command {
 		Use:   "auto [interactive|on|off]",
 		Short: "Say or set when a command that unlocks starts an agent (default: interactive)",
 		Long: `A command that unlocks the vault directly starts an agent in the
-background holding that unlock, unless an unlocked agent runs already:
+background holding that unlock, unless an unlocked agent runs already;
+so does the TUI's unlock (it is always at a terminal):
 
   interactive  only when you unlocked at a terminal (the default)
   on           after any direct unlock, scripts and password files too
@@ -112,12 +114,8 @@ func (a *app) keepTyped(by string, typed []byte) {
 	}
 }
 
-// autoStartAgent starts an agent in the background after a direct unlock
-// when the setting allows it and no unlocked agent runs: a locked one is
-// replaced (the user just unlocked), an unlocked one of another vault is
-// left alone. It does not wait for the agent: the agent unlocks on its own
-// time and the command goes on. Every failure here is silent: the command
-// has its vault, and the next one unlocks directly again.
+// autoStartAgent starts an agent after this command's direct unlock when
+// the setting allows it (startAgent), and says so on stderr.
 func (a *app) autoStartAgent() {
 	secret := a.autoSecret
 	a.autoSecret = nil
@@ -125,26 +123,61 @@ func (a *app) autoStartAgent() {
 	if !a.autoStart || a.unlockedBy == "" {
 		return
 	}
+	if a.startAgent(a.unlockedBy, secret) {
+		fmt.Fprintf(a.stderr, "otter: %s: codes come from it until otter lock or %s idle (otter agent auto off: never)\n", autoStarted, agent.DefaultIdle)
+	}
+}
+
+// autoStarted is what a command says when it started an agent.
+const autoStarted = "started an agent in the background"
+
+// afterTUIUnlock is the TUI's Config.AfterUnlock: its unlock starts an
+// agent by the same rules and the same startAgent as a command's (the TUI
+// is always at a terminal), and says so on the status bar. The TUI owns
+// and wipes secret.
+func (a *app) afterTUIUnlock(how tui.UnlockMethod, secret []byte) string {
+	by := map[tui.UnlockMethod]string{tui.UnlockKeyring: byKeyring, tui.UnlockPassword: byPassword, tui.UnlockRecovery: byRecovery}[how]
+	if by == "" || !a.wantAutoStart() {
+		return ""
+	}
+	if by == byKeyring {
+		secret = nil
+	}
+	if !a.startAgent(by, secret) {
+		return ""
+	}
+	return fmt.Sprintf("Started an agent: otter code elsewhere needs no unlock until otter lock or %s idle.", agent.DefaultIdle)
+}
+
+// startAgent starts an agent in the background that unlocks the way this
+// process did (by; secret is the typed password or recovery key, handed
+// over an inherited pipe, or nil), unless an unlocked agent runs: a locked
+// one is replaced (the user just unlocked), an unlocked one of another
+// vault is left alone. It does not wait for the agent: the agent unlocks
+// on its own time and the caller goes on. Every failure here is silent:
+// the caller has its vault, and the next command unlocks directly again.
+// The caller keeps and wipes secret. It reports whether it started one.
+func (a *app) startAgent(by string, secret []byte) bool {
 	c, err := a.agentClient()
 	if err != nil {
-		return
+		return false
 	}
 	if st, err := c.Status(); err == nil {
 		if !st.Locked || c.Stop() != nil {
-			return
+			return false
 		}
 	} else if !errors.Is(err, agent.ErrNotRunning) {
-		return
+		return false
 	}
 	self, err := os.Executable()
 	if err != nil {
-		return
+		return false
 	}
 	vaultPath, _ := filepath.Abs(a.path())
-	args := append(a.agentArgs(vaultPath, agent.DefaultIdle), "--auto", a.unlockedBy)
+	args := append(a.agentArgs(vaultPath, agent.DefaultIdle), "--auto", by)
 	ready, readyW, err := os.Pipe()
 	if err != nil {
-		return
+		return false
 	}
 	defer ready.Close()
 	files := []*os.File{readyW}
@@ -153,7 +186,7 @@ func (a *app) autoStartAgent() {
 		var secretR *os.File
 		if secretR, secretW, err = os.Pipe(); err != nil {
 			readyW.Close()
-			return
+			return false
 		}
 		defer secretR.Close()
 		files = append(files, secretR)
@@ -170,10 +203,10 @@ func (a *app) autoStartAgent() {
 		secretW.Close()
 	}
 	if err != nil {
-		return
+		return false
 	}
 	cmd.Process.Release()
-	fmt.Fprintf(a.stderr, "otter: started an agent in the background: codes come from it until otter lock or %s idle (otter agent auto off: never)\n", agent.DefaultIdle)
+	return true
 }
 
 // readSecretFD reads the secret the starting command hands the agent

@@ -12,8 +12,6 @@ import (
 	"time"
 )
 
-const autoStarted = "started an agent in the background"
-
 // noAgentRuns checks that no agent answers.
 func (e *env) noAgentRuns(why string) {
 	e.t.Helper()
@@ -94,32 +92,93 @@ func TestAgentAutoStartTyped(t *testing.T) {
 		t.Skip("tmux is not installed")
 	}
 	e, _ := agentEnv(t)
-	env := append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"),
-		"XDG_RUNTIME_DIR="+e.runtimeDir(), "OTTER_NO_AGENT=", "OTTER_PASSWORD_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=",
-		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(e.dir, "no-bus"), "TERM=xterm-256color")
-	tt := &tmuxTerm{t: t, socket: fmt.Sprintf("otter-auto-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
-	shell := fmt.Sprintf("'%s' --test-weak-kdf code github; echo '%s'; sleep 600", otterBin, exitMark)
-	tt.tmux("new-session", "-d", "-s", "otter", "-x", "150", "-y", "24", shell)
-	t.Cleanup(func() { exec.Command("tmux", "-L", tt.socket, "kill-server").Run() })
+	tt := e.tmuxOtter(t, "", "code", "github")
 	tt.waitFor("Vault password:")
 	tt.typeText(strongPassword)
 	tt.keys("Enter")
 	tt.waitFor(autoStarted, exitMark)
 	e.waitStatus("unlocked: " + e.vault)
 	e.ok("", "code", "github")
+	e.checkAgentProc(strongPassword)
+}
+
+// tmuxOtter runs otter with args at a terminal (a private tmux server),
+// in e's folders, with no credential files and no session bus.
+func (e *env) tmuxOtter(t *testing.T, noAgent string, args ...string) *tmuxTerm {
+	env := append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"),
+		"XDG_RUNTIME_DIR="+e.runtimeDir(), "OTTER_NO_AGENT="+noAgent, "OTTER_PASSWORD_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=",
+		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(e.dir, "no-bus"), "TERM=xterm-256color", "NO_COLOR=1")
+	tt := &tmuxTerm{t: t, socket: fmt.Sprintf("otter-auto-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
+	shell := fmt.Sprintf("'%s' --test-weak-kdf %s; echo '%s'; sleep 600", otterBin, strings.Join(args, " "), exitMark)
+	tt.tmux("new-session", "-d", "-s", "otter", "-x", "100", "-y", "24", shell)
+	t.Cleanup(func() { exec.Command("tmux", "-L", tt.socket, "kill-server").Run() })
+	tt.tmux("set-option", "-s", "escape-time", "0")
+	return tt
+}
+
+// checkAgentProc checks that the running agent got the typed secret
+// through its pipe: not in its /proc cmdline or environ.
+func (e *env) checkAgentProc(secret string) {
+	e.t.Helper()
 	pid := fmt.Sprint(e.agentPID())
 	for _, f := range []string{"cmdline", "environ"} {
 		b, err := os.ReadFile("/proc/" + pid + "/" + f)
 		if err != nil {
 			continue // not Linux
 		}
-		if strings.Contains(string(b), strongPassword) {
-			t.Errorf("the password is in the agent's %s", f)
+		if strings.Contains(string(b), secret) {
+			e.t.Errorf("the typed secret is in the agent's %s", f)
 		}
 		if f == "cmdline" && !strings.Contains(string(b), "--secret-fd") {
-			t.Errorf("the agent's cmdline %q: want --secret-fd", b)
+			e.t.Errorf("the agent's cmdline %q: want --secret-fd", b)
 		}
 	}
+}
+
+// The TUI's unlock starts an agent by the CLI's rules: with a typed
+// password (through the pipe), after which otter code in another terminal
+// answers from the agent without a credential; never with OTTER_NO_AGENT;
+// and the TUI says so on its status bar.
+func TestAgentAutoStartTUI(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	e, pw := agentEnv(t)
+
+	tt := e.tmuxOtter(t, "1")
+	tt.waitFor("Unlock the vault", "Password")
+	tt.typeText(strongPassword)
+	tt.keys("Enter")
+	tt.waitFor("GitHub")
+	tt.notShown(t, "Started an agent")
+	e.noAgentRuns("the TUI with OTTER_NO_AGENT")
+	tt.keys("C-c")
+
+	tt = e.tmuxOtter(t, "")
+	tt.waitFor("Unlock the vault", "Password")
+	tt.typeText(strongPassword)
+	tt.keys("Enter")
+	tt.waitFor("GitHub", "Started an agent")
+	e.waitStatus("unlocked: " + e.vault)
+	if got, want := e.ok("", "code", "github"), e.directCode(pw, "github"); got != want {
+		t.Errorf("otter code through the TUI's agent %q, direct %q", got, want)
+	}
+	e.checkAgentProc(strongPassword)
+
+	// Locking and unlocking the TUI leaves the unlocked agent as it is.
+	pid := e.agentPID()
+	tt.keys("C-l")
+	tt.waitFor("Unlock the vault")
+	tt.typeText(strongPassword)
+	tt.keys("Enter")
+	tt.waitFor("GitHub")
+	tt.notShown(t, "Started an agent")
+	if e.agentPID() != pid {
+		t.Error("the TUI's second unlock replaced the unlocked agent")
+	}
+	tt.keys("C-c")
+	tt.waitFor(exitMark)
+	e.waitStatus("unlocked: " + e.vault) // the agent outlives the TUI
 }
 
 // A keyring unlock starts an agent that unlocks itself from the keyring:

@@ -26,6 +26,7 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		Sync:        syncFn,
 		AutoSync:    auto,
 		SaveWarning: failed.take,
+		AfterUnlock: a.afterTUIUnlock,
 		VaultPath:   a.path(),
 		LockoutDir:  a.state,
 		Options:     opts,

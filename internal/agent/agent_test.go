@@ -498,3 +498,46 @@ func privateDir(t *testing.T) string {
 	}
 	return d
 }
+
+// A query resolved on a data snapshot is remembered until the snapshot
+// changes: a repeated TOTP request does not resolve again; a failure, an
+// HOTP code (its counter makes a new snapshot) and another process's
+// write do, and the answer then follows the new data.
+func TestResolveRemembered(t *testing.T) {
+	var calls int
+	f := newFixture(t, func(c *Config) {
+		c.Resolve = func(d *vault.Data, q string) (*vault.Account, error) { calls++; return resolve(d, q) }
+	})
+	code := func(q string, wantErr bool, wantCalls int) {
+		t.Helper()
+		_, err := f.client.Code(f.path, q)
+		if (err != nil) != wantErr || calls != wantCalls {
+			t.Fatalf("code %q: err %v, %d resolves, want error %v, %d resolves", q, err, calls, wantErr, wantCalls)
+		}
+	}
+	code("github", false, 1)
+	code("github", false, 1)
+	code("GitHub:ann", false, 2)
+	code("github", false, 2)
+	code("nothing", true, 3)
+	code("nothing", true, 4)
+	code("bank", false, 5) // HOTP: a new snapshot
+	code("bank", false, 6)
+	code("github", false, 7)
+
+	v := f.reopen()
+	err := v.Update(func(d *vault.Data) error {
+		for i := range d.Accounts {
+			if d.Accounts[i].Issuer == "GitHub" {
+				d.Accounts[i].Issuer = "Forge"
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code("github", true, 8) // renamed by another process: not served from memory
+	code("forge", false, 9)
+	code("forge", false, 9)
+}

@@ -47,6 +47,9 @@ type Server struct {
 	pin      pinner    // keeps the pages of the keys in RAM
 	mem      Memory    // what pin did last
 
+	memoData *vault.Data               // the snapshot memo was made on
+	memo     map[string]*vault.Account // queries resolved on memoData
+
 	stopOnce sync.Once
 	stopped  chan struct{}
 }
@@ -123,6 +126,7 @@ func (s *Server) lock() {
 		s.sess.Vault().Close()
 		s.sess = nil
 	}
+	s.memoData, s.memo = nil, nil
 	s.pin.release()
 	s.mem = Memory{}
 }
@@ -239,7 +243,7 @@ func (s *Server) onVault(req *request) *response {
 	if req.Op == opList {
 		return &response{Names: names(s.sess.Data())}
 	}
-	acc, err := s.cfg.Resolve(s.sess.Data(), req.Query)
+	acc, err := s.resolve(s.sess.Data(), req.Query)
 	if err != nil {
 		return s.failure(err)
 	}
@@ -257,6 +261,33 @@ func (s *Server) onVault(req *request) *response {
 		return s.failure(err)
 	}
 	return &response{Code: c}
+}
+
+// maxMemo bounds the queries remembered on one snapshot.
+const maxMemo = 256
+
+// resolve is Config.Resolve, remembered per data snapshot. A vault.Data
+// is never changed once the Vault hands it out — a write or a re-read
+// installs a new one —, so the same query on the same snapshot names the
+// same account, and a repeated `otter code X` skips resolving it again
+// (a scan of every label: 7 ms at 100 000 accounts). A new snapshot
+// (an HOTP code, a recovery code used, another process's write) starts
+// afresh; failures are not remembered; locking forgets everything.
+func (s *Server) resolve(d *vault.Data, query string) (*vault.Account, error) {
+	if s.memoData != d {
+		s.memoData, s.memo = d, map[string]*vault.Account{}
+	}
+	if acc, ok := s.memo[query]; ok {
+		return acc, nil
+	}
+	acc, err := s.cfg.Resolve(d, query)
+	if err == nil {
+		if len(s.memo) >= maxMemo {
+			clear(s.memo)
+		}
+		s.memo[query] = acc
+	}
+	return acc, err
 }
 
 // code computes acc's code now: HOTP through Session.NextHOTP (the counter
