@@ -516,6 +516,12 @@ func (r Report) Summary() string {
 	if s == "" {
 		s = "up to date"
 	}
+	if len(r.Members) > 0 { // who may open the vault changed: say so first
+		s += "; unlock slots changed by another device: " + r.Members[0].Changes()
+		if n := len(r.Members) - 1; n > 0 {
+			s += fmt.Sprintf(" and %d more", n)
+		}
+	}
 	if len(r.Conflicts) == 0 {
 		return s
 	}

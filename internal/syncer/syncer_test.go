@@ -484,6 +484,8 @@ func TestReportSummary(t *testing.T) {
 		{Report{In: vault.Changes{Changed: []string{"x"}}, Conflicts: []vault.Conflict{{Kind: "settings", Field: "auto_lock"}, {Kind: "account", Label: "a", Field: "name"}}},
 			"1 in; 2 conflicts — auto_lock and 1 more (kept the later changes; the other accounts' versions are in the trash)"},
 		{Report{Conflicts: []vault.Conflict{{Kind: "settings", Field: "auto_lock"}}}, "up to date; 1 conflict — auto_lock (kept the later change)"},
+		{Report{In: vault.Changes{Changed: []string{"x"}}, Members: []Notice{{Added: []SlotNote{{Type: "age", Label: "alice"}}}}},
+			"1 in; unlock slots changed by another device: added age slot alice"},
 	} {
 		if got := tc.rep.Summary(); got != tc.want {
 			t.Errorf("Summary() = %q, want %q", got, tc.want)
