@@ -136,8 +136,10 @@ func (s *Slot) describe() string {
 // RemoveSlot removes the slot id and rotates the data key: a new DEK is
 // wrapped for every remaining slot's recipient. The id is recorded in the
 // header's removed slots, so that no merge of copies brings it back. It refuses to
-// leave fewer than two slots (ErrTooFewSlots). A keyring slot's secret stays
-// in the keyring; the caller deletes it. AddSlot and RemoveSlot record
+// leave fewer than two slots (ErrTooFewSlots). A hardware key of the
+// inventory whose slot it was stays there, without a slot. A keyring
+// slot's secret stays in the keyring; the caller deletes it. AddSlot and
+// RemoveSlot record
 // "slot.add" and "slot.remove" audit events in the same write.
 func (v *Vault) RemoveSlot(id string) error {
 	return v.txn(func(st *state) error {
@@ -148,7 +150,13 @@ func (v *Vault) RemoveSlot(id string) error {
 		if len(st.hdr.Slots)-1 < 2 {
 			return ErrTooFewSlots
 		}
-		st.data.Log(v.o.clock(), "slot.remove", st.hdr.Slots[i].describe()+", data key rotated")
+		now := v.o.clock()
+		st.data.Log(now, "slot.remove", st.hdr.Slots[i].describe()+", data key rotated")
+		for k := range st.data.Keys { // a key whose slot this was unlocks nothing now
+			if key := &st.data.Keys[k]; key.SlotID == id && !key.Deleted {
+				key.SlotID, key.Stamp = "", st.data.Tick(now)
+			}
+		}
 		st.hdr.Slots = slices.Delete(st.hdr.Slots, i, i+1)
 		st.hdr.removeSlot(id)
 		delete(st.keys, id)

@@ -408,3 +408,25 @@ func TestTextEntersTheVaultWithoutControlCharacters(t *testing.T) {
 		t.Errorf("notes %q, tags %q", a.Notes, a.Tags)
 	}
 }
+
+// otter slot rm of a key's slot: the key stays in the inventory (not
+// lost), but no longer names a slot that is gone.
+func TestRemovingAKeysSlotLeavesTheKeyWithoutOne(t *testing.T) {
+	f := newFixture(t, vault.Password{Secret: []byte("the key's slot"), KDF: weakKDF})
+	keySlot := f.s.Vault().Slots()[2].ID
+	k, err := f.s.RegisterKey(KeyInfo{Name: "yubi", Product: "YubiKey 5"}, keySlot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.Vault().RemoveSlot(keySlot); err != nil {
+		t.Fatal(err)
+	}
+	v, err := f.reopen("pw1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := FindKey(v.Data(), "yubi")
+	if got == nil || got.ID != k.ID || got.Lost || got.SlotID != "" {
+		t.Fatalf("key after its slot was removed: %+v", got)
+	}
+}
