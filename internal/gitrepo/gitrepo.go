@@ -43,6 +43,7 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -98,20 +99,30 @@ type Repo struct {
 // Dir is the repository's directory.
 func (r *Repo) Dir() string { return r.dir }
 
-// Open returns the existing bare repository in dir.
+// Open returns the existing bare repository in dir. It runs no git
+// process: dir must hold HEAD (a file), objects/ and refs/ (folders) and
+// no configuration that says "bare = false".
 func Open(dir string) (*Repo, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, err
 	}
-	r := &Repo{dir: dir}
-	out, err := r.run(nil, nil, "rev-parse", "--is-bare-repository")
-	if err != nil {
-		return nil, fmt.Errorf("%s is no git repository: %w", dir, err)
+	for _, f := range []struct {
+		name string
+		dir  bool
+	}{{"HEAD", false}, {"objects", true}, {"refs", true}} {
+		fi, err := os.Stat(filepath.Join(dir, f.name))
+		if err != nil || fi.IsDir() != f.dir {
+			return nil, fmt.Errorf("%s is no bare git repository (no %s)", dir, f.name)
+		}
 	}
-	if strings.TrimSpace(string(out)) != "true" {
-		return nil, fmt.Errorf("%s is a git repository with a work tree, not a bare one", dir)
+	if cfg, err := os.ReadFile(filepath.Join(dir, "config")); err == nil {
+		for _, line := range strings.Split(string(cfg), "\n") {
+			if k, v, ok := strings.Cut(line, "="); ok && strings.EqualFold(strings.TrimSpace(k), "bare") && strings.EqualFold(strings.TrimSpace(v), "false") {
+				return nil, fmt.Errorf("%s is a git repository with a work tree, not a bare one", dir)
+			}
+		}
 	}
-	return r, nil
+	return &Repo{dir: dir}, nil
 }
 
 // Init creates a bare repository in dir (mode 0700) whose default branch
@@ -182,26 +193,38 @@ func (r *Repo) Remote() (string, error) {
 // that commit, "" if the remote has no main yet (then the remote-tracking
 // ref is removed too).
 func (r *Repo) Fetch(ctx context.Context) (string, error) {
+	refs, err := r.FetchRefs(ctx, RemoteBranch)
+	return refs[RemoteBranch], err
+}
+
+// FetchRefs fetches like Fetch and then returns the refs names point to
+// (RemoteBranch among them for what was fetched), read in one process
+// (see Refs).
+func (r *Repo) FetchRefs(ctx context.Context, names ...string) (map[string]string, error) {
+	for _, n := range names {
+		if err := checkRef(n); err != nil {
+			return nil, err
+		}
+	}
 	_, err := r.runCtx(ctx, nil, nil, "fetch", "--quiet", "--no-tags", "origin", "+"+Branch+":"+RemoteBranch)
 	if err != nil {
 		if errors.Is(err, ErrNoGit) {
-			return "", err
+			return nil, err
 		}
 		if ctx.Err() != nil {
-			return "", remoteError(ctx, err)
+			return nil, remoteError(ctx, err)
 		}
 		// git's "couldn't find remote ref" is translated; ask the remote
 		// whether it has a main instead of reading the message.
 		out, lerr := r.runCtx(ctx, nil, nil, "ls-remote", "origin", Branch)
 		if lerr != nil || len(bytes.TrimSpace(out)) != 0 {
-			return "", remoteError(ctx, err)
+			return nil, remoteError(ctx, err)
 		}
 		if _, err := r.run(nil, nil, "update-ref", "-d", RemoteBranch); err != nil {
-			return "", err
+			return nil, err
 		}
-		return "", nil
 	}
-	return r.Ref(RemoteBranch)
+	return r.Refs(names...)
 }
 
 // Push sends commit to origin's refs/heads/main without force: ErrRejected
@@ -288,6 +311,32 @@ func (r *Repo) Ref(name string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// Refs returns the commits the full ref names point to, all read by one
+// git process (for-each-ref); a name with no ref is not in the map.
+func (r *Repo) Refs(names ...string) (map[string]string, error) {
+	refs := map[string]string{}
+	if len(names) == 0 {
+		return refs, nil
+	}
+	for _, n := range names {
+		if err := checkRef(n); err != nil {
+			return nil, err
+		}
+	}
+	out, err := r.run(nil, nil, append([]string{"for-each-ref", "--format=%(objectname) %(refname)"}, names...)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		id, name, ok := strings.Cut(line, " ")
+		// a pattern also matches the refs below it ("refs/a" → "refs/a/b")
+		if ok && slices.Contains(names, name) && checkID(id) == nil {
+			refs[name] = id
+		}
+	}
+	return refs, nil
 }
 
 // UpdateRef points name at newCommit if it points at oldCommit now ("" =
