@@ -48,6 +48,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -193,20 +194,26 @@ func (r *Repo) Remote() (string, error) {
 // that commit, "" if the remote has no main yet (then the remote-tracking
 // ref is removed too).
 func (r *Repo) Fetch(ctx context.Context) (string, error) {
-	refs, err := r.FetchRefs(ctx, RemoteBranch)
+	refs, err := r.FetchRefs(ctx, true, RemoteBranch)
 	return refs[RemoteBranch], err
 }
 
 // FetchRefs fetches like Fetch and then returns the refs names point to
-// (RemoteBranch among them for what was fetched), read in one process
-// (see Refs).
-func (r *Repo) FetchRefs(ctx context.Context, names ...string) (map[string]string, error) {
+// (RemoteBranch among them for what was fetched; see Refs). maintain
+// false skips the "git maintenance run --auto" a fetch runs after it (a
+// process of its own): for a look that writes nothing of its own, when a
+// later fetch or sync will maintain the repository.
+func (r *Repo) FetchRefs(ctx context.Context, maintain bool, names ...string) (map[string]string, error) {
 	for _, n := range names {
 		if err := checkRef(n); err != nil {
 			return nil, err
 		}
 	}
-	_, err := r.runCtx(ctx, nil, nil, "fetch", "--quiet", "--no-tags", "origin", "+"+Branch+":"+RemoteBranch)
+	args := []string{"fetch", "--quiet", "--no-tags"}
+	if !maintain {
+		args = append(args, "--no-auto-maintenance")
+	}
+	_, err := r.runCtx(ctx, nil, nil, append(args, "origin", "+"+Branch+":"+RemoteBranch)...)
 	if err != nil {
 		if errors.Is(err, ErrNoGit) {
 			return nil, err
@@ -302,6 +309,9 @@ func (r *Repo) Ref(name string) (string, error) {
 	if err := checkRef(name); err != nil {
 		return "", err
 	}
+	if refs, ok := r.readRefs([]string{name}); ok {
+		return refs[name], nil
+	}
 	out, err := r.run(nil, nil, "rev-parse", "--verify", "--quiet", name)
 	var ge *Error
 	if errors.As(err, &ge) && ge.ExitCode == 1 {
@@ -313,17 +323,23 @@ func (r *Repo) Ref(name string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// Refs returns the commits the full ref names point to, all read by one
-// git process (for-each-ref); a name with no ref is not in the map.
+// Refs returns the commits the full ref names point to; a name with no
+// ref is not in the map. It reads git's files ref store in Go (loose ref
+// files, then packed-refs) and asks git (one for-each-ref for all names)
+// when it finds anything else: another ref store, a symbolic ref, a file
+// it cannot read.
 func (r *Repo) Refs(names ...string) (map[string]string, error) {
-	refs := map[string]string{}
-	if len(names) == 0 {
-		return refs, nil
-	}
 	for _, n := range names {
 		if err := checkRef(n); err != nil {
 			return nil, err
 		}
+	}
+	if refs, ok := r.readRefs(names); ok {
+		return refs, nil
+	}
+	refs := map[string]string{}
+	if len(names) == 0 {
+		return refs, nil
 	}
 	out, err := r.run(nil, nil, append([]string{"for-each-ref", "--format=%(objectname) %(refname)"}, names...)...)
 	if err != nil {
@@ -337,6 +353,78 @@ func (r *Repo) Refs(names ...string) (map[string]string, error) {
 		}
 	}
 	return refs, nil
+}
+
+// readRefs reads names from the files ref store without git; ok false
+// when the repository may keep them elsewhere or a ref is not a plain
+// object id (the caller asks git). git replaces a loose ref file by a
+// rename and writes packed-refs before it deletes the loose files it
+// packed, so a loose file read first and packed-refs read after it never
+// miss a ref that existed throughout.
+func (r *Repo) readRefs(names []string) (map[string]string, bool) {
+	cfg, err := os.ReadFile(filepath.Join(r.dir, "config"))
+	if err != nil || bytes.Contains(bytes.ToLower(cfg), []byte("refstorage")) {
+		return nil, false
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "reftable")); !errors.Is(err, os.ErrNotExist) {
+		return nil, false
+	}
+	refs := map[string]string{}
+	var packed map[string]string
+	for _, n := range names {
+		p := filepath.Join(r.dir, filepath.FromSlash(n))
+		b, err := os.ReadFile(p)
+		if err == nil {
+			id := strings.TrimSpace(string(b))
+			if checkID(id) != nil {
+				return nil, false // a symbolic ref, or not a ref
+			}
+			refs[n] = id
+			continue
+		}
+		if fi, serr := os.Stat(p); serr == nil && !fi.IsDir() {
+			return nil, false // there but unreadable
+		} else if serr != nil && !errors.Is(serr, os.ErrNotExist) && !isNotDir(serr) {
+			return nil, false
+		}
+		if packed == nil {
+			var ok bool
+			if packed, ok = r.packedRefs(); !ok {
+				return nil, false
+			}
+		}
+		if id, ok := packed[n]; ok {
+			refs[n] = id
+		}
+	}
+	return refs, true
+}
+
+// isNotDir reports a path whose folder is a file ("refs/a" a ref, asked
+// for "refs/a/b"): no such ref.
+func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }
+
+// packedRefs reads packed-refs: name → id, empty without the file.
+func (r *Repo) packedRefs() (map[string]string, bool) {
+	refs := map[string]string{}
+	b, err := os.ReadFile(filepath.Join(r.dir, "packed-refs"))
+	if errors.Is(err, os.ErrNotExist) {
+		return refs, true
+	}
+	if err != nil {
+		return nil, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || line[0] == '#' || line[0] == '^' {
+			continue
+		}
+		id, name, ok := strings.Cut(line, " ")
+		if !ok || checkID(id) != nil {
+			return nil, false
+		}
+		refs[name] = id
+	}
+	return refs, true
 }
 
 // UpdateRef points name at newCommit if it points at oldCommit now ("" =

@@ -578,10 +578,38 @@ func TestRefsOneProcess(t *testing.T) {
 	if _, err := a.Refs("HEAD"); err == nil {
 		t.Error("Refs accepted a name outside refs/")
 	}
+	// packed refs, read in Go, and a symbolic ref, which Refs asks git for
+	if out, err := exec.Command("git", "--git-dir", a.Dir(), "pack-refs", "--all").CombinedOutput(); err != nil {
+		t.Fatalf("pack-refs: %v: %s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(a.Dir(), "refs", "otter", "seen")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("refs/otter/seen still loose after pack-refs: %v", err)
+	}
+	if refs, ok := a.readRefs([]string{Branch, "refs/otter/seen", "refs/otter/under"}); !ok || len(refs) != 2 || refs[Branch] != c1 || refs["refs/otter/seen"] != c2 {
+		t.Fatalf("packed refs read in Go: %v, %v", refs, ok)
+	}
+	if err := a.UpdateRef(Branch, c2, c1); err != nil { // loose again, over the packed one
+		t.Fatal(err)
+	}
+	if got, err := a.Ref(Branch); got != c2 || err != nil {
+		t.Fatalf("Ref(main) after moving it over its packed copy = %q, %v; want %s", got, err, c2)
+	}
+	if out, err := exec.Command("git", "--git-dir", a.Dir(), "symbolic-ref", "refs/otter/sym", Branch).CombinedOutput(); err != nil {
+		t.Fatalf("symbolic-ref: %v: %s", err, out)
+	}
+	if _, ok := a.readRefs([]string{"refs/otter/sym"}); ok {
+		t.Error("readRefs read a symbolic ref (git must)")
+	}
+	if got, err := a.Refs("refs/otter/sym", Branch); err != nil || got["refs/otter/sym"] != c2 || got[Branch] != c2 {
+		t.Errorf("Refs through git = %v, %v; want both at %s", got, err, c2)
+	}
+	if err := a.UpdateRef(Branch, c1, c2); err != nil {
+		t.Fatal(err)
+	}
 	if err := a.Push(ctx(t), c1); err != nil {
 		t.Fatal(err)
 	}
-	refs, err := b.FetchRefs(ctx(t), RemoteBranch, Branch)
+	refs, err := b.FetchRefs(ctx(t), false, RemoteBranch, Branch)
 	if err != nil || len(refs) != 1 || refs[RemoteBranch] != c1 {
 		t.Fatalf("FetchRefs = %v, %v; want only %s at %s", refs, err, RemoteBranch, c1)
 	}

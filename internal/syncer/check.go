@@ -44,15 +44,17 @@ func synced(repo *gitrepo.Repo) (commit, sum string) {
 // as Sync) and says up to date when the fetched commit is this device's
 // branch and the last remote commit a sync accepted, and local is the
 // vault file of that commit. Then it records the sync's time as Sync does
-// (now nil means time.Now). Two git processes (fetch, for-each-ref), three
-// for a remote that moved on since the last sync.
+// (now nil means time.Now). One git process, the fetch, which skips git's
+// automatic maintenance (the full sync that follows a "not up to date"
+// fetches again and maintains); the refs and the record are read in Go.
+// One more (merge-base) when the remote moved on since the last sync.
 func Check(ctx context.Context, repo *gitrepo.Repo, local []byte, now func() time.Time) (bool, error) {
 	unlock, err := lock(repo)
 	if err != nil {
 		return false, err
 	}
 	defer unlock()
-	f, err := fetch(ctx, repo)
+	f, err := fetch(ctx, repo, false)
 	if err != nil {
 		return false, err
 	}

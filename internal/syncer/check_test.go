@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -108,5 +109,29 @@ func TestCheckNotAttached(t *testing.T) {
 	}
 	if _, err := New(a.repo, a.v, a.name, a.clock).Sync(context.Background()); !errors.Is(err, ErrNotAttached) {
 		t.Errorf("Sync without a remote: %v, want ErrNotAttached", err)
+	}
+}
+
+// TestCheckRunsOneGitProcess: a sync with nothing to do costs the fetch
+// alone (a logging git on PATH counts the processes).
+func TestCheckRunsOneGitProcess(t *testing.T) {
+	remote := bareRemote(t)
+	a := newDevice(t, "aaaa", remote)
+	a.add("One", "x")
+	a.sync()
+	real, err := exec.LookPath("git")
+	if err != nil {
+		t.Fatal(err)
+	}
+	shim, log := t.TempDir(), filepath.Join(t.TempDir(), "log")
+	script := "#!/bin/sh\necho \"$1\" >> " + log + "\nexec " + real + " \"$@\"\n"
+	if err := os.WriteFile(filepath.Join(shim, "git"), []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", shim+string(os.PathListSeparator)+os.Getenv("PATH"))
+	a.wantCheck(true, "after a sync")
+	b, _ := os.ReadFile(log)
+	if got := strings.Fields(string(b)); len(got) != 1 || got[0] != "fetch" {
+		t.Errorf("git processes of a Check with nothing to do: %q, want [fetch]", got)
 	}
 }

@@ -192,7 +192,7 @@ func (s *Syncer) seen(remote string) error {
 
 // once is one round: fetch, then commit, fast-forward or merge, then push.
 func (s *Syncer) once(ctx context.Context) (Report, error) {
-	f, err := fetch(ctx, s.repo)
+	f, err := fetch(ctx, s.repo, true)
 	if err != nil {
 		return Report{}, err
 	}
@@ -277,9 +277,10 @@ type fetched struct{ remote, known, head string }
 // does not descend from the last remote commit a sync accepted. Sync and
 // Check call it with the repository's lock held: only a sync moves
 // seenRef and this device's branch. A fetch that fails where the
-// repository has no remote is ErrNotAttached.
-func fetch(ctx context.Context, repo *gitrepo.Repo) (fetched, error) {
-	refs, err := repo.FetchRefs(ctx, remoteRef, seenRef, headRef)
+// repository has no remote is ErrNotAttached. maintain false skips git's
+// automatic maintenance after the fetch (see gitrepo.FetchRefs).
+func fetch(ctx context.Context, repo *gitrepo.Repo, maintain bool) (fetched, error) {
+	refs, err := repo.FetchRefs(ctx, maintain, remoteRef, seenRef, headRef)
 	if err != nil {
 		if url, uerr := repo.Remote(); uerr == nil && url == "" {
 			return fetched{}, ErrNotAttached
