@@ -6,7 +6,9 @@
 #
 #  1. `otter sync` with nothing to do against a bare `git fetch` of the
 #     same remote into the same repository, and `otter list` (the unlock
-#     alone), interleaved (bench/cmdbench), RUNS runs (default 30); then
+#     alone), and the fetch without git's automatic maintenance that the
+#     no-op pre-check runs, interleaved (bench/cmdbench), RUNS runs
+#     (default 30); then
 #     the git commands one no-op sync runs (a logging git on PATH).
 #  2. a sync that merges one change (home b edits an account, home a
 #     edited another and pushed) at 100 and 10 000 accounts, interleaved,
@@ -70,8 +72,12 @@ quiet $(home n1) sync
 # cmdbench wants output: a /bin/sh wrapper (about a millisecond) prints it
 printf '#!/bin/sh\ngit --git-dir=%s fetch --quiet --no-tags origin +refs/heads/main:refs/remotes/origin/main && echo fetched\n' "$repo" > "$work/fetch"
 chmod +x "$work/fetch"
+# the fetch otter's no-op pre-check runs: without git's automatic maintenance
+printf '#!/bin/sh\ngit --git-dir=%s fetch --quiet --no-tags --no-auto-maintenance origin +refs/heads/main:refs/remotes/origin/main && echo fetched\n' "$repo" > "$work/fetch-nm"
+chmod +x "$work/fetch-nm"
 cat > "$work/spec" <<SPEC
 git fetch (the same remote and repository, via sh) | - | $work/fetch
+git fetch --no-auto-maintenance (what otter sync's pre-check runs, via sh) | - | $work/fetch-nm
 otter sync (nothing to do, 100 accounts) | - | $(home n1) sync
 otter list (unlock only, 100 accounts) | - | $(home n1) list
 SPEC

@@ -117,12 +117,25 @@ func (a *app) runSync() error {
 	if err != nil {
 		return err
 	}
+	ctx, cancel := signalContext()
+	defer cancel()
+	// Nothing to do needs no key: fetch and compare before unlocking.
+	if local, err := os.ReadFile(a.path()); err == nil {
+		if info, err := vault.Peek(local); err == nil {
+			upToDate, err := syncer.Check(ctx, repo, local, a.now)
+			if err != nil {
+				return err
+			}
+			if upToDate {
+				a.printSync(syncer.Report{Action: "up to date", Generation: info.Generation})
+				return nil
+			}
+		}
+	}
 	v, err := a.open()
 	if err != nil {
 		return err
 	}
-	ctx, cancel := signalContext()
-	defer cancel()
 	rep, err := syncer.New(repo, v, a.vaultOpts.DeviceID, a.now).Sync(ctx)
 	if err != nil {
 		return err

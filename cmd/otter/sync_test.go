@@ -344,3 +344,35 @@ func TestSyncReportsInOutAndConflicts(t *testing.T) {
 		t.Errorf("a sync with nothing to do:\n%s", out)
 	}
 }
+
+// TestSyncNothingToDoDoesNotUnlock: otter sync with nothing to do says
+// "up to date" without unlocking — a vault whose credentials are a
+// password and a recovery key, no keyring, no terminal and no
+// --password-file still syncs — while a local change makes it unlock (and
+// fail here, with nothing to unlock with).
+func TestSyncNothingToDoDoesNotUnlock(t *testing.T) {
+	a, b, pw, _ := syncPair(t)
+	for _, e := range []*env{a, b} {
+		if out := e.ok("", "sync"); !strings.HasPrefix(out, "up to date (generation ") {
+			t.Errorf("a sync with nothing to do, no credential given, said:\n%s", out)
+		}
+	}
+	a.addAccount(pw, "Local")
+	before := readFile(t, a.vault)
+	r := a.fails(exitUnlock, "", "sync")
+	if strings.Contains(r.stdout, "up to date") {
+		t.Errorf("a sync with a local change said up to date:\n%s", r.stdout)
+	}
+	if !bytes.Equal(before, readFile(t, a.vault)) {
+		t.Error("the sync that could not unlock changed the vault file")
+	}
+	a.ok("", "--password-file", pw, "sync")
+	// the remote moved: b has to unlock to pull
+	b.fails(exitUnlock, "", "sync")
+	if out := b.ok("", "--password-file", pw, "sync"); !strings.Contains(out, "pulled") {
+		t.Errorf("b's sync after a pushed:\n%s", out)
+	}
+	if out := b.ok("", "sync"); !strings.HasPrefix(out, "up to date") {
+		t.Errorf("b's sync after pulling, no credential given:\n%s", out)
+	}
+}

@@ -43,10 +43,12 @@ import (
 	"os"
 	"os/exec"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -98,20 +100,30 @@ type Repo struct {
 // Dir is the repository's directory.
 func (r *Repo) Dir() string { return r.dir }
 
-// Open returns the existing bare repository in dir.
+// Open returns the existing bare repository in dir. It runs no git
+// process: dir must hold HEAD (a file), objects/ and refs/ (folders) and
+// no configuration that says "bare = false".
 func Open(dir string) (*Repo, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, err
 	}
-	r := &Repo{dir: dir}
-	out, err := r.run(nil, nil, "rev-parse", "--is-bare-repository")
-	if err != nil {
-		return nil, fmt.Errorf("%s is no git repository: %w", dir, err)
+	for _, f := range []struct {
+		name string
+		dir  bool
+	}{{"HEAD", false}, {"objects", true}, {"refs", true}} {
+		fi, err := os.Stat(filepath.Join(dir, f.name))
+		if err != nil || fi.IsDir() != f.dir {
+			return nil, fmt.Errorf("%s is no bare git repository (no %s)", dir, f.name)
+		}
 	}
-	if strings.TrimSpace(string(out)) != "true" {
-		return nil, fmt.Errorf("%s is a git repository with a work tree, not a bare one", dir)
+	if cfg, err := os.ReadFile(filepath.Join(dir, "config")); err == nil {
+		for _, line := range strings.Split(string(cfg), "\n") {
+			if k, v, ok := strings.Cut(line, "="); ok && strings.EqualFold(strings.TrimSpace(k), "bare") && strings.EqualFold(strings.TrimSpace(v), "false") {
+				return nil, fmt.Errorf("%s is a git repository with a work tree, not a bare one", dir)
+			}
+		}
 	}
-	return r, nil
+	return &Repo{dir: dir}, nil
 }
 
 // Init creates a bare repository in dir (mode 0700) whose default branch
@@ -182,26 +194,44 @@ func (r *Repo) Remote() (string, error) {
 // that commit, "" if the remote has no main yet (then the remote-tracking
 // ref is removed too).
 func (r *Repo) Fetch(ctx context.Context) (string, error) {
-	_, err := r.runCtx(ctx, nil, nil, "fetch", "--quiet", "--no-tags", "origin", "+"+Branch+":"+RemoteBranch)
+	refs, err := r.FetchRefs(ctx, true, RemoteBranch)
+	return refs[RemoteBranch], err
+}
+
+// FetchRefs fetches like Fetch and then returns the refs names point to
+// (RemoteBranch among them for what was fetched; see Refs). maintain
+// false skips the "git maintenance run --auto" a fetch runs after it (a
+// process of its own): for a look that writes nothing of its own, when a
+// later fetch or sync will maintain the repository.
+func (r *Repo) FetchRefs(ctx context.Context, maintain bool, names ...string) (map[string]string, error) {
+	for _, n := range names {
+		if err := checkRef(n); err != nil {
+			return nil, err
+		}
+	}
+	args := []string{"fetch", "--quiet", "--no-tags"}
+	if !maintain {
+		args = append(args, "--no-auto-maintenance")
+	}
+	_, err := r.runCtx(ctx, nil, nil, append(args, "origin", "+"+Branch+":"+RemoteBranch)...)
 	if err != nil {
 		if errors.Is(err, ErrNoGit) {
-			return "", err
+			return nil, err
 		}
 		if ctx.Err() != nil {
-			return "", remoteError(ctx, err)
+			return nil, remoteError(ctx, err)
 		}
 		// git's "couldn't find remote ref" is translated; ask the remote
 		// whether it has a main instead of reading the message.
 		out, lerr := r.runCtx(ctx, nil, nil, "ls-remote", "origin", Branch)
 		if lerr != nil || len(bytes.TrimSpace(out)) != 0 {
-			return "", remoteError(ctx, err)
+			return nil, remoteError(ctx, err)
 		}
 		if _, err := r.run(nil, nil, "update-ref", "-d", RemoteBranch); err != nil {
-			return "", err
+			return nil, err
 		}
-		return "", nil
 	}
-	return r.Ref(RemoteBranch)
+	return r.Refs(names...)
 }
 
 // Push sends commit to origin's refs/heads/main without force: ErrRejected
@@ -279,6 +309,9 @@ func (r *Repo) Ref(name string) (string, error) {
 	if err := checkRef(name); err != nil {
 		return "", err
 	}
+	if refs, ok := r.readRefs([]string{name}); ok {
+		return refs[name], nil
+	}
 	out, err := r.run(nil, nil, "rev-parse", "--verify", "--quiet", name)
 	var ge *Error
 	if errors.As(err, &ge) && ge.ExitCode == 1 {
@@ -288,6 +321,110 @@ func (r *Repo) Ref(name string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// Refs returns the commits the full ref names point to; a name with no
+// ref is not in the map. It reads git's files ref store in Go (loose ref
+// files, then packed-refs) and asks git (one for-each-ref for all names)
+// when it finds anything else: another ref store, a symbolic ref, a file
+// it cannot read.
+func (r *Repo) Refs(names ...string) (map[string]string, error) {
+	for _, n := range names {
+		if err := checkRef(n); err != nil {
+			return nil, err
+		}
+	}
+	if refs, ok := r.readRefs(names); ok {
+		return refs, nil
+	}
+	refs := map[string]string{}
+	if len(names) == 0 {
+		return refs, nil
+	}
+	out, err := r.run(nil, nil, append([]string{"for-each-ref", "--format=%(objectname) %(refname)"}, names...)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		id, name, ok := strings.Cut(line, " ")
+		// a pattern also matches the refs below it ("refs/a" → "refs/a/b")
+		if ok && slices.Contains(names, name) && checkID(id) == nil {
+			refs[name] = id
+		}
+	}
+	return refs, nil
+}
+
+// readRefs reads names from the files ref store without git; ok false
+// when the repository may keep them elsewhere or a ref is not a plain
+// object id (the caller asks git). git replaces a loose ref file by a
+// rename and writes packed-refs before it deletes the loose files it
+// packed, so a loose file read first and packed-refs read after it never
+// miss a ref that existed throughout.
+func (r *Repo) readRefs(names []string) (map[string]string, bool) {
+	cfg, err := os.ReadFile(filepath.Join(r.dir, "config"))
+	if err != nil || bytes.Contains(bytes.ToLower(cfg), []byte("refstorage")) {
+		return nil, false
+	}
+	if _, err := os.Stat(filepath.Join(r.dir, "reftable")); !errors.Is(err, os.ErrNotExist) {
+		return nil, false
+	}
+	refs := map[string]string{}
+	var packed map[string]string
+	for _, n := range names {
+		p := filepath.Join(r.dir, filepath.FromSlash(n))
+		b, err := os.ReadFile(p)
+		if err == nil {
+			id := strings.TrimSpace(string(b))
+			if checkID(id) != nil {
+				return nil, false // a symbolic ref, or not a ref
+			}
+			refs[n] = id
+			continue
+		}
+		if fi, serr := os.Stat(p); serr == nil && !fi.IsDir() {
+			return nil, false // there but unreadable
+		} else if serr != nil && !errors.Is(serr, os.ErrNotExist) && !isNotDir(serr) {
+			return nil, false
+		}
+		if packed == nil {
+			var ok bool
+			if packed, ok = r.packedRefs(); !ok {
+				return nil, false
+			}
+		}
+		if id, ok := packed[n]; ok {
+			refs[n] = id
+		}
+	}
+	return refs, true
+}
+
+// isNotDir reports a path whose folder is a file ("refs/a" a ref, asked
+// for "refs/a/b"): no such ref.
+func isNotDir(err error) bool { return errors.Is(err, syscall.ENOTDIR) }
+
+// packedRefs reads packed-refs: name → id, empty without the file.
+func (r *Repo) packedRefs() (map[string]string, bool) {
+	refs := map[string]string{}
+	b, err := os.ReadFile(filepath.Join(r.dir, "packed-refs"))
+	if errors.Is(err, os.ErrNotExist) {
+		return refs, true
+	}
+	if err != nil {
+		return nil, false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || line[0] == '#' || line[0] == '^' {
+			continue
+		}
+		id, name, ok := strings.Cut(line, " ")
+		if !ok || checkID(id) != nil {
+			return nil, false
+		}
+		refs[name] = id
+	}
+	return refs, true
 }
 
 // UpdateRef points name at newCommit if it points at oldCommit now ("" =

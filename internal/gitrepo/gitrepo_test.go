@@ -558,3 +558,88 @@ func BenchmarkSyncRound(b *testing.B) {
 		}
 	}
 }
+
+// TestRefsOneProcess: Refs reads several refs at once, leaves out the
+// missing ones and the refs below a name; FetchRefs reads them after the
+// fetch.
+func TestRefsOneProcess(t *testing.T) {
+	_, a, b := setup(t)
+	c1 := commit(t, a, map[string]string{"f": "1"})
+	c2 := commit(t, a, map[string]string{"f": "2"}, c1)
+	for name, c := range map[string]string{Branch: c1, "refs/otter/seen": c2, "refs/otter/under/below": c1} {
+		if err := a.UpdateRef(name, c, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := a.Refs(Branch, "refs/otter/seen", RemoteBranch, "refs/otter/under")
+	if err != nil || len(got) != 2 || got[Branch] != c1 || got["refs/otter/seen"] != c2 {
+		t.Fatalf("Refs = %v, %v; want main %s and seen %s only", got, err, c1, c2)
+	}
+	if _, err := a.Refs("HEAD"); err == nil {
+		t.Error("Refs accepted a name outside refs/")
+	}
+	// packed refs, read in Go, and a symbolic ref, which Refs asks git for
+	if out, err := exec.Command("git", "--git-dir", a.Dir(), "pack-refs", "--all").CombinedOutput(); err != nil {
+		t.Fatalf("pack-refs: %v: %s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(a.Dir(), "refs", "otter", "seen")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("refs/otter/seen still loose after pack-refs: %v", err)
+	}
+	if refs, ok := a.readRefs([]string{Branch, "refs/otter/seen", "refs/otter/under"}); !ok || len(refs) != 2 || refs[Branch] != c1 || refs["refs/otter/seen"] != c2 {
+		t.Fatalf("packed refs read in Go: %v, %v", refs, ok)
+	}
+	if err := a.UpdateRef(Branch, c2, c1); err != nil { // loose again, over the packed one
+		t.Fatal(err)
+	}
+	if got, err := a.Ref(Branch); got != c2 || err != nil {
+		t.Fatalf("Ref(main) after moving it over its packed copy = %q, %v; want %s", got, err, c2)
+	}
+	if out, err := exec.Command("git", "--git-dir", a.Dir(), "symbolic-ref", "refs/otter/sym", Branch).CombinedOutput(); err != nil {
+		t.Fatalf("symbolic-ref: %v: %s", err, out)
+	}
+	if _, ok := a.readRefs([]string{"refs/otter/sym"}); ok {
+		t.Error("readRefs read a symbolic ref (git must)")
+	}
+	if got, err := a.Refs("refs/otter/sym", Branch); err != nil || got["refs/otter/sym"] != c2 || got[Branch] != c2 {
+		t.Errorf("Refs through git = %v, %v; want both at %s", got, err, c2)
+	}
+	if err := a.UpdateRef(Branch, c1, c2); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Push(ctx(t), c1); err != nil {
+		t.Fatal(err)
+	}
+	refs, err := b.FetchRefs(ctx(t), false, RemoteBranch, Branch)
+	if err != nil || len(refs) != 1 || refs[RemoteBranch] != c1 {
+		t.Fatalf("FetchRefs = %v, %v; want only %s at %s", refs, err, RemoteBranch, c1)
+	}
+}
+
+// TestOpenRunsNoGit: Open checks the folder in Go — a bare repository
+// opens, a work tree's repository and a half-made folder do not — with no
+// git on PATH.
+func TestOpenRunsNoGit(t *testing.T) {
+	isolate(t)
+	bare := filepath.Join(t.TempDir(), "r.git")
+	if _, err := Init(bare); err != nil {
+		t.Fatal(err)
+	}
+	wt := t.TempDir()
+	if out, err := exec.Command("git", "init", "-q", wt).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	half := t.TempDir()
+	if err := os.WriteFile(filepath.Join(half, "HEAD"), []byte("ref: refs/heads/main\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", t.TempDir())
+	if _, err := Open(bare); err != nil {
+		t.Errorf("Open(bare) without git on PATH: %v", err)
+	}
+	if _, err := Open(filepath.Join(wt, ".git")); err == nil {
+		t.Error("Open of a work tree's .git succeeded")
+	}
+	if _, err := Open(half); err == nil {
+		t.Error("Open of a folder with only HEAD succeeded")
+	}
+}

@@ -144,11 +144,6 @@ func hook(step string) {
 // Sync commits local changes, fetches, merges and pushes, retrying when
 // another device pushed first.
 func (s *Syncer) Sync(ctx context.Context) (Report, error) {
-	if url, err := s.repo.Remote(); err != nil {
-		return Report{}, err
-	} else if url == "" {
-		return Report{}, ErrNotAttached
-	}
 	unlock, err := lock(s.repo)
 	if err != nil {
 		return Report{}, err
@@ -166,6 +161,9 @@ func (s *Syncer) Sync(ctx context.Context) (Report, error) {
 			err = s.seen(rep.Commit)
 		}
 		if err == nil {
+			// this device's branch is at rep.Commit, whose vault is the
+			// local file
+			writeSynced(s.repo, rep.Commit, s.v.Raw())
 			stampLastSync(s.repo, s.now())
 		}
 		// Retry when another device pushed first, or another process
@@ -194,20 +192,18 @@ func (s *Syncer) seen(remote string) error {
 
 // once is one round: fetch, then commit, fast-forward or merge, then push.
 func (s *Syncer) once(ctx context.Context) (Report, error) {
-	remote, err := s.fetch(ctx)
+	f, err := fetch(ctx, s.repo, true)
 	if err != nil {
 		return Report{}, err
 	}
+	s.known = f.known
 	hook(StepFetched)
-	return s.step(ctx, remote)
+	return s.step(ctx, f.remote, f.head)
 }
 
-// step syncs with the fetched remote commit.
-func (s *Syncer) step(ctx context.Context, remote string) (Report, error) {
-	head, err := s.repo.Ref(headRef)
-	if err != nil {
-		return Report{}, err
-	}
+// step syncs with the fetched remote commit; head is this device's
+// branch.
+func (s *Syncer) step(ctx context.Context, remote, head string) (Report, error) {
 	local := s.v.Raw()
 	switch {
 	case remote == "":
@@ -272,31 +268,39 @@ func (s *Syncer) step(ctx context.Context, remote string) (Report, error) {
 	return s.pull(head, remote, theirs)
 }
 
-// fetch fetches the remote's branch and refuses it when it does not
-// descend from the last remote commit a sync accepted.
-func (s *Syncer) fetch(ctx context.Context) (string, error) {
-	known, err := s.repo.Ref(seenRef)
+// fetched is what a fetch found: the remote's commit ("": no branch
+// there), seenRef and this device's branch, read in one git process after
+// the fetch.
+type fetched struct{ remote, known, head string }
+
+// fetch fetches the remote's branch and refuses it (ErrRewound) when it
+// does not descend from the last remote commit a sync accepted. Sync and
+// Check call it with the repository's lock held: only a sync moves
+// seenRef and this device's branch. A fetch that fails where the
+// repository has no remote is ErrNotAttached. maintain false skips git's
+// automatic maintenance after the fetch (see gitrepo.FetchRefs).
+func fetch(ctx context.Context, repo *gitrepo.Repo, maintain bool) (fetched, error) {
+	refs, err := repo.FetchRefs(ctx, maintain, remoteRef, seenRef, headRef)
 	if err != nil {
-		return "", err
+		if url, uerr := repo.Remote(); uerr == nil && url == "" {
+			return fetched{}, ErrNotAttached
+		}
+		return fetched{}, err
 	}
-	s.known = known
-	remote, err := s.repo.Fetch(ctx)
-	if err != nil {
-		return "", err
-	}
-	if known == "" || remote == known {
-		return remote, nil
+	f := fetched{remote: refs[remoteRef], known: refs[seenRef], head: refs[headRef]}
+	if f.known == "" || f.remote == f.known {
+		return f, nil
 	}
 	ok := false
-	if remote != "" {
-		if ok, err = s.repo.IsAncestor(known, remote); err != nil {
-			return "", err
+	if f.remote != "" {
+		if ok, err = repo.IsAncestor(f.known, f.remote); err != nil {
+			return fetched{}, err
 		}
 	}
 	if !ok {
-		return "", ErrRewound
+		return fetched{}, ErrRewound
 	}
-	return remote, nil
+	return f, nil
 }
 
 // checkNotOlder refuses a remote vault older than the one this device last
