@@ -342,6 +342,9 @@ func TestSyncReportsInOutAndConflicts(t *testing.T) {
 	}
 	if out := a.ok("", "--password-file", pw, "sync"); !strings.HasPrefix(out, "up to date") {
 		t.Errorf("a sync with nothing to do:\n%s", out)
+	} // the losing version waits in the trash, marked as such
+	if out := a.ok("", "--password-file", pw, "trash"); !strings.Contains(out, "GitHub:alice") || !strings.Contains(out, "lost a sync conflict") {
+		t.Errorf("otter trash after the conflict:\n%s", out)
 	}
 }
 

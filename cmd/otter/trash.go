@@ -27,9 +27,13 @@ func (a *app) trashCmd() *cobra.Command {
 				return nil
 			}
 			w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ACCOUNT\tREMOVED\tID")
+			fmt.Fprintln(w, "ACCOUNT\tREMOVED\tID\tWHY")
 			for _, t := range list {
-				fmt.Fprintf(w, "%s\t%s\t%s\n", esc(t.Label), t.DeletedAt.Local().Format("2006-01-02 15:04"), vaultops.ShortID(t.ID))
+				why := "deleted"
+				if t.Conflict {
+					why = "lost a sync conflict (the account is live with the other version)"
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", esc(t.Label), t.DeletedAt.Local().Format("2006-01-02 15:04"), vaultops.ShortID(t.ID), why)
 			}
 			return w.Flush()
 		},

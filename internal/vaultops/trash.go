@@ -15,6 +15,9 @@ type Trashed struct {
 	Label     string // issuer:name
 	DeletedAt time.Time
 	Codes     int // recovery codes kept with it
+	// Conflict is set for the losing version of a sync conflict (the
+	// account itself is live, with the winning version).
+	Conflict bool
 }
 
 // ListTrash returns the accounts in d's trash, the most recently deleted
@@ -23,7 +26,8 @@ func ListTrash(d *vault.Data) []Trashed {
 	out := make([]Trashed, 0, len(d.Trash))
 	for i := range d.Trash {
 		t := &d.Trash[i]
-		out = append(out, Trashed{ID: t.Account.ID, Label: t.Account.Label(), DeletedAt: t.DeletedAt, Codes: len(t.Recovery)})
+		out = append(out, Trashed{ID: t.Account.ID, Label: t.Account.Label(), DeletedAt: t.DeletedAt, Codes: len(t.Recovery),
+			Conflict: t.Reason == vault.TrashConflict})
 	}
 	slices.SortStableFunc(out, func(a, b Trashed) int { return b.DeletedAt.Compare(a.DeletedAt) })
 	return out
