@@ -303,8 +303,9 @@ func fetch(ctx context.Context, repo *gitrepo.Repo, maintain bool) (fetched, err
 	return f, nil
 }
 
-// checkNotOlder refuses a remote vault older than the one this device last
-// synced: an old blob committed again.
+// checkNotOlder refuses a remote vault older than synced, one it descends
+// from (the vault this device last synced, or the merge base): an old blob
+// committed again.
 func (s *Syncer) checkNotOlder(synced, theirs []byte) error {
 	a, err := vault.Peek(synced)
 	if err != nil {
@@ -314,7 +315,9 @@ func (s *Syncer) checkNotOlder(synced, theirs []byte) error {
 	if err != nil {
 		return err
 	}
-	if b.Generation < a.Generation {
+	// Every later save of a file has a higher generation: the same
+	// generation is the same file, or a forgery.
+	if b.Generation < a.Generation || b.Generation == a.Generation && !bytes.Equal(synced, theirs) {
 		return fmt.Errorf("%w (generation %d after %d)", ErrRewound, b.Generation, a.Generation)
 	}
 	return nil
@@ -346,6 +349,13 @@ func (s *Syncer) settle(old, commit, action string) (Report, error) {
 // merge merges theirs (and base, nil when none) into the local vault,
 // commits the result on parents and pushes it.
 func (s *Syncer) merge(ctx context.Context, base, theirs []byte, parents []string) (Report, error) {
+	// theirs descends from base: an older file put on top would win every
+	// field the base still holds (a three-way merge takes what "changed").
+	if base != nil {
+		if err := s.checkNotOlder(base, theirs); err != nil {
+			return Report{}, err
+		}
+	}
 	tc, err := s.v.OpenCopy(theirs)
 	if err != nil {
 		return Report{}, err

@@ -520,3 +520,41 @@ func TestPullInterruptedBeforeTheRefMoved(t *testing.T) {
 		t.Errorf("a after b's sync: %q, want up to date", rep.Action)
 	}
 }
+
+// TestOldBlobOnTheMergePathIsRefused: this device has a commit the remote
+// lacks (its push failed), and the remote then puts an old vault file on
+// top of what this device last synced. Merged on the base, the old file
+// would "change" every field back — a rotated secret included. The sync
+// refuses it as a rewind and the vault keeps the new values.
+func TestOldBlobOnTheMergePathIsRefused(t *testing.T) {
+	remote := bareRemote(t)
+	a := newDevice(t, "aaaa", remote)
+	id := a.add("One", "x")
+	a.sync()
+	oldBlob := a.v.Raw()
+	a.edit(id, func(ac *vault.Account) { ac.Notes = "NEW"; ac.Secret = []byte("ROTATEDSECRET1234567") })
+	a.sync()
+	hook := filepath.Join(remote, "hooks", "pre-receive") // the server refuses the next push
+	if err := os.WriteFile(hook, []byte("#!/bin/sh\nexit 1\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a.add("Two", "x")
+	if _, err := New(a.repo, a.v, a.name, a.clock).Sync(context.Background()); err == nil {
+		t.Fatal("the push the server refused succeeded")
+	}
+	if err := os.Remove(hook); err != nil {
+		t.Fatal(err)
+	}
+	pushFile(t, remote, oldBlob)
+	before := a.v.Raw()
+	if _, err := New(a.repo, a.v, a.name, a.clock).Sync(context.Background()); !errors.Is(err, ErrRewound) {
+		t.Fatalf("sync with an old file on the merge path: %v, want ErrRewound", err)
+	}
+	if !bytes.Equal(before, a.v.Raw()) {
+		t.Error("the refused sync changed the vault")
+	}
+	acc := a.v.Data().Account(id)
+	if acc == nil || acc.Notes != "NEW" || string(acc.Secret) != "ROTATEDSECRET1234567" {
+		t.Errorf("the account after the refused sync: %v notes %q", acc, acc.Notes)
+	}
+}
