@@ -108,9 +108,13 @@ func fetchVault(ctx context.Context, dir, remote string) (*Fetched, error) {
 }
 
 // Joined records that this device's vault is the fetched one: the next
-// sync merges on it.
+// sync merges on it, and refuses a remote that lost it.
 func (f *Fetched) Joined() error {
-	return f.Repo.UpdateRef(headRef, f.Commit, "")
+	if err := f.Repo.UpdateRef(headRef, f.Commit, ""); err != nil {
+		return err
+	}
+	// From now on the remote must descend from what this device joined.
+	return f.Repo.UpdateRef(seenRef, f.Commit, "")
 }
 
 // Fingerprint identifies a vault file for comparing two machines by eye.

@@ -558,3 +558,25 @@ func TestOldBlobOnTheMergePathIsRefused(t *testing.T) {
 		t.Errorf("the account after the refused sync: %v notes %q", acc, acc.Notes)
 	}
 }
+
+// TestRewoundRightAfterJoinIsRefused: a device that joined and has not
+// synced since still refuses a remote that lost the commit it joined at.
+func TestRewoundRightAfterJoinIsRefused(t *testing.T) {
+	remote := bareRemote(t)
+	a := newDevice(t, "aaaa", remote)
+	a.add("One", "x")
+	first := a.sync().Commit
+	a.add("Two", "x")
+	a.sync()
+	f, err := Fetch(context.Background(), filepath.Join(t.TempDir(), "sync.git"), remote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Joined(); err != nil {
+		t.Fatal(err)
+	}
+	rewind(t, remote, first)
+	if _, err := fetch(context.Background(), f.Repo, true); !errors.Is(err, ErrRewound) {
+		t.Fatalf("fetch of a remote rewound below the joined commit: %v, want ErrRewound", err)
+	}
+}
