@@ -21,28 +21,18 @@ import (
 // mark is raised and Options.AfterSave is called. On any error nothing is
 // written.
 func (v *Vault) Adopt(raw []byte) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.dek == nil {
-		return errClosed
-	}
-	unlock, err := v.st.lock(true)
-	if err != nil {
-		return fmt.Errorf("failed to lock the vault: %w", err)
-	}
-	defer unlock()
-	v.st.cleanTemps()
-	cur, err := v.st.read()
-	if err != nil {
-		return err
-	}
-	if changed, err := v.syncTo(cur); err != nil {
-		return err
-	} else if changed {
-		// Another process saved since the caller looked: taking raw now
-		// would drop that change. The caller merges instead.
-		return ErrChanged
-	}
+	return v.writing(func(cur []byte, changed bool) error {
+		if changed {
+			// Another process saved since the caller looked: taking raw
+			// now would drop that change. The caller merges instead.
+			return ErrChanged
+		}
+		return v.adopt(cur, raw)
+	})
+}
+
+// adopt is Adopt's work once the current file, cur, is read.
+func (v *Vault) adopt(cur, raw []byte) error {
 	c, err := v.openCopy(raw)
 	if err != nil {
 		return err
@@ -106,24 +96,11 @@ func (v *Vault) MergeIn(base, theirs *Copy, merge func(base, ours, theirs *Data)
 	if theirs.data == nil || (base != nil && base.data == nil) {
 		return errors.New("vault: MergeIn of a closed copy")
 	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.dek == nil {
-		return errClosed
-	}
-	unlock, err := v.st.lock(true)
-	if err != nil {
-		return fmt.Errorf("failed to lock the vault: %w", err)
-	}
-	defer unlock()
-	v.st.cleanTemps()
-	raw, err := v.st.read()
-	if err != nil {
-		return err
-	}
-	if _, err := v.syncTo(raw); err != nil {
-		return err
-	}
+	return v.writing(func(raw []byte, _ bool) error { return v.mergeIn(raw, base, theirs, merge) })
+}
+
+// mergeIn is MergeIn's work once the current file, raw, is read.
+func (v *Vault) mergeIn(raw []byte, base, theirs *Copy, merge func(base, ours, theirs *Data) (*Data, error)) error {
 	for _, c := range []*Copy{base, theirs} {
 		if c != nil && c.hdr.VaultID != v.hdr.VaultID {
 			return fmt.Errorf("the other copy is vault %.8s…, this is %.8s…: %w", c.hdr.VaultID, v.hdr.VaultID, ErrOtherVault)
@@ -143,7 +120,7 @@ func (v *Vault) MergeIn(base, theirs *Copy, merge func(base, ours, theirs *Data)
 	}
 	st := v.snapshot()
 	st.after = theirs.hdr.Generation
-	err = v.upgradeSlots(st)
+	err := v.upgradeSlots(st)
 	var report string
 	if err == nil {
 		report, err = v.mergeSlots(st, &theirs.hdr, theirs.dek)
@@ -154,11 +131,7 @@ func (v *Vault) MergeIn(base, theirs *Copy, merge func(base, ours, theirs *Data)
 	if err == nil {
 		err = v.save(st, raw)
 	}
-	if v.data != st.data { // not installed: zero the keys only st had
-		v.discard(st)
-	} else {
-		v.carried = nil
-	}
+	v.done(st)
 	return err
 }
 

@@ -71,6 +71,14 @@ func (v *Vault) Refresh() (changed bool, err error) {
 // txn is the one write path: lock, reload if needed, change a copy,
 // validate, save, install.
 func (v *Vault) txn(change func(*state) error) error {
+	return v.writing(func(raw []byte, _ bool) error { return v.change(raw, change) })
+}
+
+// writing runs fn under the vault's mutex and the writers' lock, once the
+// current file (raw) is read and this Vault holds it; changed says whether
+// another process had written it since this Vault last read or wrote it.
+// Every write (txn, Adopt, MergeIn) goes through here.
+func (v *Vault) writing(fn func(raw []byte, changed bool) error) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.dek == nil {
@@ -86,12 +94,19 @@ func (v *Vault) txn(change func(*state) error) error {
 	if err != nil {
 		return err
 	}
-	if _, err := v.syncTo(raw); err != nil {
+	changed, err := v.syncTo(raw)
+	if err != nil {
 		return err
 	}
+	return fn(raw, changed)
+}
+
+// change is txn's work once the file is read: change a copy, validate,
+// save, install.
+func (v *Vault) change(raw []byte, change func(*state) error) error {
 	st := v.snapshot()
 	st.data.carry(v.carried)
-	err = v.upgradeSlots(st)
+	err := v.upgradeSlots(st)
 	if err == nil {
 		err = change(st)
 	}
@@ -104,11 +119,7 @@ func (v *Vault) txn(change func(*state) error) error {
 	if err == nil {
 		err = v.save(st, raw)
 	}
-	if v.data != st.data { // not installed: zero the keys only st had
-		v.discard(st)
-	} else {
-		v.carried = nil
-	}
+	v.done(st)
 	return err
 }
 
@@ -122,6 +133,16 @@ func (v *Vault) Carry(events ...AuditEvent) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.carried = append(v.carried, events...)
+}
+
+// done ends a write of st: installed, the carried events went with it;
+// not installed, the keys only st had are zeroed.
+func (v *Vault) done(st *state) {
+	if v.data != st.data {
+		v.discard(st)
+	} else {
+		v.carried = nil
+	}
 }
 
 // discard zeroes the keys of st that the vault does not hold.
