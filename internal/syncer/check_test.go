@@ -79,13 +79,7 @@ func TestCheckUpToDateOnlyWhenNothingDiffers(t *testing.T) {
 // TestCheckRewoundRemote: Check refuses a rewound remote as Sync does, with
 // or without a local change.
 func TestCheckRewoundRemote(t *testing.T) {
-	remote := bareRemote(t)
-	a := newDevice(t, "aaaa", remote)
-	a.add("One", "x")
-	old := a.sync().Commit
-	a.add("Two", "x")
-	a.sync()
-	rewind(t, remote, old)
+	a := rewoundDevice(t)
 	if _, err := a.check(); !errors.Is(err, ErrRewound) {
 		t.Fatalf("Check against a rewound remote: %v, want ErrRewound", err)
 	}
