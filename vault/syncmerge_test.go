@@ -708,23 +708,7 @@ func TestMergeInRereadsOurs(t *testing.T) {
 func TestForgedCopyOpensButIsNotSameKey(t *testing.T) {
 	a, _ := newVault(t)
 	addAccount(t, a, "Real")
-	p := syncMustParse(t, a.Raw())
-	evil := syncAgeIdentity(t)
-	st := &state{hdr: p.hdr.clone(), dek: make([]byte, keyLen)}
-	rand.Read(st.dek)
-	st.hdr.Generation++
-	st.hdr.Slots = append(st.hdr.Slots, Slot{ID: NewID(nil), Type: SlotAge, Created: testNow, Recipient: evil.Recipient().String()})
-	if err := wrapAll(rand.Reader, st); err != nil {
-		t.Fatal(err)
-	}
-	plain, err := marshalPayload(&Data{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forged, err := encode(&st.hdr, plain, st.dek, rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	forged := forgeCopy(t, a.Raw(), nil, nil, syncAgeIdentity(t))
 	c, err := a.OpenCopy(forged)
 	if err != nil {
 		t.Fatalf("the forged copy did not open (%v): update design note 26", err)
