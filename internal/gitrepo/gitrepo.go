@@ -306,21 +306,8 @@ func remoteError(ctx context.Context, err error) error {
 // Ref returns the commit name (a full ref such as "refs/heads/main") points
 // to, "" if there is no such ref.
 func (r *Repo) Ref(name string) (string, error) {
-	if err := checkRef(name); err != nil {
-		return "", err
-	}
-	if refs, ok := r.readRefs([]string{name}); ok {
-		return refs[name], nil
-	}
-	out, err := r.run(nil, nil, "rev-parse", "--verify", "--quiet", name)
-	var ge *Error
-	if errors.As(err, &ge) && ge.ExitCode == 1 {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(string(out)), nil
+	refs, err := r.Refs(name)
+	return refs[name], err
 }
 
 // Refs returns the commits the full ref names point to; a name with no

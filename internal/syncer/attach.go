@@ -21,16 +21,58 @@ import (
 // points it at remote, after checking the remote holds no other vault. It
 // removes a repository it created when it refuses.
 func Attach(ctx context.Context, dir, remote, vaultID string) (*gitrepo.Repo, error) {
-	_, statErr := os.Stat(dir)
-	created := errors.Is(statErr, os.ErrNotExist)
-	repo, err := attach(ctx, dir, remote, vaultID)
-	if err != nil && created {
-		_ = os.RemoveAll(dir)
+	f, err := fetchRemote(ctx, dir, remote, func(f *Fetched) error {
+		if f.Raw != nil && f.info.VaultID != vaultID {
+			return fmt.Errorf("%w: the remote holds vault %.8s, this is vault %.8s", vault.ErrOtherVault, f.info.VaultID, vaultID)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return repo, err
+	return f.Repo, nil
 }
 
-func attach(ctx context.Context, dir, remote, vaultID string) (*gitrepo.Repo, error) {
+// Fetched is a remote's vault fetched for a join.
+type Fetched struct {
+	Repo   *gitrepo.Repo
+	Raw    []byte // the vault file at the remote
+	Commit string // the commit it is in
+	info   vault.Info
+}
+
+// Fetch makes dir a repository pointed at remote and returns the remote's
+// vault: the first step of a join. The caller writes the vault, unlocks it
+// and calls Joined.
+func Fetch(ctx context.Context, dir, remote string) (*Fetched, error) {
+	return fetchRemote(ctx, dir, remote, func(f *Fetched) error {
+		if f.Raw == nil {
+			return ErrEmptyRemote
+		}
+		return nil
+	})
+}
+
+// fetchRemote makes dir a repository pointed at remote and fetches its
+// vault (Raw nil when the remote has no commit yet); check may refuse
+// what came. A repository it created is removed again when it fails.
+func fetchRemote(ctx context.Context, dir, remote string, check func(*Fetched) error) (*Fetched, error) {
+	_, statErr := os.Stat(dir)
+	created := errors.Is(statErr, os.ErrNotExist)
+	f, err := fetchVault(ctx, dir, remote)
+	if err == nil {
+		err = check(f)
+	}
+	if err != nil {
+		if created {
+			_ = os.RemoveAll(dir)
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+func fetchVault(ctx context.Context, dir, remote string) (*Fetched, error) {
 	repo, err := gitrepo.Init(dir)
 	if err != nil {
 		return nil, err
@@ -40,7 +82,7 @@ func attach(ctx context.Context, dir, remote, vaultID string) (*gitrepo.Repo, er
 	}
 	head, err := repo.Fetch(ctx)
 	if err != nil || head == "" {
-		return repo, err
+		return &Fetched{Repo: repo}, err
 	}
 	b, err := repo.ReadFile(head, VaultFile)
 	if errors.Is(err, gitrepo.ErrNotFound) {
@@ -53,58 +95,7 @@ func attach(ctx context.Context, dir, remote, vaultID string) (*gitrepo.Repo, er
 	if err != nil {
 		return nil, fmt.Errorf("the remote's vault: %w", err)
 	}
-	if info.VaultID != vaultID {
-		return nil, fmt.Errorf("%w: the remote holds vault %.8s, this is vault %.8s", vault.ErrOtherVault, info.VaultID, vaultID)
-	}
-	return repo, nil
-}
-
-// Fetched is a remote's vault fetched for a join.
-type Fetched struct {
-	Repo   *gitrepo.Repo
-	Raw    []byte // the vault file at the remote
-	Commit string // the commit it is in
-}
-
-// Fetch makes dir a repository pointed at remote and returns the remote's
-// vault: the first step of a join. The caller writes the vault, unlocks it
-// and calls Joined.
-func Fetch(ctx context.Context, dir, remote string) (*Fetched, error) {
-	_, statErr := os.Stat(dir)
-	created := errors.Is(statErr, os.ErrNotExist)
-	f, err := fetchVault(ctx, dir, remote)
-	if err != nil && created {
-		_ = os.RemoveAll(dir)
-	}
-	return f, err
-}
-
-func fetchVault(ctx context.Context, dir, remote string) (*Fetched, error) {
-	repo, err := gitrepo.Init(dir)
-	if err != nil {
-		return nil, err
-	}
-	if err := repo.SetRemote(remote); err != nil {
-		return nil, err
-	}
-	head, err := repo.Fetch(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if head == "" {
-		return nil, ErrEmptyRemote
-	}
-	b, err := repo.ReadFile(head, VaultFile)
-	if errors.Is(err, gitrepo.ErrNotFound) {
-		return nil, ErrEmptyRemote
-	}
-	if err != nil {
-		return nil, err
-	}
-	if _, err := vault.Peek(b); err != nil {
-		return nil, fmt.Errorf("the remote's vault: %w", err)
-	}
-	return &Fetched{Repo: repo, Raw: b, Commit: head}, nil
+	return &Fetched{Repo: repo, Raw: b, Commit: head, info: info}, nil
 }
 
 // Joined records that this device's vault is the fetched one: the next
