@@ -121,13 +121,7 @@ func TestKeyLinksConcurrentRotations(t *testing.T) {
 	a, b, c := twoMachines(t)
 	base := a.Raw()
 	for _, v := range []*Vault{a, b} {
-		s, err := v.AddSlot(AgeRecipient{Recipient: syncAgeIdentity(t).Recipient().String()}, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := v.RemoveSlot(s.ID); err != nil {
-			t.Fatal(err)
-		}
+		rotateOnce(t, v)
 		addAccount(t, v, "On"+string(v.info.SlotType))
 	}
 	deka, dekb := bytes.Clone(a.dek), bytes.Clone(b.dek)
@@ -214,14 +208,7 @@ func TestRemovedSlotCannotForgeAfterRotation(t *testing.T) {
 // links give nothing newer.
 func TestKeyLinkDoesNotOpenNewerKey(t *testing.T) {
 	v, _ := newVault(t)
-	s, err := v.AddSlot(AgeRecipient{Recipient: syncAgeIdentity(t).Recipient().String()}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := bytes.Clone(v.dek)
-	if err := v.RemoveSlot(s.ID); err != nil {
-		t.Fatal(err)
-	}
+	old := rotateOnce(t, v)
 	links := syncMustParse(t, v.Raw()).hdr.KeyLinks
 	if len(links) != 1 || len(links[0]) != keyLinkLen {
 		t.Fatalf("RemoveSlot wrote %d links", len(links))
@@ -253,13 +240,7 @@ func TestKeyLinksBounded(t *testing.T) {
 	defer far.Close()
 	var near *Vault
 	for i := range maxKeyLinks + 1 {
-		s, err := a.AddSlot(AgeRecipient{Recipient: syncAgeIdentity(t).Recipient().String()}, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := a.RemoveSlot(s.ID); err != nil {
-			t.Fatal(err)
-		}
+		rotateOnce(t, a)
 		if i == 0 {
 			if near, err = Install(filepath.Join(t.TempDir(), "near", "vault.otter"), a.Raw(), testOptions(), c.rk); err != nil {
 				t.Fatal(err)
@@ -323,14 +304,7 @@ func fill(links [][]byte, n int) {
 // The reader written from docs/vault-format.md follows a file's links.
 func TestSpecReaderKeyLinks(t *testing.T) {
 	v, c := newVault(t)
-	s, err := v.AddSlot(AgeRecipient{Recipient: syncAgeIdentity(t).Recipient().String()}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	old := bytes.Clone(v.dek)
-	if err := v.RemoveSlot(s.ID); err != nil {
-		t.Fatal(err)
-	}
+	old := rotateOnce(t, v)
 	f, err := specParse(v.Raw())
 	if err != nil {
 		t.Fatal(err)
@@ -369,4 +343,19 @@ func TestMigrationLinksToFormatOneKey(t *testing.T) {
 	if err := b.Adopt(a.Raw()); err != nil {
 		t.Fatalf("Adopt of the migrated file on the format-1 device: %v", err)
 	}
+}
+
+// rotateOnce replaces v's data key once (an age slot added, then
+// removed) and returns the key it had before.
+func rotateOnce(t *testing.T, v *Vault) []byte {
+	t.Helper()
+	old := bytes.Clone(v.dek)
+	s, err := v.AddSlot(AgeRecipient{Recipient: syncAgeIdentity(t).Recipient().String()}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.RemoveSlot(s.ID); err != nil {
+		t.Fatal(err)
+	}
+	return old
 }
