@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -191,7 +193,7 @@ func StatusOf(repo *gitrepo.Repo, local []byte, device string) (Status, error) {
 			return st, err
 		}
 	}
-	for _, id := range sortedKeys(devices) {
+	for _, id := range slices.Sorted(maps.Keys(devices)) {
 		d := devices[id]
 		d.This = id == device
 		st.Devices = append(st.Devices, d)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -113,7 +114,7 @@ func (s *Syncer) authors(head, remote string) []string {
 	}
 	was, now := lines(head), lines(remote)
 	var out []string
-	for _, id := range sortedKeys(now) {
+	for _, id := range slices.Sorted(maps.Keys(now)) {
 		if id != s.device && now[id] > was[id] {
 			out = append(out, id)
 		}

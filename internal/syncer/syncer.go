@@ -26,7 +26,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -385,11 +384,7 @@ func (s *Syncer) merge(ctx context.Context, base, theirs []byte, parents []strin
 	hook(StepWroteVault)
 	after := s.v.Data()
 	s.noteSlots(slots, synced, parents[len(parents)-1])
-	head, err := s.repo.Ref(headRef)
-	if err != nil {
-		return Report{}, err
-	}
-	rep, err := s.commit(ctx, s.v.Raw(), head, parents, "merged")
+	rep, err := s.commit(ctx, s.v.Raw(), synced, parents, "merged")
 	rep.In, rep.Out, rep.Conflicts = vault.Diff(before, after), vault.Diff(tc.Data(), after), conflicts
 	return rep, err
 }
@@ -398,9 +393,10 @@ func (s *Syncer) merge(ctx context.Context, base, theirs []byte, parents []strin
 // remote is the remote's commit as fetched ("": none).
 func (s *Syncer) push(ctx context.Context, local []byte, head, remote, action string) (Report, error) {
 	var parents []string
+	var synced []byte
 	if head != "" {
-		synced, err := s.blob(head)
-		if err != nil {
+		var err error
+		if synced, err = s.blob(head); err != nil {
 			return Report{}, err
 		}
 		if bytes.Equal(synced, local) {
@@ -415,12 +411,10 @@ func (s *Syncer) push(ctx context.Context, local []byte, head, remote, action st
 		parents = []string{head}
 	}
 	rep, err := s.commit(ctx, local, head, parents, action)
-	if err == nil && head != "" {
-		if old, oerr := s.blob(head); oerr == nil {
-			if oc, oerr := s.v.OpenCopy(old); oerr == nil {
-				rep.Out = vault.Diff(oc.Data(), s.v.Data())
-				oc.Close()
-			}
+	if err == nil && synced != nil {
+		if oc, oerr := s.v.OpenCopy(synced); oerr == nil {
+			rep.Out = vault.Diff(oc.Data(), s.v.Data())
+			oc.Close()
 		}
 	} else if err == nil {
 		rep.Out = vault.Diff(&vault.Data{}, s.v.Data())
@@ -502,16 +496,6 @@ type LogLine struct {
 	At         time.Time `json:"at"`
 	Generation uint64    `json:"generation"`
 	Sum        string    `json:"sum"`
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // Summary says in a few words what the sync did, for a status line: "2 in,
