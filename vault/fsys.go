@@ -33,22 +33,33 @@ func (osFS) OpenFile(name string, flag int, perm fs.FileMode) (wfile, error) {
 	return atomicfile.OS.OpenFile(name, flag, perm)
 }
 
-func (osFS) ReadFile(name string, max int64) ([]byte, error) {
+// openSized opens name and returns it with its size, refused (ErrLimit)
+// outside min..max bytes.
+func openSized(name string, min, max int64) (*os.File, int64, error) {
 	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := f.Stat()
+	if err == nil && (fi.Size() < min || fi.Size() > max) {
+		err = fmt.Errorf("%s is %d bytes (%d to %d read): %w", name, fi.Size(), min, max, ErrLimit)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, fi.Size(), nil
+}
+
+func (osFS) ReadFile(name string, max int64) ([]byte, error) {
+	f, size, err := openSized(name, 0, max)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if fi.Size() > max {
-		return nil, fmt.Errorf("%s is %d bytes (max %d): %w", name, fi.Size(), max, ErrLimit)
-	}
 	// Sized from Stat, so that a large vault is read without regrowing.
 	var buf bytes.Buffer
-	buf.Grow(int(fi.Size()) + bytes.MinRead)
+	buf.Grow(int(size) + bytes.MinRead)
 	_, err = buf.ReadFrom(io.LimitReader(f, max+1))
 	b := buf.Bytes()
 	if err == nil && int64(len(b)) > max {
@@ -67,20 +78,13 @@ type tailReader interface {
 }
 
 func (osFS) ReadTail(name string, n int, max int64) ([]byte, error) {
-	f, err := os.Open(name)
+	f, size, err := openSized(name, int64(n), max)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if fi.Size() < int64(n) || fi.Size() > max {
-		return nil, fmt.Errorf("%s is %d bytes: %w", name, fi.Size(), ErrLimit)
-	}
 	b := make([]byte, n)
-	if _, err := f.ReadAt(b, fi.Size()-int64(n)); err != nil {
+	if _, err := f.ReadAt(b, size-int64(n)); err != nil {
 		return nil, err
 	}
 	return b, nil
