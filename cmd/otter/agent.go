@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/otterauth/otter/internal/agent"
+	"github.com/otterauth/otter/internal/agentd"
 	"github.com/otterauth/otter/internal/paths"
 	"github.com/otterauth/otter/internal/vaultops"
 )
@@ -124,7 +125,7 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 			return err
 		}
 	}
-	srv := agent.New(agent.Config{Session: s, Resolve: resolve, Describe: describe, Idle: idle, Now: a.now})
+	srv := agentd.New(agentd.Config{Session: s, Resolve: resolve, Describe: describe, Idle: idle, Now: a.now})
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() { <-sig; srv.Stop() }()

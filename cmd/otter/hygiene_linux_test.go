@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otterauth/otter/internal/harden"
 	"golang.org/x/sys/unix"
 )
 
@@ -15,7 +16,7 @@ import (
 // stays debuggable, that core dumps are off and the process is undumpable.
 func TestHardenProcess(t *testing.T) {
 	if os.Getenv("OTTER_HARDEN_CHILD") == "1" {
-		hardenProcess()
+		harden.Process()
 		var lim unix.Rlimit
 		if err := unix.Getrlimit(unix.RLIMIT_CORE, &lim); err != nil || lim.Cur != 0 || lim.Max != 0 {
 			t.Fatalf("RLIMIT_CORE = %+v, %v; want 0/0", lim, err)

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/otterauth/otter/internal/errcat"
+	"github.com/otterauth/otter/internal/harden"
 )
 
 // Exit codes, part of the CLI contract scripts rely on (listed in README.md),
@@ -26,7 +27,7 @@ const (
 )
 
 func main() {
-	hardenProcess()
+	harden.Process()
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 

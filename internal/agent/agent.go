@@ -1,17 +1,17 @@
-// Package agent owns otter's unlocked session: a server that holds one
-// unlocked vaultops.Session and answers a few requests over a Unix socket
-// in a private folder (paths.Runtime), and the client the faces use to ask
-// it before unlocking the vault themselves.
+// Package agent is the protocol of otter's unlocked session and its
+// client: the messages, the socket in a private folder (paths.Runtime) and
+// the checks a client makes before trusting it. The server that holds the
+// unlocked vault is internal/agentd. This package imports no vault, no
+// cgo and nothing of the faces, so that the small front binary
+// (cmd/otter-front) can ask the agent for a code without loading them.
 //
-// The agent is a face over vaultops, like the CLI and the TUI: it resolves
-// a query, calls one Session operation and sends the result. It sends
-// codes, recovery codes and account names, never a seed, a key or the
-// vault. Only the user who runs it may connect: the folder is 0700, the
-// socket 0600, and each connection's peer uid is checked (SO_PEERCRED on
-// Linux, LOCAL_PEERCRED on macOS); elsewhere it refuses to serve
-// (ErrUnsupported) and the client reports ErrNotRunning.
+// The agent sends codes, recovery codes and account names, never a seed,
+// a key or the vault. Only the user who runs it may connect: the folder is
+// 0700, the socket 0600, and each connection's peer uid is checked
+// (SO_PEERCRED on Linux, LOCAL_PEERCRED on macOS); elsewhere it refuses to
+// serve (ErrUnsupported) and the client reports ErrNotRunning.
 //
-// The protocol is one request and one answer per connection, each a
+// The protocol is one Request and one Response per connection, each a
 // 4-byte big-endian length and a JSON object carrying the protocol
 // version ("v"). A client that gets no answer within its short timeout,
 // finds no socket or a stale one, or an agent that is locked or holds
@@ -27,7 +27,7 @@ import (
 	"time"
 )
 
-// Version is the protocol version; a request or answer with another is
+// Version is the protocol version; a Request or answer with another is
 // refused.
 const Version = 1
 
@@ -60,29 +60,29 @@ var (
 	ErrUnsafeDir = errors.New("the agent's folder is not private")
 )
 
-// errProtocol means a malformed, oversized or other-version message.
-var errProtocol = errors.New("agent protocol error")
+// ErrProtocol means a malformed, oversized or other-version message.
+var ErrProtocol = errors.New("agent protocol error")
 
 // Ops of the protocol.
 const (
-	opStatus   = "status"
-	opCode     = "code"
-	opRecovery = "recovery-use"
-	opList     = "list"
-	opLock     = "lock"
-	opStop     = "stop"
+	OpStatus   = "status"
+	OpCode     = "code"
+	OpRecovery = "recovery-use"
+	OpList     = "list"
+	OpLock     = "lock"
+	OpStop     = "stop"
 )
 
-// request is what a client asks.
-type request struct {
+// Request is what a client asks.
+type Request struct {
 	V     int    `json:"v"`
 	Op    string `json:"op"`
 	Vault string `json:"vault,omitempty"` // the vault the client means (absolute path)
 	Query string `json:"query,omitempty"`
 }
 
-// response is what the agent answers: Err, or the field of the op.
-type response struct {
+// Response is what the agent answers: Err, or the field of the op.
+type Response struct {
 	V        int       `json:"v"`
 	Err      *Failure  `json:"error,omitempty"`
 	Status   *Status   `json:"status,omitempty"`
@@ -119,6 +119,21 @@ type Status struct {
 	CoreDumps string `json:"core_dumps,omitempty"`
 }
 
+// Trigger is an event that locks the agent and whether it is watched.
+type Trigger struct {
+	Name   string `json:"name"` // "suspend", "screen lock"
+	Bus    string `json:"bus"`  // "system", "session"
+	Active bool   `json:"active"`
+	Note   string `json:"note,omitempty"` // why it is not watched, or a caveat
+}
+
+// Memory says whether the agent's key material is pinned in RAM.
+type Memory struct {
+	Locked bool   `json:"locked"`
+	Pages  int    `json:"pages,omitempty"` // pages pinned
+	Note   string `json:"note,omitempty"`  // why not, or what failed
+}
+
 // Code is one account's current code and what a face shows with it.
 type Code struct {
 	ID      string     `json:"id"`
@@ -141,14 +156,14 @@ type Recovery struct {
 	Left  int    `json:"left"`
 }
 
-// writeFrame sends v as one length-prefixed JSON message.
-func writeFrame(w io.Writer, v any) error {
+// WriteFrame sends v as one length-prefixed JSON message.
+func WriteFrame(w io.Writer, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	if len(b) > maxFrame {
-		return fmt.Errorf("%w: message of %d bytes", errProtocol, len(b))
+		return fmt.Errorf("%w: message of %d bytes", ErrProtocol, len(b))
 	}
 	buf := make([]byte, 4+len(b))
 	binary.BigEndian.PutUint32(buf, uint32(len(b)))
@@ -159,15 +174,15 @@ func writeFrame(w io.Writer, v any) error {
 	return err
 }
 
-// readFrame reads one length-prefixed JSON message into v.
-func readFrame(r io.Reader, v any) error {
+// ReadFrame reads one length-prefixed JSON message into v.
+func ReadFrame(r io.Reader, v any) error {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return err
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
 	if n > maxFrame {
-		return fmt.Errorf("%w: message of %d bytes", errProtocol, n)
+		return fmt.Errorf("%w: message of %d bytes", ErrProtocol, n)
 	}
 	b := make([]byte, n)
 	defer clear(b)
@@ -175,7 +190,7 @@ func readFrame(r io.Reader, v any) error {
 		return err
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return fmt.Errorf("%w: %v", errProtocol, err)
+		return fmt.Errorf("%w: %v", ErrProtocol, err)
 	}
 	return nil
 }

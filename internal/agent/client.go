@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Client asks the agent of a folder. Every request has a short deadline: a
+// Client asks the agent of a folder. Every Request has a short deadline: a
 // missing, dead, hung or stale agent is an error soon, and the face
 // unlocks directly.
 type Client struct {
@@ -23,12 +23,12 @@ type Client struct {
 
 // Status returns the running agent's state.
 func (c Client) Status() (*Status, error) {
-	r, err := c.do(&request{Op: opStatus}, c.Answer)
+	r, err := c.do(&Request{Op: OpStatus}, c.Answer)
 	if err != nil {
 		return nil, err
 	}
 	if r.Status == nil {
-		return nil, fmt.Errorf("%w: no status", errProtocol)
+		return nil, fmt.Errorf("%w: no status", ErrProtocol)
 	}
 	return r.Status, nil
 }
@@ -36,9 +36,9 @@ func (c Client) Status() (*Status, error) {
 // Code returns the current code of the account query names in the vault
 // at vaultPath; an HOTP counter is on disk before the agent answers.
 func (c Client) Code(vaultPath, query string) (*Code, error) {
-	r, err := c.do(&request{Op: opCode, Vault: abs(vaultPath), Query: query}, or(c.Write, time.Second))
+	r, err := c.do(&Request{Op: OpCode, Vault: abs(vaultPath), Query: query}, or(c.Write, time.Second))
 	if err == nil && r.Code == nil {
-		err = fmt.Errorf("%w: no code", errProtocol)
+		err = fmt.Errorf("%w: no code", ErrProtocol)
 	}
 	if err != nil {
 		return nil, err
@@ -49,9 +49,9 @@ func (c Client) Code(vaultPath, query string) (*Code, error) {
 // UseRecovery marks the next recovery code of the account query names used
 // and returns it.
 func (c Client) UseRecovery(vaultPath, query string) (*Recovery, error) {
-	r, err := c.do(&request{Op: opRecovery, Vault: abs(vaultPath), Query: query}, or(c.Write, time.Second))
+	r, err := c.do(&Request{Op: OpRecovery, Vault: abs(vaultPath), Query: query}, or(c.Write, time.Second))
 	if err == nil && r.Recovery == nil {
-		err = fmt.Errorf("%w: no recovery code", errProtocol)
+		err = fmt.Errorf("%w: no recovery code", ErrProtocol)
 	}
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func (c Client) UseRecovery(vaultPath, query string) (*Recovery, error) {
 
 // List returns the labels of the vault's live accounts.
 func (c Client) List(vaultPath string) ([]string, error) {
-	r, err := c.do(&request{Op: opList, Vault: abs(vaultPath)}, c.Answer)
+	r, err := c.do(&Request{Op: OpList, Vault: abs(vaultPath)}, c.Answer)
 	if err != nil {
 		return nil, err
 	}
@@ -70,20 +70,20 @@ func (c Client) List(vaultPath string) ([]string, error) {
 
 // Lock makes the agent close its vault; it keeps running, locked.
 func (c Client) Lock() error {
-	_, err := c.do(&request{Op: opLock}, or(c.Write, time.Second))
+	_, err := c.do(&Request{Op: OpLock}, or(c.Write, time.Second))
 	return err
 }
 
 // Stop ends the agent. It returns once the agent has closed its vault,
 // removed its socket and released its folder's lock.
 func (c Client) Stop() error {
-	_, err := c.do(&request{Op: opStop}, or(c.Write, time.Second))
+	_, err := c.do(&Request{Op: OpStop}, or(c.Write, time.Second))
 	return err
 }
 
-// do sends one request and reads the answer within the deadlines. The
+// do sends one Request and reads the answer within the deadlines. The
 // answer's own failure is a *Failure, or ErrLocked / ErrOtherVault.
-func (c Client) do(req *request, answer time.Duration) (*response, error) {
+func (c Client) do(req *Request, answer time.Duration) (*Response, error) {
 	conn, err := c.dial()
 	if err != nil {
 		return nil, err
@@ -91,23 +91,23 @@ func (c Client) do(req *request, answer time.Duration) (*response, error) {
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(or(answer, 200*time.Millisecond)))
 	req.V = Version
-	if err := writeFrame(conn, req); err != nil {
-		return nil, fmt.Errorf("the agent did not take the request: %w", err)
+	if err := WriteFrame(conn, req); err != nil {
+		return nil, fmt.Errorf("the agent did not take the Request: %w", err)
 	}
-	var resp response
-	if err := readFrame(conn, &resp); err != nil {
+	var resp Response
+	if err := ReadFrame(conn, &resp); err != nil {
 		return nil, fmt.Errorf("the agent did not answer: %w", err)
 	}
 	if resp.V != Version {
-		return nil, fmt.Errorf("%w: version %d", errProtocol, resp.V)
+		return nil, fmt.Errorf("%w: version %d", ErrProtocol, resp.V)
 	}
-	if req.Op == opStop && resp.Err == nil {
+	if req.Op == OpStop && resp.Err == nil {
 		io.Copy(io.Discard, conn) // the agent closes once it is gone
 	}
 	return &resp, resp.failure()
 }
 
-func (r *response) failure() error {
+func (r *Response) failure() error {
 	switch {
 	case r.Err == nil:
 		return nil

@@ -20,6 +20,10 @@ type Listener struct {
 	closed chan struct{} // closed once Close is done
 }
 
+// Closed is closed once Close is done: the socket is gone and the lock
+// released.
+func (l *Listener) Closed() <-chan struct{} { return l.closed }
+
 // Close closes the socket, removes it and releases the lock.
 func (l *Listener) Close() error {
 	var err error
@@ -82,8 +86,8 @@ func checkPeerUID(peer, self int) error {
 	return nil
 }
 
-// checkPeer checks the uid of c's peer.
-func (l *Listener) checkPeer(c net.Conn) error {
+// CheckPeer checks the uid of c's peer: only this process's user passes.
+func (l *Listener) CheckPeer(c net.Conn) error {
 	uid, err := peerUID(c)
 	if err != nil {
 		return err

@@ -1,6 +1,6 @@
 //go:build !linux && !windows
 
-package main
+package harden
 
 import (
 	"runtime/debug"
@@ -8,9 +8,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// hardenProcess turns core dumps off (RLIMIT_CORE 0) and keeps Go from
+// Process turns core dumps off (RLIMIT_CORE 0) and keeps Go from
 // writing more than the crashing goroutine's trace.
-func hardenProcess() {
+func Process() {
 	_ = unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
 	debug.SetTraceback("single")
 }

@@ -1,4 +1,4 @@
-package agent
+package agentd
 
 import (
 	"errors"
@@ -6,15 +6,8 @@ import (
 	"path/filepath"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/otterauth/otter/internal/agent"
 )
-
-// Trigger is an event that locks the agent and whether it is watched.
-type Trigger struct {
-	Name   string `json:"name"` // "suspend", "screen lock"
-	Bus    string `json:"bus"`  // "system", "session"
-	Active bool   `json:"active"`
-	Note   string `json:"note,omitempty"` // why it is not watched, or a caveat
-}
 
 // lockSignal is a D-Bus signal whose first argument true locks the agent.
 type lockSignal struct{ iface, member string }
@@ -66,9 +59,9 @@ func sessionBusAddress() (string, error) {
 // watchBuses starts watching every bus; each reports in s.triggers.
 func (s *Server) watchBuses() {
 	s.mu.Lock()
-	s.triggers = make([]Trigger, len(watches))
+	s.triggers = make([]agent.Trigger, len(watches))
 	for i, w := range watches {
-		s.triggers[i] = Trigger{Name: w.trigger, Bus: w.bus, Note: "connecting"}
+		s.triggers[i] = agent.Trigger{Name: w.trigger, Bus: w.bus, Note: "connecting"}
 	}
 	s.mu.Unlock()
 	for i, w := range watches {

@@ -1,16 +1,11 @@
-package agent
+package agentd
 
 import (
 	"fmt"
 	"os"
-)
 
-// Memory says whether the agent's key material is pinned in RAM.
-type Memory struct {
-	Locked bool   `json:"locked"`
-	Pages  int    `json:"pages,omitempty"` // pages pinned
-	Note   string `json:"note,omitempty"`  // why not, or what failed
-}
+	"github.com/otterauth/otter/internal/agent"
+)
 
 // pinner keeps the pages under a set of buffers locked in RAM (mlock), so
 // that the keys and secrets the agent holds are never written to swap. It
@@ -23,9 +18,9 @@ type pinner struct {
 
 // pin locks the pages of bufs and unlocks the pages it locked before that
 // hold none of them; it returns the state to report.
-func (p *pinner) pin(bufs [][]byte) Memory {
+func (p *pinner) pin(bufs [][]byte) agent.Memory {
 	if !mlockSupported {
-		return Memory{Note: "not supported on this system"}
+		return agent.Memory{Note: "not supported on this system"}
 	}
 	want := map[uintptr]bool{}
 	for _, b := range bufs {
@@ -64,11 +59,11 @@ func (p *pinner) release() {
 	p.pages = nil
 }
 
-func (p *pinner) state() Memory {
+func (p *pinner) state() agent.Memory {
 	if p.err != nil {
-		return Memory{Locked: false, Pages: len(p.pages), Note: fmt.Sprintf("mlock refused (%v; RLIMIT_MEMLOCK %s): keys may be swapped out", p.err, memlockLimit())}
+		return agent.Memory{Locked: false, Pages: len(p.pages), Note: fmt.Sprintf("mlock refused (%v; RLIMIT_MEMLOCK %s): keys may be swapped out", p.err, memlockLimit())}
 	}
-	return Memory{Locked: true, Pages: len(p.pages)}
+	return agent.Memory{Locked: true, Pages: len(p.pages)}
 }
 
 // pagesOf lists the start of every page b lies on.

@@ -1,4 +1,10 @@
-package agent
+// Package agentd is otter's agent: a server that holds one unlocked
+// vaultops.Session and answers the requests of internal/agent's protocol
+// on its socket until it locks or stops.
+//
+// The agent is a face over vaultops, like the CLI and the TUI: it resolves
+// a query, calls one Session operation and sends the result.
+package agentd
 
 import (
 	"net"
@@ -7,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/otterauth/otter/internal/agent"
 	"github.com/otterauth/otter/internal/otp"
 	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/vault"
@@ -22,30 +29,30 @@ type Config struct {
 	// Describe words an operation's error (the face's catalogue).
 	Describe func(err error) (exit int, msg, hint string)
 	// Idle is how long the agent stays unlocked without a code or a
-	// recovery code asked; zero means DefaultIdle.
+	// recovery code asked; zero means agent.DefaultIdle.
 	Idle time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
 // Server answers requests for one unlocked session until it is stopped.
-// It locks (closes the vault: keys and secrets zeroed) on a lock request,
+// It locks (closes the vault: keys and secrets zeroed) on a lock agent.Request,
 // after Idle without use, when the vault file changes in a way it cannot
 // follow, when the machine is about to suspend (logind's PrepareForSleep
 // on the system bus) and when the session's screen locks (a screensaver's
 // ActiveChanged on the session bus); a locked server answers status and refuses the rest with
-// ErrLocked until it stops.
+// agent.ErrLocked until it stops.
 type Server struct {
 	cfg   Config
 	vault string // absolute path of the vault served
 
-	mu   sync.Mutex // held for each request: a lock never races an operation
+	mu   sync.Mutex // held for each Request: a lock never races an operation
 	sess *vaultops.Session
 	last time.Time // the last use
 
-	triggers []Trigger // the lock triggers watched (watchBuses)
-	pin      pinner    // keeps the pages of the keys in RAM
-	mem      Memory    // what pin did last
+	triggers []agent.Trigger // the lock triggers watched (watchBuses)
+	pin      pinner          // keeps the pages of the keys in RAM
+	mem      agent.Memory    // what pin did last
 
 	memoData *vault.Data               // the snapshot memo was made on
 	memo     map[string]*vault.Account // queries resolved on memoData
@@ -60,7 +67,7 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	if cfg.Idle <= 0 {
-		cfg.Idle = DefaultIdle
+		cfg.Idle = agent.DefaultIdle
 	}
 	p, err := filepath.Abs(cfg.Session.Vault().Path())
 	if err != nil {
@@ -79,9 +86,9 @@ func (s *Server) repin() {
 	}
 }
 
-// Serve accepts connections on l until Stop (or a stop request), then
+// Serve accepts connections on l until Stop (or a stop agent.Request), then
 // locks and closes l (the socket is removed, the folder's lock released).
-func (s *Server) Serve(l *Listener) error {
+func (s *Server) Serve(l *agent.Listener) error {
 	go s.idleLoop()
 	s.watchBuses()
 	var wg sync.WaitGroup
@@ -128,7 +135,7 @@ func (s *Server) lock() {
 	}
 	s.memoData, s.memo = nil, nil
 	s.pin.release()
-	s.mem = Memory{}
+	s.mem = agent.Memory{}
 }
 
 // Locked reports whether the server holds no unlocked vault.
@@ -161,53 +168,53 @@ func (s *Server) checkIdle() {
 	}
 }
 
-// serveConn answers the one request of c from a peer that passes the
+// serveConn answers the one agent.Request of c from a peer that passes the
 // uid check; any other peer is closed on without a word.
-func (s *Server) serveConn(l *Listener, c net.Conn) {
+func (s *Server) serveConn(l *agent.Listener, c net.Conn) {
 	defer c.Close()
-	if err := l.checkPeer(c); err != nil {
+	if err := l.CheckPeer(c); err != nil {
 		return
 	}
 	c.SetDeadline(time.Now().Add(5 * time.Second))
-	var req request
-	if err := readFrame(c, &req); err != nil {
+	var req agent.Request
+	if err := agent.ReadFrame(c, &req); err != nil {
 		return
 	}
 	resp := s.handle(&req)
-	resp.V = Version
-	writeFrame(c, resp)
-	if req.Op == opStop && resp.Err == nil {
+	resp.V = agent.Version
+	agent.WriteFrame(c, resp)
+	if req.Op == agent.OpStop && resp.Err == nil {
 		// The stopper waits for this connection to close: by then the
 		// vault is closed, the socket removed and the lock released.
 		s.Stop()
-		<-l.closed
+		<-l.Closed()
 	}
 }
 
-// handle answers one request.
-func (s *Server) handle(req *request) *response {
-	if req.V != Version {
-		return &response{Err: &Failure{Exit: 1, Msg: "the agent speaks another protocol version", Hint: "restart it: otter agent stop, then otter agent start"}}
+// handle answers one agent.Request.
+func (s *Server) handle(req *agent.Request) *agent.Response {
+	if req.V != agent.Version {
+		return &agent.Response{Err: &agent.Failure{Exit: 1, Msg: "the agent speaks another protocol version", Hint: "restart it: otter agent stop, then otter agent start"}}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch req.Op {
-	case opStatus:
-		return &response{Status: s.status()}
-	case opLock:
+	case agent.OpStatus:
+		return &agent.Response{Status: s.status()}
+	case agent.OpLock:
 		s.lock()
-		return &response{}
-	case opStop:
-		return &response{}
-	case opCode, opRecovery, opList:
+		return &agent.Response{}
+	case agent.OpStop:
+		return &agent.Response{}
+	case agent.OpCode, agent.OpRecovery, agent.OpList:
 		return s.onVault(req)
 	}
-	return &response{Err: &Failure{Exit: 2, Msg: "the agent does not know the request " + req.Op}}
+	return &agent.Response{Err: &agent.Failure{Exit: 2, Msg: "the agent does not know the agent.Request " + req.Op}}
 }
 
-func (s *Server) status() *Status {
-	st := &Status{PID: os.Getpid(), Locked: s.sess == nil, Idle: int64(s.cfg.Idle / time.Second),
-		Triggers: append([]Trigger(nil), s.triggers...), CoreDumps: coreDumps()}
+func (s *Server) status() *agent.Status {
+	st := &agent.Status{PID: os.Getpid(), Locked: s.sess == nil, Idle: int64(s.cfg.Idle / time.Second),
+		Triggers: append([]agent.Trigger(nil), s.triggers...), CoreDumps: coreDumps()}
 	if s.sess != nil {
 		mem := s.mem
 		st.Memory = &mem
@@ -218,21 +225,21 @@ func (s *Server) status() *Status {
 	return st
 }
 
-// onVault runs a request on the unlocked vault, re-read first if another
+// onVault runs a agent.Request on the unlocked vault, re-read first if another
 // process wrote it. A vault it cannot follow locks the agent.
-func (s *Server) onVault(req *request) *response {
+func (s *Server) onVault(req *agent.Request) *agent.Response {
 	if s.sess == nil {
-		return &response{Err: &Failure{Kind: "locked", Exit: 3, Msg: ErrLocked.Error()}}
+		return &agent.Response{Err: &agent.Failure{Kind: "locked", Exit: 3, Msg: agent.ErrLocked.Error()}}
 	}
 	if req.Vault != s.vault {
-		return &response{Err: &Failure{Kind: "other-vault", Exit: 1, Msg: ErrOtherVault.Error()}}
+		return &agent.Response{Err: &agent.Failure{Kind: "other-vault", Exit: 1, Msg: agent.ErrOtherVault.Error()}}
 	}
 	changed, err := s.sess.Vault().Refresh()
 	if err != nil {
 		s.lock()
-		return &response{Err: &Failure{Kind: "locked", Exit: 3, Msg: ErrLocked.Error()}}
+		return &agent.Response{Err: &agent.Failure{Kind: "locked", Exit: 3, Msg: agent.ErrLocked.Error()}}
 	}
-	wrote := req.Op == opRecovery
+	wrote := req.Op == agent.OpRecovery
 	defer func() {
 		// A re-read or a write (HOTP counter, recovery code) replaced the
 		// secrets: pin the new ones. A TOTP code or a list changes nothing.
@@ -240,27 +247,27 @@ func (s *Server) onVault(req *request) *response {
 			s.repin()
 		}
 	}()
-	if req.Op == opList {
-		return &response{Names: names(s.sess.Data())}
+	if req.Op == agent.OpList {
+		return &agent.Response{Names: names(s.sess.Data())}
 	}
 	acc, err := s.resolve(s.sess.Data(), req.Query)
 	if err != nil {
 		return s.failure(err)
 	}
 	s.last = s.cfg.Now()
-	if req.Op == opRecovery {
+	if req.Op == agent.OpRecovery {
 		code, left, err := s.sess.UseRecovery(acc.ID)
 		if err != nil {
 			return s.failure(err)
 		}
-		return &response{Recovery: &Recovery{Label: acc.Label(), Code: code, Left: left}}
+		return &agent.Response{Recovery: &agent.Recovery{Label: acc.Label(), Code: code, Left: left}}
 	}
 	wrote = acc.Type == string(otp.TypeHOTP)
 	c, err := s.code(acc)
 	if err != nil {
 		return s.failure(err)
 	}
-	return &response{Code: c}
+	return &agent.Response{Code: c}
 }
 
 // maxMemo bounds the queries remembered on one snapshot.
@@ -292,8 +299,8 @@ func (s *Server) resolve(d *vault.Data, query string) (*vault.Account, error) {
 
 // code computes acc's code now: HOTP through Session.NextHOTP (the counter
 // is on disk first), TOTP without a write.
-func (s *Server) code(acc *vault.Account) (*Code, error) {
-	out := &Code{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type,
+func (s *Server) code(acc *vault.Account) (*agent.Code, error) {
+	out := &agent.Code{ID: acc.ID, Issuer: acc.Issuer, Account: acc.Name, Type: acc.Type,
 		ClipboardClear: int64(s.sess.Data().Settings.ClipboardClear / time.Second)}
 	if acc.Type == string(otp.TypeHOTP) {
 		c, err := s.sess.NextHOTP(acc.ID)
@@ -311,9 +318,9 @@ func (s *Server) code(acc *vault.Account) (*Code, error) {
 	return out, nil
 }
 
-func (s *Server) failure(err error) *response {
+func (s *Server) failure(err error) *agent.Response {
 	exit, msg, hint := s.cfg.Describe(err)
-	return &response{Err: &Failure{Exit: exit, Msg: msg, Hint: hint}}
+	return &agent.Response{Err: &agent.Failure{Exit: exit, Msg: msg, Hint: hint}}
 }
 
 // names lists the labels of the live accounts (for completion).

@@ -1,4 +1,4 @@
-package agent
+package agentd
 
 import (
 	"fmt"
@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/otterauth/otter/internal/agent"
 )
 
 // TestPeerClientHelper is the client TestOtherUIDRefused runs as another
@@ -26,11 +28,11 @@ func TestPeerClientHelper(t *testing.T) {
 	}
 	defer c.Close()
 	fmt.Printf("connected as uid %d\n", os.Getuid())
-	if err := writeFrame(c, &request{V: Version, Op: opCode, Vault: vaultPath, Query: "github"}); err != nil {
+	if err := agent.WriteFrame(c, &agent.Request{V: agent.Version, Op: agent.OpCode, Vault: vaultPath, Query: "github"}); err != nil {
 		fmt.Printf("write: %v\n", err)
 	}
-	var resp response
-	if err := readFrame(c, &resp); err != nil {
+	var resp agent.Response
+	if err := agent.ReadFrame(c, &resp); err != nil {
 		if err == io.EOF || strings.Contains(err.Error(), "connection reset") {
 			fmt.Println("closed without an answer")
 			return
@@ -74,7 +76,7 @@ func TestOtherUIDRefused(t *testing.T) {
 	os.Chmod(binDir, 0o755)
 
 	f := newFixture(t)
-	sock := filepath.Join(f.dir, SocketName)
+	sock := filepath.Join(f.dir, agent.SocketName)
 	// Open every folder on the way and the socket itself to everyone: only
 	// SO_PEERCRED is left to refuse.
 	for d := f.dir; d != "/" && d != "."; d = filepath.Dir(d) {

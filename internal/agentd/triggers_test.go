@@ -1,6 +1,6 @@
 //go:build linux || darwin
 
-package agent
+package agentd
 
 import (
 	"errors"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/otterauth/otter/internal/agent"
 	"github.com/otterauth/otter/internal/dbustest"
 )
 
@@ -37,7 +38,7 @@ func dial(t *testing.T, addr string) *dbus.Conn {
 }
 
 // waitTriggers waits until the agent reports the named triggers watched.
-func waitTriggers(t *testing.T, f *fixture, names ...string) []Trigger {
+func waitTriggers(t *testing.T, f *fixture, names ...string) []agent.Trigger {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -73,8 +74,8 @@ func waitLocked(t *testing.T, f *fixture, what string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if _, err := f.client.Code(f.path, "github"); !errors.Is(err, ErrLocked) {
-		t.Errorf("code after %s: %v, want ErrLocked", what, err)
+	if _, err := f.client.Code(f.path, "github"); !errors.Is(err, agent.ErrLocked) {
+		t.Errorf("code after %s: %v, want agent.ErrLocked", what, err)
 	}
 }
 

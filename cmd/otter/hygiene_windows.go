@@ -1,8 +1,0 @@
-package main
-
-import "runtime/debug"
-
-// hardenProcess keeps Go from writing more than the crashing goroutine's
-// trace; Windows has no core-file limit to set (Windows Error Reporting
-// dumps are the system's setting).
-func hardenProcess() { debug.SetTraceback("single") }
