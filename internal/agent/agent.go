@@ -52,6 +52,9 @@ var (
 	ErrLocked = errors.New("the agent is locked")
 	// ErrOtherVault means the agent holds another vault than the one asked.
 	ErrOtherVault = errors.New("the agent holds another vault")
+	// ErrCounter means a timed code was asked of a counter-based (HOTP)
+	// account: nothing was written; ask with Code.
+	ErrCounter = errors.New("the account is counter-based")
 	// ErrUnsupported means this system has no agent (no way to check a
 	// peer's uid).
 	ErrUnsupported = errors.New("the agent is not supported on this system")
@@ -65,12 +68,17 @@ var ErrProtocol = errors.New("agent protocol error")
 
 // Ops of the protocol.
 const (
-	OpStatus   = "status"
-	OpCode     = "code"
-	OpRecovery = "recovery-use"
-	OpList     = "list"
-	OpLock     = "lock"
-	OpStop     = "stop"
+	OpStatus = "status"
+	OpCode   = "code"
+	// OpTimedCode is OpCode for a code that writes nothing: a TOTP or
+	// Steam account's; an HOTP account is refused (ErrCounter) and its
+	// counter stays. The front asks it: it can print a code, not sync
+	// the change an HOTP code makes.
+	OpTimedCode = "timed-code"
+	OpRecovery  = "recovery-use"
+	OpList      = "list"
+	OpLock      = "lock"
+	OpStop      = "stop"
 )
 
 // Request is what a client asks.
@@ -91,10 +99,17 @@ type Response struct {
 	Names    []string  `json:"names,omitempty"`
 }
 
+// Failure kinds the client turns into its sentinels.
+const (
+	KindLocked     = "locked"
+	KindOtherVault = "other-vault"
+	KindCounter    = "counter"
+)
+
 // Failure is an operation's error as the agent words it: the exit code,
 // message and hint the face's catalogue gave it.
 type Failure struct {
-	Kind string `json:"kind,omitempty"` // "locked", "other-vault", "" (the operation's own error)
+	Kind string `json:"kind,omitempty"` // KindLocked, KindOtherVault, KindCounter, "" (the operation's own error)
 	Exit int    `json:"exit"`
 	Msg  string `json:"msg"`
 	Hint string `json:"hint,omitempty"`

@@ -46,6 +46,20 @@ func (c Client) Code(vaultPath, query string) (*Code, error) {
 	return r.Code, nil
 }
 
+// TimedCode returns the current code of the time-based account query
+// names; it writes nothing, and a counter-based account is ErrCounter. It
+// waits only Answer for the agent.
+func (c Client) TimedCode(vaultPath, query string) (*Code, error) {
+	r, err := c.do(&Request{Op: OpTimedCode, Vault: abs(vaultPath), Query: query}, c.Answer)
+	if err == nil && r.Code == nil {
+		err = fmt.Errorf("%w: no code", ErrProtocol)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.Code, nil
+}
+
 // UseRecovery marks the next recovery code of the account query names used
 // and returns it.
 func (c Client) UseRecovery(vaultPath, query string) (*Recovery, error) {
@@ -111,10 +125,12 @@ func (r *Response) failure() error {
 	switch {
 	case r.Err == nil:
 		return nil
-	case r.Err.Kind == "locked":
+	case r.Err.Kind == KindLocked:
 		return ErrLocked
-	case r.Err.Kind == "other-vault":
+	case r.Err.Kind == KindOtherVault:
 		return ErrOtherVault
+	case r.Err.Kind == KindCounter:
+		return ErrCounter
 	}
 	return r.Err
 }

@@ -149,6 +149,37 @@ func TestCodes(t *testing.T) {
 	}
 }
 
+// A timed code is a TOTP account's code; an HOTP account is refused
+// before anything is written, so the front that asks can hand the command
+// to the full otter, which advances the counter and syncs.
+func TestTimedCode(t *testing.T) {
+	f := newFixture(t)
+	c, err := f.client.TimedCode(f.path, "github")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := vaultops.TOTP(f.reopen().Data().Find("github")[0], f.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Code != want.Code || c.Until == nil || !c.Until.Equal(want.Until) {
+		t.Errorf("timed code = %+v, want %s until %v", c, want.Code, want.Until)
+	}
+	before, err := os.ReadFile(f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := f.client.TimedCode(f.path, "bank"); !errors.Is(err, agent.ErrCounter) || c != nil {
+		t.Errorf("timed code of an HOTP account = %+v, %v; want agent.ErrCounter", c, err)
+	}
+	if after, _ := os.ReadFile(f.path); !bytes.Equal(before, after) {
+		t.Error("a refused timed code wrote the vault")
+	}
+	if got := f.reopen().Data().Find("bank")[0].Counter; got != 5 {
+		t.Errorf("HOTP counter after a refused timed code = %d, want 5 (unchanged)", got)
+	}
+}
+
 func TestRecoveryAndList(t *testing.T) {
 	f := newFixture(t)
 	for _, want := range []string{"rec-one", "rec-two"} {
@@ -189,7 +220,7 @@ func TestFailures(t *testing.T) {
 func TestNeverSendsSecrets(t *testing.T) {
 	f := newFixture(t)
 	var all bytes.Buffer
-	for _, op := range []string{agent.OpStatus, agent.OpCode, agent.OpRecovery, agent.OpList, "export", "secret", "vault", "data", "key", agent.OpLock, agent.OpStatus, agent.OpCode} {
+	for _, op := range []string{agent.OpStatus, agent.OpCode, agent.OpTimedCode, agent.OpRecovery, agent.OpList, "export", "secret", "vault", "data", "key", agent.OpLock, agent.OpStatus, agent.OpCode} {
 		for _, q := range []string{"github", "bank", "", "ann"} {
 			conn, err := net.Dial("unix", filepath.Join(f.dir, agent.SocketName))
 			if err != nil {

@@ -206,7 +206,7 @@ func (s *Server) handle(req *agent.Request) *agent.Response {
 		return &agent.Response{}
 	case agent.OpStop:
 		return &agent.Response{}
-	case agent.OpCode, agent.OpRecovery, agent.OpList:
+	case agent.OpCode, agent.OpTimedCode, agent.OpRecovery, agent.OpList:
 		return s.onVault(req)
 	}
 	return &agent.Response{Err: &agent.Failure{Exit: 2, Msg: "the agent does not know the agent.Request " + req.Op}}
@@ -229,15 +229,15 @@ func (s *Server) status() *agent.Status {
 // process wrote it. A vault it cannot follow locks the agent.
 func (s *Server) onVault(req *agent.Request) *agent.Response {
 	if s.sess == nil {
-		return &agent.Response{Err: &agent.Failure{Kind: "locked", Exit: 3, Msg: agent.ErrLocked.Error()}}
+		return &agent.Response{Err: &agent.Failure{Kind: agent.KindLocked, Exit: 3, Msg: agent.ErrLocked.Error()}}
 	}
 	if req.Vault != s.vault {
-		return &agent.Response{Err: &agent.Failure{Kind: "other-vault", Exit: 1, Msg: agent.ErrOtherVault.Error()}}
+		return &agent.Response{Err: &agent.Failure{Kind: agent.KindOtherVault, Exit: 1, Msg: agent.ErrOtherVault.Error()}}
 	}
 	changed, err := s.sess.Vault().Refresh()
 	if err != nil {
 		s.lock()
-		return &agent.Response{Err: &agent.Failure{Kind: "locked", Exit: 3, Msg: agent.ErrLocked.Error()}}
+		return &agent.Response{Err: &agent.Failure{Kind: agent.KindLocked, Exit: 3, Msg: agent.ErrLocked.Error()}}
 	}
 	wrote := req.Op == agent.OpRecovery
 	defer func() {
@@ -262,7 +262,11 @@ func (s *Server) onVault(req *agent.Request) *agent.Response {
 		}
 		return &agent.Response{Recovery: &agent.Recovery{Label: acc.Label(), Code: code, Left: left}}
 	}
-	wrote = acc.Type == string(otp.TypeHOTP)
+	hotp := acc.Type == string(otp.TypeHOTP)
+	if hotp && req.Op == agent.OpTimedCode {
+		return &agent.Response{Err: &agent.Failure{Kind: agent.KindCounter, Exit: 1, Msg: agent.ErrCounter.Error()}}
+	}
+	wrote = hotp
 	c, err := s.code(acc)
 	if err != nil {
 		return s.failure(err)
