@@ -3,11 +3,15 @@
 SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
 GO ?= go
+# bin/otter is the front (cmd/otter-front: no cgo, answers `otter code X`
+# from a running agent, execs the rest); bin/otter-core is the full otter
+# it execs. Install the two side by side.
 BIN := bin/otter
+CORE := bin/otter-core
 FUZZTIME ?= 10s
 PKG := ./...
 
-.PHONY: all build run test vet crossbuild fuzz bench stress deps clean
+.PHONY: all build binaries run test vet crossbuild fuzz bench stress deps clean
 
 all: build
 
@@ -15,7 +19,11 @@ deps:
 	@bash scripts/deps.sh run
 
 build: deps
-	$(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/otter
+	$(MAKE) --no-print-directory binaries
+
+binaries:
+	$(GO) build -trimpath -buildvcs=auto -o $(CORE) ./cmd/otter
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/otter-front
 
 run: build
 	./$(BIN) $(ARGS)
@@ -28,7 +36,7 @@ test:
 	@bash scripts/deps.sh test
 	$(MAKE) --no-print-directory vet
 	$(MAKE) --no-print-directory crossbuild
-	$(GO) build -trimpath -buildvcs=auto -o $(BIN) ./cmd/otter
+	$(MAKE) --no-print-directory binaries
 	OTTER_TEST_BINARY=$(CURDIR)/$(BIN) scripts/with-keyring.sh $(GO) test -race -count=1 -timeout 15m $(PKG)
 	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZTIME)
 

@@ -2,7 +2,8 @@
 # bench/agent.sh [N...]: what the agent buys, on vaults of N accounts
 # (default 100 10000 100000), each made by `otter init` (keyring, password
 # and recovery slots) and filled by bench/mkvault:
-#   1. `otter code` through a running agent, interleaved with oathtool, the
+#   1. `otter code` through a running agent (the front, bin/otter, and the
+#      full otter, bin/otter-core, asked directly), interleaved with oathtool, the
 #      direct keyring path (--no-agent), pass-otp and keepassxc-cli holding
 #      N entries too (keepassxc-cli above 10 000 accounts in its own shorter
 #      run, KRUNS, since one run takes seconds there);
@@ -18,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${OTTER_KEYRING_SESSION:-}" ]; then
   bash scripts/deps.sh bench
-  go build -trimpath -o bin/otter ./cmd/otter
+  make --no-print-directory binaries
   for t in cmdbench mkvault ttyframe; do go build -o "bin/$t" "./bench/$t"; done
   exec scripts/with-keyring.sh bash "$0" "$@"
 fi
@@ -75,6 +76,7 @@ PY
   cat > "$d/spec" <<SPEC
 oathtool | - | oathtool --totp -b $otp
 otter code, agent | - | bin/otter code $mid
+otter-core code, agent | - | bin/otter-core code $mid
 otter code, keyring | - | bin/otter --no-agent code $mid
 pass otp | - | pass otp otp/acct$midi
 SPEC

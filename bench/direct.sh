@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${OTTER_KEYRING_SESSION:-}" ]; then
-  go build -trimpath -o bin/otter ./cmd/otter
+  make --no-print-directory binaries
   for t in cmdbench mkvault keyringget; do go build -o "bin/$t" "./bench/$t"; done
   exec scripts/with-keyring.sh bash "$0" "$@"
 fi

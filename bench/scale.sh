@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${OTTER_KEYRING_SESSION:-}" ]; then
   bash scripts/deps.sh bench
-  go build -trimpath -o bin/otter ./cmd/otter
+  make --no-print-directory binaries
   for t in cmdbench mkvault ttyframe; do go build -o "bin/$t" "./bench/$t"; done
   exec scripts/with-keyring.sh bash "$0" "$@"
 fi

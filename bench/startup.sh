@@ -6,12 +6,14 @@
 # interleaved, in a private gnome-keyring session; also prints the dynamic
 # libraries the normal build loads at start-up. To time the build that
 # still linked libfido2, build commit bd90938 as OTTER_LINKED=path/to/otter
-# and it gets its own lines. RUNS (default 60).
+# and it gets its own lines. The front (bin/otter, which execs
+# bin/otter-core for these commands) gets its own lines too: what the exec
+# costs. RUNS (default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${OTTER_KEYRING_SESSION:-}" ]; then
   bash scripts/deps.sh bench
-  go build -trimpath -o bin/otter ./cmd/otter
+  make --no-print-directory binaries
   CGO_ENABLED=0 go build -trimpath -o bin/otter-nocgo ./cmd/otter
   go build -o bin/cmdbench ./bench/cmdbench
   exec scripts/with-keyring.sh bash "$0" "$@"
@@ -26,9 +28,11 @@ quiet bin/otter --vault "$v" init --recovery-key-out "$work/recovery"
 echo "otpauth://totp/GitHub:alice?secret=JBSWY3DPEHPK3PXP&issuer=GitHub" | bin/otter --vault "$v" add - >/dev/null
 cat > "$work/spec" <<SPEC
 oathtool | - | oathtool --totp -b JBSWY3DPEHPK3PXP
-otter --help (cgo, lazy libfido2) | - | bin/otter --help
+otter --help (front, then otter-core) | - | bin/otter --help
+otter-core --help (cgo, lazy libfido2) | - | bin/otter-core --help
 otter --help (CGO_ENABLED=0) | - | bin/otter-nocgo --help
-otter code (cgo, lazy libfido2) | - | bin/otter --vault $v code github
+otter code (front, then otter-core) | - | bin/otter --vault $v code github
+otter-core code (cgo, lazy libfido2) | - | bin/otter-core --vault $v code github
 otter code (CGO_ENABLED=0) | - | bin/otter-nocgo --vault $v code github
 SPEC
 if [ -n "${OTTER_LINKED:-}" ]; then
@@ -41,4 +45,4 @@ bin/cmdbench -n "$RUNS" "$work/spec"
 echo
 echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg). Libraries the cgo build loads at start-up:"
 echo
-ldd bin/otter | awk '{print "    " $1}'
+ldd bin/otter-core | awk '{print "    " $1}'

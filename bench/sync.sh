@@ -24,7 +24,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${OTTER_KEYRING_SESSION:-}" ]; then
   bash scripts/deps.sh bench
-  go build -trimpath -o bin/otter ./cmd/otter
+  make --no-print-directory binaries
   go build -o bin/cmdbench ./bench/cmdbench
   go build -o bin/mkvault ./bench/mkvault
   go build -o bin/syncsize ./bench/syncsize

@@ -76,9 +76,16 @@ func (e *env) run(stdin string, args ...string) result {
 	if e.fake != nil {
 		return e.runInProcess(stdin, args)
 	}
-	cmd := exec.Command(otterBin, append([]string{"--test-weak-kdf"}, args...)...)
+	cmd := e.command(stdin, otterBin, append([]string{"--test-weak-kdf"}, args...))
+	return runCmd(e.t, cmd, args)
+}
+
+// command is bin run with args in e's world: its vault, state, runtime
+// folder and keyring, under e.wrap if set.
+func (e *env) command(stdin, bin string, args []string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
 	if len(e.wrap) > 0 {
-		cmd = exec.Command(e.wrap[0], append(append(e.wrap[1:len(e.wrap):len(e.wrap)], otterBin, "--test-weak-kdf"), args...)...)
+		cmd = exec.Command(e.wrap[0], append(append(e.wrap[1:len(e.wrap):len(e.wrap)], bin), args...)...)
 	}
 	cmd.Env = append(os.Environ(), "OTTER_VAULT="+e.vault, "XDG_STATE_HOME="+filepath.Join(e.dir, "state"), "XDG_RUNTIME_DIR="+e.runtimeDir(), "OTTER_NO_AGENT=",
 		"OTTER_PASSWORD_FILE=", "OTTER_PIN_FILE=", "DISPLAY=", "WAYLAND_DISPLAY=",
@@ -89,7 +96,7 @@ func (e *env) run(stdin string, args ...string) result {
 	}
 	cmd.Env = append(cmd.Env, e.extraEnv...)
 	cmd.Stdin = strings.NewReader(stdin)
-	return runCmd(e.t, cmd, args)
+	return cmd
 }
 
 // ok runs a command that must succeed and returns its stdout.
