@@ -31,7 +31,7 @@ func main() {
 	args := os.Args[1:]
 	if code, ok := fastCode(args); ok {
 		if _, err := fmt.Fprintln(os.Stdout, code); err != nil {
-			os.Exit(1) // as the full otter: stdout is gone, nothing to say it on
+			os.Exit(1) // stdout is gone (a full disk, a closed file): nothing to say it on
 		}
 		return
 	}

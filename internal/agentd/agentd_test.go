@@ -121,19 +121,26 @@ func (f *fixture) reopen() *vault.Vault {
 	return v
 }
 
-func TestCodes(t *testing.T) {
-	f := newFixture(t)
-	c, err := f.client.Code(f.path, "github")
+// wantTOTP asks ask for github's code and checks it against the vault's
+// own TOTP of the fixture's clock.
+func (f *fixture) wantTOTP(what string, ask func(vaultPath, query string) (*agent.Code, error)) {
+	f.t.Helper()
+	c, err := ask(f.path, "github")
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
 	want, err := vaultops.TOTP(f.reopen().Data().Find("github")[0], f.now)
 	if err != nil {
-		t.Fatal(err)
+		f.t.Fatal(err)
 	}
 	if c.Code != want.Code || c.Until == nil || !c.Until.Equal(want.Until) || c.Period != 30 {
-		t.Errorf("TOTP through the agent = %+v, want code %s until %v", c, want.Code, want.Until)
+		f.t.Errorf("%s through the agent = %+v, want code %s until %v", what, c, want.Code, want.Until)
 	}
+}
+
+func TestCodes(t *testing.T) {
+	f := newFixture(t)
+	f.wantTOTP("code", f.client.Code)
 	// HOTP: each code once, its counter on disk before the answer.
 	for i, counter := range []uint64{5, 6} {
 		c, err := f.client.Code(f.path, "bank")
@@ -154,17 +161,7 @@ func TestCodes(t *testing.T) {
 // to the full otter, which advances the counter and syncs.
 func TestTimedCode(t *testing.T) {
 	f := newFixture(t)
-	c, err := f.client.TimedCode(f.path, "github")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := vaultops.TOTP(f.reopen().Data().Find("github")[0], f.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Code != want.Code || c.Until == nil || !c.Until.Equal(want.Until) {
-		t.Errorf("timed code = %+v, want %s until %v", c, want.Code, want.Until)
-	}
+	f.wantTOTP("timed code", f.client.TimedCode)
 	before, err := os.ReadFile(f.path)
 	if err != nil {
 		t.Fatal(err)
