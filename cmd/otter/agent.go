@@ -90,9 +90,13 @@ func (a *app) agentClient() (agent.Client, error) {
 // An agent a command started (--auto) unlocks first, then listens: a
 // command asking meanwhile finds no socket and unlocks directly instead of
 // waiting on an agent still deriving its key; of two such agents racing,
-// the second to listen closes its vault and exits.
+// the second to listen closes its vault and exits. Such an agent has no
+// one to tell why it could not unlock or listen: it leaves the reason in
+// its folder for the next command (recordStartFailure). Any agent that
+// comes up removes that record.
 func (a *app) runAgent(idle time.Duration, readyFD int) error {
 	a.inAgent = true
+	started := a.now()
 	var ready *os.File
 	if readyFD > 0 {
 		ready = os.NewFile(uintptr(readyFD), "ready")
@@ -105,6 +109,7 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 	var s *vaultops.Session
 	if a.autoBy != "" {
 		if s, err = a.session(); err != nil {
+			a.recordStartFailure(dir, started, stepUnlock, err)
 			return err
 		}
 	}
@@ -116,6 +121,7 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 	}
 	if err != nil {
 		a.close()
+		a.recordStartFailure(dir, started, stepListen, err)
 		return err
 	}
 	if s == nil {
@@ -124,6 +130,7 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 			return err
 		}
 	}
+	agent.ClearStartFailure(dir) // an agent is up: an older failure is news no more
 	srv := agent.New(agent.Config{Session: s, Resolve: resolve, Describe: describe, Idle: idle, Now: a.now})
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -218,6 +225,7 @@ func fileOrNil(v any) *os.File {
 }
 
 func (a *app) agentStatus() error {
+	a.reportStartFailure()
 	c, err := a.agentClient()
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -155,7 +156,9 @@ func (a *app) afterTUIUnlock(how tui.UnlockMethod, secret []byte) string {
 // one is replaced (the user just unlocked), an unlocked one of another
 // vault is left alone. It does not wait for the agent: the agent unlocks
 // on its own time and the caller goes on. Every failure here is silent:
-// the caller has its vault, and the next command unlocks directly again.
+// the caller has its vault, and the next command unlocks directly again;
+// an agent that starts and then fails leaves its reason for the next
+// command to say (reportStartFailure).
 // The caller keeps and wipes secret. It reports whether it started one.
 func (a *app) startAgent(by string, secret []byte) bool {
 	c, err := a.agentClient()
@@ -233,4 +236,53 @@ func readSecretFD(fd int) ([]byte, error) {
 	}
 	wipe(buf)
 	return nil, errors.New("the secret handed to the agent is too long")
+}
+
+// What an agent started by a command failed to do (agent.StartFailure).
+const (
+	stepUnlock = "unlock"
+	stepListen = "listen"
+)
+
+// recordStartFailure keeps, in the agent's folder, why this agent — one a
+// command started (--auto), whose streams are the null device — could not
+// unlock or listen, for the next command to say. The reason is in
+// describe's words, as a direct unlock prints them: no secret, and no
+// account, since the vault never opened. An agent started otherwise says
+// why on its own stderr.
+func (a *app) recordStartFailure(dir string, started time.Time, step string, err error) {
+	if a.autoBy == "" {
+		return
+	}
+	_, msg, _ := describe(err)
+	agent.RecordStartFailure(dir, agent.StartFailure{At: started, Step: step, Reason: msg})
+}
+
+// reportStartFailure says once on stderr why the agent a command last
+// started in the background did not come up, and forgets it: the next
+// command that unlocks directly or otter agent status tells, so that a
+// person asked again for a password learns why.
+func (a *app) reportStartFailure() {
+	dir, err := paths.Runtime()
+	if err != nil {
+		return
+	}
+	f, _ := agent.TakeStartFailure(dir)
+	if f == nil {
+		return
+	}
+	what := map[string]string{stepUnlock: "unlock the vault", stepListen: "listen on its socket"}[f.Step]
+	if what == "" {
+		what = "start"
+	}
+	a.warn("the agent started in the background at %s could not %s: %s", clock(f.At, a.now()), what, f.Reason)
+}
+
+// clock is t as the hour and minute, with the date unless t is today.
+func clock(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); !(y == now.Year() && m == now.Month() && d == now.Day()) {
+		return t.Format("2006-01-02 15:04")
+	}
+	return t.Format("15:04")
 }

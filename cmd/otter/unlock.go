@@ -25,6 +25,9 @@ func (a *app) open() (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !a.inAgent && !a.noAgent {
+		a.reportStartFailure() // before a prompt: it says why one is back
+	}
 	a.autoStart = a.wantAutoStart()
 	r, err := a.unlock(vaultops.NewUnlocker(l, a.state, a.now))
 	if err != nil {
