@@ -40,8 +40,10 @@ TUI that unlocks at a terminal starts one by itself (otter agent auto).`,
 	cmd.Flags().MarkHidden("ready-fd")
 	cmd.Flags().StringVar(&a.autoBy, "auto", "", "started by a command that unlocked this way: unlock only so, then listen")
 	cmd.Flags().MarkHidden("auto")
-	cmd.Flags().IntVar(&a.secretFD, "secret-fd", 0, "read the typed password or recovery key from this inherited pipe (--auto)")
+	cmd.Flags().IntVar(&a.secretFD, "secret-fd", 0, "read the typed password or recovery key, or the key's hmac-secret output, from this inherited pipe (--auto)")
 	cmd.Flags().MarkHidden("secret-fd")
+	cmd.Flags().StringVar(&a.autoSlot, "slot", "", "the fido2 slot the handed hmac-secret output opens (--auto fido2)")
+	cmd.Flags().MarkHidden("slot")
 	start := &cobra.Command{
 		Use: "start", Short: "Unlock the vault and start an agent in the background", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.agentStart(startIdle) },

@@ -3,6 +3,9 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -317,5 +320,62 @@ func TestAgentAutoStartFailureReported(t *testing.T) {
 	if strings.Contains(r.stderr, "\x1b") || !strings.Contains(r.stderr, "could not start: \\x1b[2Jgone") ||
 		!strings.Contains(r.stderr, time.Now().Add(-48*time.Hour).Format("2006-01-02 ")) {
 		t.Errorf("a hostile record: %q", r.stderr)
+	}
+}
+
+// signCount is a virtual key's signature counter of non-resident
+// credentials, from its state file: every assertion moves it.
+func signCount(t *testing.T, state string) uint32 {
+	t.Helper()
+	var st struct {
+		SignCount uint32 `json:"sign_count"`
+	}
+	must(t, json.Unmarshal(readFile(t, state), &st))
+	return st.SignCount
+}
+
+// A FIDO2 unlock (slot enrolled with the key's PIN) starts an agent that
+// opens the same slot with the key's answer handed over its pipe, without
+// a touch: the key counts as many assertions for the command and its agent
+// as for one direct unlock; with no key plugged in and no credential, otter
+// code is answered by the agent; the answer is not in the agent's /proc
+// cmdline or environ, raw, hex or base64.
+func TestAgentAutoStartFIDO2(t *testing.T) {
+	if useFake() {
+		t.Skip("the agent is the real binary: it reaches virtual keys only through libfido2")
+	}
+	e, pw, pin, states := fido2Vault(t, true)
+	t.Cleanup(func() { e.run("", "agent", "stop") })
+	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"))
+	e.ok("", "agent", "auto", "on")
+
+	before := signCount(t, states[0])
+	r := e.run("", "--pin-file", pin, "code", "github")
+	if r.code != 0 || !strings.Contains(r.stderr, autoStarted) {
+		t.Fatalf("a FIDO2 unlock with auto on: exit %d, %q", r.code, r.stderr)
+	}
+	e.waitStatus("unlocked: " + e.vault)
+	byCommand := signCount(t, states[0]) - before
+	mid := signCount(t, states[0])
+	e.ok("", "--no-agent", "--pin-file", pin, "list")
+	if direct := signCount(t, states[0]) - mid; direct == 0 || byCommand != direct {
+		t.Errorf("the key counted %d assertions for the command and its agent, %d for one direct unlock", byCommand, direct)
+	}
+
+	plugKeys(t)
+	e.fails(exitUnlock, "", "--no-agent", "code", "github")
+	if got, want := e.ok("", "code", "github"), e.directCode(pw, "github"); got != want {
+		t.Errorf("otter code with no key, through the agent %q; direct %q", got, want)
+	}
+
+	slot, secret := hmacOutput(t, e, states[0], pin)
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", e.agentPID())); err == nil {
+		if cmdline := strings.ReplaceAll(string(b), "\x00", " "); !strings.Contains(cmdline, "--auto fido2 --slot "+slot) {
+			t.Errorf("the agent's cmdline %q: want --auto fido2 --slot %s", cmdline, slot)
+		}
+	}
+	for _, enc := range []string{string(secret), hex.EncodeToString(secret), base64.StdEncoding.EncodeToString(secret),
+		base64.RawURLEncoding.EncodeToString(secret)} {
+		e.checkAgentProc(enc)
 	}
 }
