@@ -56,8 +56,9 @@ the command was given, or gets the password you typed through a pipe: never
 through arguments, the environment or a file. After a FIDO2 unlock the
 command hands it, through the same pipe, the answer the key gave for the
 slot it opened, so the agent opens that slot without another touch or
-PIN. --no-agent (OTTER_NO_AGENT) also keeps a command from starting one.
-The setting is per device.
+PIN (the TUI's security-key unlock starts none yet). --no-agent
+(OTTER_NO_AGENT) also keeps a command from starting one. The setting is
+per device.
 
 An agent started this way that cannot unlock (the keyring entry gone,
 the vault changed meanwhile) leaves the reason behind: the next command
