@@ -56,8 +56,9 @@ type Config struct {
 	AutoSync bool
 	// AfterUnlock, when set, is called once the unlock screen has opened
 	// the vault with the keyring, a password or a recovery key — not with
-	// a security key (anything it started would need another touch), not
-	// after creating a vault. It runs in the unlock's command, off the UI
+	// a security key (the key's answer stays inside the credential the
+	// unlock screen got from FIDO, so an agent would need another touch;
+	// the CLI hands it over), not after creating a vault. It runs in the unlock's command, off the UI
 	// loop, before the codes show. secret is what was typed (nil for the
 	// keyring); the TUI wipes it when AfterUnlock returns, so it must not
 	// be kept. It returns a line for the status bar, or "". cmd/otter

@@ -41,8 +41,10 @@ TUI that unlocks at a terminal starts one by itself (otter agent auto).`,
 	cmd.Flags().MarkHidden("ready-fd")
 	cmd.Flags().StringVar(&a.autoBy, "auto", "", "started by a command that unlocked this way: unlock only so, then listen")
 	cmd.Flags().MarkHidden("auto")
-	cmd.Flags().IntVar(&a.secretFD, "secret-fd", 0, "read the typed password or recovery key from this inherited pipe (--auto)")
+	cmd.Flags().IntVar(&a.secretFD, "secret-fd", 0, "read the typed password or recovery key, or the key's hmac-secret output, from this inherited pipe (--auto)")
 	cmd.Flags().MarkHidden("secret-fd")
+	cmd.Flags().StringVar(&a.autoSlot, "slot", "", "the fido2 slot the handed hmac-secret output opens (--auto fido2)")
+	cmd.Flags().MarkHidden("slot")
 	start := &cobra.Command{
 		Use: "start", Short: "Unlock the vault and start an agent in the background", Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error { return a.agentStart(startIdle) },
@@ -91,9 +93,13 @@ func (a *app) agentClient() (agent.Client, error) {
 // An agent a command started (--auto) unlocks first, then listens: a
 // command asking meanwhile finds no socket and unlocks directly instead of
 // waiting on an agent still deriving its key; of two such agents racing,
-// the second to listen closes its vault and exits.
+// the second to listen closes its vault and exits. Such an agent has no
+// one to tell why it could not unlock or listen: it leaves the reason in
+// its folder for the next command (recordStartFailure). Any agent that
+// comes up removes that record.
 func (a *app) runAgent(idle time.Duration, readyFD int) error {
 	a.inAgent = true
+	started := a.now()
 	var ready *os.File
 	if readyFD > 0 {
 		ready = os.NewFile(uintptr(readyFD), "ready")
@@ -106,6 +112,7 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 	var s *vaultops.Session
 	if a.autoBy != "" {
 		if s, err = a.session(); err != nil {
+			a.recordStartFailure(dir, started, stepUnlock, err)
 			return err
 		}
 	}
@@ -117,6 +124,7 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 	}
 	if err != nil {
 		a.close()
+		a.recordStartFailure(dir, started, stepListen, err)
 		return err
 	}
 	if s == nil {
@@ -125,6 +133,7 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 			return err
 		}
 	}
+	agent.ClearStartFailure(dir) // an agent is up: an older failure is news no more
 	srv := agentd.New(agentd.Config{Session: s, Resolve: resolve, Describe: describe, Idle: idle, Now: a.now})
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
@@ -219,6 +228,7 @@ func fileOrNil(v any) *os.File {
 }
 
 func (a *app) agentStatus() error {
+	a.reportStartFailure()
 	c, err := a.agentClient()
 	if err != nil {
 		return err

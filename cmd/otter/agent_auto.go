@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -34,6 +35,7 @@ const (
 	byFiles    = "files"    // the agent reads the same credential files
 	byPassword = "password" // typed: handed to the agent through a pipe
 	byRecovery = "recovery" // typed: handed to the agent through a pipe
+	byFIDO2    = "fido2"    // the key's hmac-secret output for one slot: through a pipe
 )
 
 func (a *app) agentAutoCmd() *cobra.Command {
@@ -51,9 +53,16 @@ so does the TUI's unlock (it is always at a terminal):
 The agent unlocks itself from the keyring when the keyring unlocked the
 command, reads the same --password-file (or recovery key or identity file)
 the command was given, or gets the password you typed through a pipe: never
-through arguments, the environment or a file. A FIDO2 unlock starts no
-agent (it would need another touch). --no-agent (OTTER_NO_AGENT) also
-keeps a command from starting one. The setting is per device.`,
+through arguments, the environment or a file. After a FIDO2 unlock the
+command hands it, through the same pipe, the answer the key gave for the
+slot it opened, so the agent opens that slot without another touch or
+PIN (the TUI's security-key unlock starts none yet). --no-agent
+(OTTER_NO_AGENT) also keeps a command from starting one. The setting is
+per device.
+
+An agent started this way that cannot unlock (the keyring entry gone,
+the vault changed meanwhile) leaves the reason behind: the next command
+that unlocks, or otter agent status, says it once.`,
 		Args:      cobra.MaximumNArgs(1),
 		ValidArgs: []string{autoInteractive, autoOn, autoOff},
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -105,12 +114,15 @@ func (a *app) wantAutoStart() bool {
 	return a.interactive()
 }
 
-// keepTyped keeps a copy of a typed password or recovery key for the agent
-// this command will start (zeroed once handed over, or by close).
-func (a *app) keepTyped(by string, typed []byte) {
+// keepForAgent keeps a copy of the secret the agent this command will
+// start needs to unlock as it did — a typed password or recovery key, or
+// the key's hmac-secret output for the fido2 slot named slot — zeroed once
+// handed over, or by close.
+func (a *app) keepForAgent(by, slot string, secret []byte) {
 	if a.autoStart {
-		a.autoSecret = bytes.Clone(typed)
-		a.unlockedBy = by
+		wipe(a.autoSecret)
+		a.autoSecret = bytes.Clone(secret)
+		a.unlockedBy, a.unlockedSlot = by, slot
 	}
 }
 
@@ -123,7 +135,7 @@ func (a *app) autoStartAgent() {
 	if !a.autoStart || a.unlockedBy == "" {
 		return
 	}
-	if a.startAgent(a.unlockedBy, secret) {
+	if a.startAgent(a.unlockedBy, a.unlockedSlot, secret) {
 		fmt.Fprintf(a.stderr, "otter: %s: codes come from it until otter lock or %s idle (otter agent auto off: never)\n", autoStarted, agent.DefaultIdle)
 	}
 }
@@ -143,21 +155,24 @@ func (a *app) afterTUIUnlock(how tui.UnlockMethod, secret []byte) string {
 	if by == byKeyring {
 		secret = nil
 	}
-	if !a.startAgent(by, secret) {
+	if !a.startAgent(by, "", secret) {
 		return ""
 	}
 	return fmt.Sprintf("Started an agent: otter code elsewhere needs no unlock until otter lock or %s idle.", agent.DefaultIdle)
 }
 
 // startAgent starts an agent in the background that unlocks the way this
-// process did (by; secret is the typed password or recovery key, handed
-// over an inherited pipe, or nil), unless an unlocked agent runs: a locked
-// one is replaced (the user just unlocked), an unlocked one of another
-// vault is left alone. It does not wait for the agent: the agent unlocks
-// on its own time and the caller goes on. Every failure here is silent:
-// the caller has its vault, and the next command unlocks directly again.
-// The caller keeps and wipes secret. It reports whether it started one.
-func (a *app) startAgent(by string, secret []byte) bool {
+// process did (by; secret is the typed password or recovery key, or the
+// hmac-secret output of the fido2 slot named slot, handed over an
+// inherited pipe, or nil), unless an unlocked agent runs: a locked one is
+// replaced (the user just unlocked), an unlocked one of another vault is
+// left alone. It does not wait for the agent: the agent unlocks on its
+// own time and the caller goes on. Every failure here is silent: the
+// caller has its vault, and the next command unlocks directly again; an
+// agent that starts and then fails leaves its reason for the next command
+// to say (reportStartFailure). The caller keeps and wipes secret. It
+// reports whether it started one.
+func (a *app) startAgent(by, slot string, secret []byte) bool {
 	c, err := a.agentClient()
 	if err != nil {
 		return false
@@ -175,6 +190,9 @@ func (a *app) startAgent(by string, secret []byte) bool {
 	}
 	vaultPath, _ := filepath.Abs(a.path())
 	args := append(a.agentArgs(vaultPath, agent.DefaultIdle), "--auto", by)
+	if slot != "" {
+		args = append(args, "--slot", slot) // an id, no secret: otter slot list shows it
+	}
 	ready, readyW, err := os.Pipe()
 	if err != nil {
 		return false
@@ -233,4 +251,53 @@ func readSecretFD(fd int) ([]byte, error) {
 	}
 	wipe(buf)
 	return nil, errors.New("the secret handed to the agent is too long")
+}
+
+// What an agent started by a command failed to do (agent.StartFailure).
+const (
+	stepUnlock = "unlock"
+	stepListen = "listen"
+)
+
+// recordStartFailure keeps, in the agent's folder, why this agent — one a
+// command started (--auto), whose streams are the null device — could not
+// unlock or listen, for the next command to say. The reason is in
+// describe's words, as a direct unlock prints them: no secret, and no
+// account, since the vault never opened. An agent started otherwise says
+// why on its own stderr.
+func (a *app) recordStartFailure(dir string, started time.Time, step string, err error) {
+	if a.autoBy == "" {
+		return
+	}
+	_, msg, _ := describe(err)
+	agent.RecordStartFailure(dir, agent.StartFailure{At: started, Step: step, Reason: msg})
+}
+
+// reportStartFailure says once on stderr why the agent a command last
+// started in the background did not come up, and forgets it: the next
+// command that unlocks directly or otter agent status tells, so that a
+// person asked again for a password learns why.
+func (a *app) reportStartFailure() {
+	dir, err := paths.Runtime()
+	if err != nil {
+		return
+	}
+	f, _ := agent.TakeStartFailure(dir)
+	if f == nil {
+		return
+	}
+	what := map[string]string{stepUnlock: "unlock the vault", stepListen: "listen on its socket"}[f.Step]
+	if what == "" {
+		what = "start"
+	}
+	a.warn("the agent started in the background at %s could not %s: %s", clock(f.At, a.now()), what, f.Reason)
+}
+
+// clock is t as the hour and minute, with the date unless t is today.
+func clock(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); !(y == now.Year() && m == now.Month() && d == now.Day()) {
+		return t.Format("2006-01-02 15:04")
+	}
+	return t.Format("15:04")
 }

@@ -3,13 +3,20 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/otterauth/otter/internal/agent"
 )
 
 // noAgentRuns checks that no agent answers.
@@ -201,5 +208,174 @@ func TestAgentAutoStartKeyring(t *testing.T) {
 	}
 	if got, want := e.ok("", "code", "github"), e.ok("", "--no-agent", "code", "github"); got != want {
 		t.Errorf("code through the agent %q, direct %q", got, want)
+	}
+}
+
+// startFailureWarning begins the line a command prints for an agent that
+// was started in the background and could not unlock.
+const startFailureWarning = "otter: warning: the agent started in the background at "
+
+// failAutoStart has a command start an agent that then cannot unlock:
+// the password file is a FIFO, so the command reads the right password
+// and the agent, reading the same file after the command ended, a wrong
+// one. It returns once the agent has recorded why.
+func (e *env) failAutoStart(wrong string) {
+	e.t.Helper()
+	fifo := filepath.Join(e.dir, "pw.fifo")
+	os.Remove(fifo)
+	must(e.t, syscall.Mkfifo(fifo, 0o600))
+	fed := make(chan error, 1)
+	go func() { fed <- feedFIFO(fifo, strongPassword+"\n") }()
+	r := e.run("", "--password-file", fifo, "code", "github")
+	if r.code != 0 || !strings.Contains(r.stderr, autoStarted) {
+		e.t.Fatalf("the command that starts the agent: exit %d, %q", r.code, r.stderr)
+	}
+	must(e.t, <-fed)
+	must(e.t, feedFIFO(fifo, wrong+"\n")) // the agent's read
+	rec := filepath.Join(e.runtimeDir(), "otter", "start-failure")
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(rec); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatal("the agent recorded no failure within 5 s")
+		}
+	}
+}
+
+// feedFIFO writes s to the FIFO once a reader has opened it (5 s at most).
+func feedFIFO(path, s string) error {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		f, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			_, err = f.WriteString(s)
+			f.Close()
+			return err
+		}
+		if !errors.Is(err, syscall.ENXIO) || time.Now().After(deadline) {
+			return fmt.Errorf("no reader opened %s: %w", path, err)
+		}
+	}
+}
+
+// An agent a command started that cannot unlock leaves the reason, and
+// nothing secret, in its folder (0600); otter agent status with no agent,
+// or the next command that unlocks directly, says it once; an agent that
+// comes up removes a stale record; what the record says is escaped.
+func TestAgentAutoStartFailureReported(t *testing.T) {
+	e, pw := agentEnv(t)
+	e.ok("", "agent", "auto", "on")
+	const wrong = "Not-The-Password-7"
+	rec := filepath.Join(e.runtimeDir(), "otter", "start-failure")
+	once := func(r result, why string) {
+		t.Helper()
+		if n := strings.Count(r.stderr, startFailureWarning); n != 1 ||
+			!strings.Contains(r.stderr, "could not unlock the vault: wrong password\n") {
+			t.Errorf("%s: the failure said %d times:\n%s", why, n, r.stderr)
+		}
+	}
+
+	e.failAutoStart(wrong)
+	fi, err := os.Lstat(rec)
+	must(t, err)
+	b := readFile(t, rec)
+	if fi.Mode() != 0o600 || strings.Contains(string(b), wrong) || strings.Contains(string(b), strongPassword) {
+		t.Errorf("the record (mode %v): %s", fi.Mode(), b)
+	}
+	r := e.run("", "agent", "status")
+	if r.code != exitError || !strings.Contains(r.stderr, "no agent is running") {
+		t.Errorf("status: exit %d, %q", r.code, r.stderr)
+	}
+	once(r, "agent status without an agent")
+	if r := e.run("", "agent", "status"); strings.Contains(r.stderr, startFailureWarning) {
+		t.Errorf("said twice: %q", r.stderr)
+	}
+
+	e.failAutoStart(wrong)
+	r = e.run("", "--password-file", pw, "code", "github")
+	if r.code != 0 || !strings.Contains(r.stderr, autoStarted) {
+		t.Fatalf("the next direct unlock: exit %d, %q", r.code, r.stderr)
+	}
+	once(r, "the next direct unlock")
+	if strings.Contains(r.stderr, wrong) || strings.Contains(r.stdout, wrong) {
+		t.Error("the wrong password was printed")
+	}
+	e.waitStatus("unlocked: " + e.vault)
+	if r := e.run("", "agent", "status"); strings.Contains(r.stderr, startFailureWarning) {
+		t.Errorf("said again by status: %q", r.stderr)
+	}
+
+	// A stale record goes when an agent comes up; an escape sequence in a
+	// record is printed inert.
+	e.ok("", "agent", "stop")
+	dir := filepath.Join(e.runtimeDir(), "otter")
+	must(t, agent.RecordStartFailure(dir, agent.StartFailure{At: time.Now(), Step: stepUnlock, Reason: "old"}))
+	e.ok("", "--password-file", pw, "agent", "start")
+	if _, err := os.Lstat(rec); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a started agent left the stale record: %v", err)
+	}
+	e.ok("", "agent", "stop")
+	must(t, agent.RecordStartFailure(dir, agent.StartFailure{At: time.Now().Add(-48 * time.Hour), Step: "\x1b]0;x\a", Reason: "\x1b[2Jgone"}))
+	r = e.run("", "agent", "status")
+	if strings.Contains(r.stderr, "\x1b") || !strings.Contains(r.stderr, "could not start: \\x1b[2Jgone") ||
+		!strings.Contains(r.stderr, time.Now().Add(-48*time.Hour).Format("2006-01-02 ")) {
+		t.Errorf("a hostile record: %q", r.stderr)
+	}
+}
+
+// signCount is a virtual key's signature counter of non-resident
+// credentials, from its state file: every assertion moves it.
+func signCount(t *testing.T, state string) uint32 {
+	t.Helper()
+	var st struct {
+		SignCount uint32 `json:"sign_count"`
+	}
+	must(t, json.Unmarshal(readFile(t, state), &st))
+	return st.SignCount
+}
+
+// A FIDO2 unlock (slot enrolled with the key's PIN) starts an agent that
+// opens the same slot with the key's answer handed over its pipe, without
+// a touch: the key counts as many assertions for the command and its agent
+// as for one direct unlock; with no key plugged in and no credential, otter
+// code is answered by the agent; the answer is not in the agent's /proc
+// cmdline or environ, raw, hex or base64.
+func TestAgentAutoStartFIDO2(t *testing.T) {
+	if useFake() {
+		t.Skip("the agent is the real binary: it reaches virtual keys only through libfido2")
+	}
+	e, pw, pin, states := fido2Vault(t, true)
+	t.Cleanup(func() { e.run("", "agent", "stop") })
+	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"))
+	e.ok("", "agent", "auto", "on")
+
+	before := signCount(t, states[0])
+	r := e.run("", "--pin-file", pin, "code", "github")
+	if r.code != 0 || !strings.Contains(r.stderr, autoStarted) {
+		t.Fatalf("a FIDO2 unlock with auto on: exit %d, %q", r.code, r.stderr)
+	}
+	e.waitStatus("unlocked: " + e.vault)
+	byCommand := signCount(t, states[0]) - before
+	mid := signCount(t, states[0])
+	e.ok("", "--no-agent", "--pin-file", pin, "list")
+	if direct := signCount(t, states[0]) - mid; direct == 0 || byCommand != direct {
+		t.Errorf("the key counted %d assertions for the command and its agent, %d for one direct unlock", byCommand, direct)
+	}
+
+	plugKeys(t)
+	e.fails(exitUnlock, "", "--no-agent", "code", "github")
+	if got, want := e.ok("", "code", "github"), e.directCode(pw, "github"); got != want {
+		t.Errorf("otter code with no key, through the agent %q; direct %q", got, want)
+	}
+
+	slot, secret := hmacOutput(t, e, states[0], pin)
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", e.agentPID())); err == nil {
+		if cmdline := strings.ReplaceAll(string(b), "\x00", " "); !strings.Contains(cmdline, "--auto fido2 --slot "+slot) {
+			t.Errorf("the agent's cmdline %q: want --auto fido2 --slot %s", cmdline, slot)
+		}
+	}
+	for _, enc := range []string{string(secret), hex.EncodeToString(secret), base64.StdEncoding.EncodeToString(secret),
+		base64.RawURLEncoding.EncodeToString(secret)} {
+		e.checkAgentProc(enc)
 	}
 }

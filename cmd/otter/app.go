@@ -38,12 +38,14 @@ type app struct {
 	pinFile         string
 	noAgent         bool // --no-agent: unlock directly even when an agent runs
 
-	inAgent    bool   // this process is (or starts) an agent: it starts none itself
-	autoStart  bool   // start an agent after this command's direct unlock (agent_auto.go)
-	unlockedBy string // how the direct unlock went, for that agent (byKeyring…)
-	autoSecret []byte // the typed password or recovery key for that agent
-	autoBy     string // the agent child: unlock only this way (--auto)
-	secretFD   int    // the agent child: the typed secret's pipe (--secret-fd)
+	inAgent      bool   // this process is (or starts) an agent: it starts none itself
+	autoStart    bool   // start an agent after this command's direct unlock (agent_auto.go)
+	unlockedBy   string // how the direct unlock went, for that agent (byKeyring…)
+	unlockedSlot string // the fido2 slot it opened (byFIDO2)
+	autoSecret   []byte // the typed password or recovery key, or the key's hmac-secret output, for that agent
+	autoBy       string // the agent child: unlock only this way (--auto)
+	autoSlot     string // the agent child: only this fido2 slot (--slot, with --auto fido2)
+	secretFD     int    // the agent child: the handed secret's pipe (--secret-fd)
 
 	v    *vault.Vault
 	s    *vaultops.Session // the operations on v

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/otterauth/otter/fido"
 	"github.com/otterauth/otter/internal/vaultops"
@@ -44,6 +46,13 @@ type fido2Cred struct {
 	info fido.Info   // its info
 
 	quiet bool // the TUI owns the terminal: no prompts or messages, keys closed after each Derive
+
+	// keep: Derive keeps the hmac-secret output of the slot it derived
+	// last (kept, of slot keptSlot) for the agent this unlock starts;
+	// close wipes it.
+	keep     bool
+	kept     []byte
+	keptSlot string
 }
 
 var _ vault.Credential = (*fido2Cred)(nil)
@@ -116,8 +125,8 @@ func (c *fido2Cred) Derive(vaultID string, s *vault.Slot) ([]byte, error) {
 	if c.quiet {
 		defer c.close()
 	}
-	if len(s.CredentialID) == 0 || s.RPID != fido2RPID || len(s.Salt) != 32 {
-		return nil, fmt.Errorf("fido2 slot %s is malformed", s.ID)
+	if err := checkFIDO2Slot(s); err != nil {
+		return nil, err
 	}
 	dev, err := c.holder(s.CredentialID)
 	if err != nil {
@@ -151,7 +160,20 @@ func (c *fido2Cred) Derive(vaultID string, s *vault.Slot) ([]byte, error) {
 			hint: "unlock the way the slot was enrolled (with or without the key's PIN), or use another unlock method"})
 	}
 	c.used = dev
+	if c.keep {
+		wipe(c.kept)
+		c.kept, c.keptSlot = bytes.Clone(secret), s.ID
+	}
 	return fido2KEK(secret, s.Salt, vaultID)
+}
+
+// checkFIDO2Slot refuses a fido2 slot that names no credential of otter's
+// or has no 32-byte salt.
+func checkFIDO2Slot(s *vault.Slot) error {
+	if len(s.CredentialID) == 0 || s.RPID != fido2RPID || len(s.Salt) != 32 {
+		return fmt.Errorf("fido2 slot %s is malformed", s.ID)
+	}
+	return nil
 }
 
 func yesNoUV(uv bool) string {
@@ -190,7 +212,7 @@ func fido2KEK(secret, salt []byte, vaultID string) ([]byte, error) {
 	return hkdf.Key(sha256.New, secret, salt, "otter fido2 slot"+vaultID, 32)
 }
 
-// close closes the keys it opened and wipes the PIN.
+// close closes the keys it opened and wipes the PIN and the kept secret.
 func (c *fido2Cred) close() {
 	for _, k := range c.keys {
 		k.Close()
@@ -198,6 +220,8 @@ func (c *fido2Cred) close() {
 	c.keys = nil
 	wipe(c.pin)
 	c.pin = nil
+	wipe(c.kept)
+	c.kept = nil
 }
 
 // keyPIN is app.keyPIN, without the prompt when the TUI owns the terminal.
@@ -288,11 +312,16 @@ func (a *app) unlockFIDO2(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 	}
 	ctx, stop := fidoContext()
 	defer stop()
-	c := &fido2Cred{a: a, ctx: ctx}
+	c := &fido2Cred{a: a, ctx: ctx, keep: a.autoStart}
 	defer c.close()
 	r, err := u.Unlock(c)
 	switch {
 	case err == nil:
+		if c.kept != nil {
+			// The slot that opened is the one that derived last: Unlock
+			// stops at the first slot that opens.
+			a.keepForAgent(byFIDO2, c.keptSlot, c.kept)
+		}
 		return r, nil
 	case errors.Is(err, errNoFIDO):
 		return nil, err
@@ -306,6 +335,59 @@ func (a *app) unlockFIDO2(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 			hint: "was the slot enrolled with the key's PIN? unlock the same way, or use another unlock method"}
 	}
 	return nil, fidoErr(err, true)
+}
+
+// fido2Handed is the credential of an agent started by a command that
+// unlocked with a fido2 slot (--auto fido2): the hmac-secret output the
+// key gave that command for that slot, handed over an inherited pipe. It
+// derives the slot's KEK as fido2Cred.Derive does, from the secret instead
+// of a key, and the vault then opens as after any unlock (the slot's
+// wrapped identity, the data key, the payload, all authenticated). For
+// every other slot it is the wrong credential: the secret answers one
+// credential and one salt.
+type fido2Handed struct {
+	slot   string // the id of the slot the command opened
+	secret []byte // 32 bytes; the caller wipes it
+}
+
+var _ vault.Credential = fido2Handed{}
+
+// SlotType implements vault.Credential.
+func (fido2Handed) SlotType() vault.SlotType { return vault.SlotFIDO2 }
+
+// Enrol implements vault.Credential: a handed secret makes no slot.
+func (fido2Handed) Enrol(string, *vault.Slot) ([]byte, error) {
+	return nil, errors.New("a handed fido2 secret cannot enrol a slot")
+}
+
+// Derive implements vault.Credential.
+func (h fido2Handed) Derive(vaultID string, s *vault.Slot) ([]byte, error) {
+	if s.ID != h.slot {
+		return nil, vault.ErrWrongCredential
+	}
+	if err := checkFIDO2Slot(s); err != nil {
+		return nil, err
+	}
+	return fido2KEK(h.secret, s.Salt, vaultID)
+}
+
+// unlockHandedFIDO2 unlocks an agent started after a FIDO2 unlock: the
+// slot the command opened (--slot) with the hmac-secret output it handed
+// over, through the one unlock sequence (lockout, journal), never asking
+// a key.
+func (a *app) unlockHandedFIDO2(u *vaultops.Unlocker, secret []byte) (*vaultops.Unlocked, error) {
+	defer wipe(secret)
+	if len(secret) != 32 {
+		return nil, fmt.Errorf("the secret handed over is %d bytes, not a key's 32-byte hmac-secret output", len(secret))
+	}
+	if !slices.ContainsFunc(u.Locked().Slots(), func(s vault.Slot) bool { return s.ID == a.autoSlot && s.Type == vault.SlotFIDO2 }) {
+		return nil, &userError{code: exitUnlock, msg: "the vault no longer has the fido2 slot the command unlocked with"}
+	}
+	r, err := u.Unlock(fido2Handed{slot: a.autoSlot, secret: secret})
+	if errors.Is(err, vault.ErrWrongCredential) {
+		return nil, &userError{code: exitUnlock, err: err, msg: "the key's answer the command handed over does not open the vault's fido2 slot"}
+	}
+	return r, err
 }
 
 // fidoTrouble says in words why the FIDO2 unlock was not possible.

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/otterauth/otter/internal/vaultops"
 	"github.com/otterauth/otter/tui"
 	"github.com/otterauth/otter/vault"
 )
@@ -196,4 +199,64 @@ func TestRegisteredKeyGainsSlot(t *testing.T) {
 	}
 	wantIn(t, e.fails(exitUsage, "", "--password-file", pw, "slot", "add", "pasword"),
 		`unknown slot type "pasword"`, "password, keyring, recovery, fido2 or age RECIPIENT")
+}
+
+// hmacOutput unlocks e's vault in this process with the key of state
+// (and the PIN file, if any), as a command that starts an agent does, and
+// returns the slot that opened and the key's hmac-secret output for it.
+func hmacOutput(t *testing.T, e *env, state, pin string) (slot string, secret []byte) {
+	t.Helper()
+	var stderr bytes.Buffer
+	a := e.keyApp(t, state, &stderr)
+	a.pinFile = pin
+	l, err := vault.Load(e.vault, &vault.Options{AllowWeakKDF: true})
+	must(t, err)
+	c := &fido2Cred{a: a, ctx: context.Background(), keep: true}
+	defer c.close()
+	v, err := l.Unlock(c)
+	must(t, err)
+	v.Close()
+	if len(c.kept) != 32 || c.keptSlot == "" {
+		t.Fatalf("kept %d bytes of slot %q", len(c.kept), c.keptSlot)
+	}
+	return c.keptSlot, bytes.Clone(c.kept)
+}
+
+// An agent's unlock with the handed hmac-secret output opens the slot the
+// command opened through the one unlock sequence, without any key (the
+// app has no FIDO backend at all); a wrong secret, another slot and a
+// short secret fail cleanly; the secret is wiped after each try.
+func TestFIDO2HandedSecretUnlocks(t *testing.T) {
+	e, _, pin, states := fido2Vault(t, true)
+	slot, secret := hmacOutput(t, e, states[0], pin)
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard)
+	a.fido = nil // any call to a key would panic
+	try := func(slot string, secret []byte) error {
+		t.Helper()
+		l, err := vault.Load(e.vault, &vault.Options{AllowWeakKDF: true})
+		must(t, err)
+		a.autoSlot = slot
+		r, err := a.unlockHandedFIDO2(vaultops.NewUnlocker(l, t.TempDir(), nil), secret)
+		if !bytes.Equal(secret, make([]byte, len(secret))) {
+			t.Error("the handed secret was not wiped")
+		}
+		if err == nil {
+			r.Vault().Close()
+		}
+		return err
+	}
+	if err := try(slot, bytes.Clone(secret)); err != nil {
+		t.Fatalf("the handed secret: %v", err)
+	}
+	wrong := bytes.Clone(secret)
+	wrong[0] ^= 1
+	if err := try(slot, wrong); !errors.Is(err, vault.ErrWrongCredential) || !strings.Contains(err.Error(), "does not open the vault's fido2 slot") {
+		t.Errorf("a wrong secret: %v", err)
+	}
+	if err := try("0123456789abcdef0123456789abcdef", bytes.Clone(secret)); err == nil || !strings.Contains(err.Error(), "no longer has the fido2 slot") {
+		t.Errorf("another slot: %v", err)
+	}
+	if err := try(slot, bytes.Clone(secret[:31])); err == nil || !strings.Contains(err.Error(), "not a key's 32-byte") {
+		t.Errorf("a short secret: %v", err)
+	}
 }

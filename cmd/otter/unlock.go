@@ -25,6 +25,9 @@ func (a *app) open() (*vault.Vault, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !a.inAgent && !a.noAgent {
+		a.reportStartFailure() // before a prompt: it says why one is back
+	}
 	a.autoStart = a.wantAutoStart()
 	r, err := a.unlock(vaultops.NewUnlocker(l, a.state, a.now))
 	if err != nil {
@@ -57,13 +60,16 @@ func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 			return nil, fmt.Errorf("%s", keyringTrouble(err))
 		}
 		return r, nil
-	case byPassword, byRecovery:
+	case byPassword, byRecovery, byFIDO2:
 		b, err := readSecretFD(a.secretFD)
 		if err != nil {
 			return nil, err
 		}
-		if a.autoBy == byRecovery {
+		switch a.autoBy {
+		case byRecovery:
 			return a.unlockRecovery(u, b)
+		case byFIDO2:
+			return a.unlockHandedFIDO2(u, b)
 		}
 		return a.unlockPassword(u, b)
 	}
@@ -112,14 +118,14 @@ func (a *app) unlock(u *vaultops.Unlocker) (*vaultops.Unlocked, error) {
 			if err != nil {
 				return nil, err
 			}
-			a.keepTyped(byPassword, p)
+			a.keepForAgent(byPassword, "", p)
 			return a.unlockPassword(u, p)
 		}
 		k, err := a.promptSecret("Recovery key: ")
 		if err != nil {
 			return nil, err
 		}
-		a.keepTyped(byRecovery, k)
+		a.keepForAgent(byRecovery, "", k)
 		return a.unlockRecovery(u, k)
 	}
 	return nil, &userError{code: exitUnlock, msg: "cannot unlock the vault: no unlock method available here",
