@@ -116,7 +116,10 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 			return err
 		}
 	}
-	l, err := agent.Listen(dir)
+	l, err := agent.Activated(dir)
+	if l == nil && err == nil {
+		l, err = agent.Listen(dir)
+	}
 	if errors.Is(err, agent.ErrRunning) && ready != nil {
 		a.close()
 		fmt.Fprintln(ready, "running")
@@ -127,14 +130,25 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 		a.recordStartFailure(dir, started, stepListen, err)
 		return err
 	}
+	a.activated = l.Activated()
+	cfg := agentd.Config{Resolve: resolve, Describe: describe, Idle: idle, Now: a.now, ExitOnLock: l.Activated()}
 	if s == nil {
-		if s, err = a.session(); err != nil {
+		if s, err = a.session(); err != nil && !l.Activated() {
 			l.Close()
 			return err
 		}
 	}
-	agent.ClearStartFailure(dir) // an agent is up: an older failure is news no more
-	srv := agentd.New(agentd.Config{Session: s, Resolve: resolve, Describe: describe, Idle: idle, Now: a.now})
+	if err != nil {
+		// Socket-activated and not unlocked: answer "locked" for a while, so
+		// that commands unlock directly at once instead of starting an agent
+		// each, then make way for the next activation to try again.
+		a.recordStartFailure(dir, started, stepUnlock, err)
+		cfg.Idle = activatedRetry
+	} else {
+		agent.ClearStartFailure(dir) // an agent is up: an older failure is news no more
+	}
+	cfg.Session = s
+	srv := agentd.New(cfg)
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() { <-sig; srv.Stop() }()
@@ -150,6 +164,16 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 	}
 	return srv.Serve(l)
 }
+
+// errActivated refuses to replace a socket-activated agent: its socket
+// is systemd's, and another agent would take it away.
+var errActivated = &userError{code: exitError, msg: "the agent runs under systemd (socket activation) and is locked or holds another vault",
+	hint: "systemctl --user restart otter-agent (it unlocks from the keyring or the credentials in its unit)"}
+
+// activatedRetry is how long a socket-activated agent that could not
+// unlock answers "locked" before it exits and lets the next request try
+// again (the login keyring may not have been open yet).
+const activatedRetry = time.Minute
 
 // agentStart starts `otter agent --ready-fd 3` with this command's
 // streams, so that it can ask for a password, and waits until it has
@@ -167,6 +191,9 @@ func (a *app) agentStart(idle time.Duration) error {
 		if !st.Locked && st.Vault == vaultPath {
 			fmt.Fprintf(a.stderr, "an agent is already running (pid %d)\n", st.PID)
 			return nil
+		}
+		if st.Activated {
+			return errActivated
 		}
 		if err := c.Stop(); err != nil {
 			return err
@@ -261,6 +288,9 @@ func (a *app) agentStatus() error {
 		fmt.Fprintf(a.stdout, "key memory: locked in RAM (%d pages; never swapped)\n", m.Pages)
 	default:
 		fmt.Fprintf(a.stdout, "key memory: not locked in RAM (%s)\n", esc(m.Note))
+	}
+	if st.Activated {
+		fmt.Fprintln(a.stdout, "started by systemd on its socket: locking ends it, the next request starts it again")
 	}
 	if st.CoreDumps != "" {
 		fmt.Fprintf(a.stdout, "core dumps: %s\n", esc(st.CoreDumps))

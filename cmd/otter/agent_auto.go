@@ -178,7 +178,10 @@ func (a *app) startAgent(by, slot string, secret []byte) bool {
 		return false
 	}
 	if st, err := c.Status(); err == nil {
-		if !st.Locked || c.Stop() != nil {
+		// A socket-activated agent is systemd's: replacing it would take
+		// systemd's socket away (it exits when it locks, so a locked one
+		// could not unlock and retries on its own).
+		if !st.Locked || st.Activated || c.Stop() != nil {
 			return false
 		}
 	} else if !errors.Is(err, agent.ErrNotRunning) {
@@ -260,13 +263,14 @@ const (
 )
 
 // recordStartFailure keeps, in the agent's folder, why this agent — one a
-// command started (--auto), whose streams are the null device — could not
-// unlock or listen, for the next command to say. The reason is in
+// command started (--auto), whose streams are the null device, or one
+// systemd started on its socket — could not unlock or listen, for the
+// next command to say. The reason is in
 // describe's words, as a direct unlock prints them: no secret, and no
 // account, since the vault never opened. An agent started otherwise says
 // why on its own stderr.
 func (a *app) recordStartFailure(dir string, started time.Time, step string, err error) {
-	if a.autoBy == "" {
+	if a.autoBy == "" && !a.activated {
 		return
 	}
 	_, msg, _ := describe(err)

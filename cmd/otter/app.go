@@ -44,6 +44,7 @@ type app struct {
 	unlockedSlot string // the fido2 slot it opened (byFIDO2)
 	autoSecret   []byte // the typed password or recovery key, or the key's hmac-secret output, for that agent
 	autoBy       string // the agent child: unlock only this way (--auto)
+	activated    bool   // this agent was started by systemd on its socket
 	autoSlot     string // the agent child: only this fido2 slot (--slot, with --auto fido2)
 	secretFD     int    // the agent child: the handed secret's pipe (--secret-fd)
 

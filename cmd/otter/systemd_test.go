@@ -59,3 +59,21 @@ func TestAgentSystemdUnit(t *testing.T) {
 		t.Errorf("otter %s --help: exit %d\n%s%s", strings.Join(argv[1:], " "), r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestAgentSocketUnit: the shipped socket unit listens where the agent
+// checks (its folder 0700, the socket 0600) and activates the service of
+// the same name; TestAgentSocketActivation runs an agent the way systemd
+// starts it.
+func TestAgentSocketUnit(t *testing.T) {
+	u := parseUnit(t, filepath.Join("..", "..", "contrib", "systemd", "otter-agent.socket"))
+	sock := u["Socket"]
+	if sock["ListenStream"] != "%t/otter/agent.sock" || sock["SocketMode"] != "0600" || sock["DirectoryMode"] != "0700" {
+		t.Errorf("[Socket] = %v: want ListenStream=%%t/otter/agent.sock, SocketMode=0600, DirectoryMode=0700", sock)
+	}
+	if sock["Service"] != "" || sock["Accept"] == "yes" || u["Install"]["WantedBy"] != "sockets.target" {
+		t.Errorf("socket unit: %v: want one service of its own name (otter-agent.service), no Accept, WantedBy=sockets.target", u)
+	}
+	if _, err := os.Stat(filepath.Join("..", "..", "contrib", "systemd", "otter-agent.service")); err != nil {
+		t.Errorf("the socket activates otter-agent.service: %v", err)
+	}
+}

@@ -129,6 +129,9 @@ type Status struct {
 	Triggers []Trigger `json:"triggers,omitempty"`
 	// Memory says whether the keys held are pinned in RAM (unlocked only).
 	Memory *Memory `json:"memory,omitempty"`
+	// Activated: systemd started the agent on its socket (socket
+	// activation); locking ends it and the next request starts another.
+	Activated bool `json:"activated,omitempty"`
 	// CoreDumps is "off" when the agent can leave no core dump and is not
 	// dumpable; "" when this system does not say.
 	CoreDumps string `json:"core_dumps,omitempty"`

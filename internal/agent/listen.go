@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 )
 
@@ -18,18 +19,27 @@ type Listener struct {
 	lock   *os.File
 	once   sync.Once
 	closed chan struct{} // closed once Close is done
+	// activated: the socket is systemd's (socket activation); Close
+	// leaves it in place for the next activation.
+	activated bool
 }
+
+// Activated reports whether the socket was passed by systemd.
+func (l *Listener) Activated() bool { return l.activated }
 
 // Closed is closed once Close is done: the socket is gone and the lock
 // released.
 func (l *Listener) Closed() <-chan struct{} { return l.closed }
 
-// Close closes the socket, removes it and releases the lock.
+// Close closes the socket, removes it (unless it is systemd's) and
+// releases the lock.
 func (l *Listener) Close() error {
 	var err error
 	l.once.Do(func() {
 		err = l.Listener.Close()
-		os.Remove(l.sock)
+		if !l.activated {
+			os.Remove(l.sock)
+		}
 		l.lock.Close()
 		close(l.closed)
 	})
@@ -67,6 +77,58 @@ func Listen(dir string) (*Listener, error) {
 		return nil, fmt.Errorf("failed to listen on %s: %w", sock, err)
 	}
 	return &Listener{Listener: nl, sock: sock, lock: f, closed: make(chan struct{})}, nil
+}
+
+// Activated returns the listening socket systemd passed this process
+// (socket activation: LISTEN_PID names this process, LISTEN_FDS is 1, the
+// socket is descriptor 3), with the folder's lock taken, or nil and no
+// error when nothing was passed. The socket must be dir's agent.sock,
+// owned by this user and closed to others, in a private folder — what
+// contrib/systemd/otter-agent.socket asks for (ListenStream=%t/otter/
+// agent.sock, SocketMode=0600, DirectoryMode=0700); anything else is
+// refused, so a unit that points elsewhere fails loudly. The LISTEN_
+// variables are removed, so no child sees them.
+func Activated(dir string) (*Listener, error) {
+	pid, fds := os.Getenv("LISTEN_PID"), os.Getenv("LISTEN_FDS")
+	for _, v := range []string{"LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"} {
+		os.Unsetenv(v)
+	}
+	if pid == "" || pid != strconv.Itoa(os.Getpid()) {
+		return nil, nil // nothing passed, or passed to another process
+	}
+	if !supported {
+		return nil, ErrUnsupported
+	}
+	if fds != "1" {
+		return nil, fmt.Errorf("systemd passed %q sockets; the agent takes one: ListenStream=%%t/otter/%s", fds, SocketName)
+	}
+	f := os.NewFile(3, "systemd's socket")
+	nl, err := net.FileListener(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("the socket systemd passed: %w", err)
+	}
+	sock := filepath.Join(dir, SocketName)
+	if got := nl.Addr().String(); nl.Addr().Network() != "unix" || got != sock {
+		nl.Close()
+		return nil, fmt.Errorf("systemd passed the socket %q; the agent listens on %s: set ListenStream=%%t/otter/%s", got, sock, SocketName)
+	}
+	fi, err := os.Lstat(sock)
+	if err == nil {
+		if err = checkDir(dir); err == nil {
+			err = checkOwned(sock, fi, false)
+		}
+	}
+	if err != nil {
+		nl.Close()
+		return nil, err
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		nl.Close()
+		return nil, err
+	}
+	return &Listener{Listener: nl, sock: sock, lock: lock, closed: make(chan struct{}), activated: true}, nil
 }
 
 // prepareDir creates dir 0700 if needed and checks that it is a private

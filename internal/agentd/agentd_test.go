@@ -535,3 +535,35 @@ func ask(f *fixture, req *agent.Request, r *agent.Response) error {
 	}
 	return agent.ReadFrame(conn, r)
 }
+
+// A server that exits on lock (socket activation) ends Serve when it
+// locks, and one started without a session ends after its idle time.
+func TestExitOnLock(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.ExitOnLock = true })
+	if err := f.client.Lock(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-f.done:
+		f.done <- err // for the fixture's cleanup
+	case <-time.After(5 * time.Second):
+		t.Fatal("a server that exits on lock kept serving after a lock request")
+	}
+
+	dir := privateDir(t)
+	l, err := agent.Listen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := New(Config{Resolve: resolve, Describe: describe, Idle: 30 * time.Millisecond, ExitOnLock: true})
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(l) }()
+	if _, err := (agent.Client{Dir: dir}).Code(f.path, "github"); !errors.Is(err, agent.ErrLocked) {
+		t.Errorf("a server started without a session: %v, want agent.ErrLocked", err)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a server started without a session kept serving past its idle time")
+	}
+}

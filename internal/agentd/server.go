@@ -33,6 +33,10 @@ type Config struct {
 	Idle time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// ExitOnLock ends Serve when the server locks, and ends a server
+	// started without a Session after Idle: a socket-activated agent,
+	// whose socket systemd keeps, so the next request starts a new one.
+	ExitOnLock bool
 }
 
 // Server answers requests for one unlocked session until it is stopped.
@@ -54,6 +58,8 @@ type Server struct {
 	pin      pinner          // keeps the pages of the keys in RAM
 	mem      agent.Memory    // what pin did last
 
+	activated bool // the listener is systemd's (Status.Activated)
+
 	memoData *vault.Data               // the snapshot memo was made on
 	memo     map[string]*vault.Account // queries resolved on memoData
 
@@ -61,7 +67,9 @@ type Server struct {
 	stopped  chan struct{}
 }
 
-// New returns a server for cfg's unlocked session.
+// New returns a server for cfg's unlocked session; with no Session it
+// starts locked (a socket-activated agent that could not unlock answers
+// "locked" at once, and clients unlock directly).
 func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -69,11 +77,14 @@ func New(cfg Config) *Server {
 	if cfg.Idle <= 0 {
 		cfg.Idle = agent.DefaultIdle
 	}
-	p, err := filepath.Abs(cfg.Session.Vault().Path())
-	if err != nil {
-		p = cfg.Session.Vault().Path()
+	s := &Server{cfg: cfg, sess: cfg.Session, last: cfg.Now(), stopped: make(chan struct{})}
+	if cfg.Session != nil {
+		p, err := filepath.Abs(cfg.Session.Vault().Path())
+		if err != nil {
+			p = cfg.Session.Vault().Path()
+		}
+		s.vault = p
 	}
-	s := &Server{cfg: cfg, vault: p, sess: cfg.Session, last: cfg.Now(), stopped: make(chan struct{})}
 	s.repin()
 	return s
 }
@@ -89,6 +100,9 @@ func (s *Server) repin() {
 // Serve accepts connections on l until Stop (or a stop agent.Request), then
 // locks and closes l (the socket is removed, the folder's lock released).
 func (s *Server) Serve(l *agent.Listener) error {
+	s.mu.Lock()
+	s.activated = l.Activated()
+	s.mu.Unlock()
 	go s.idleLoop()
 	s.watchBuses()
 	var wg sync.WaitGroup
@@ -136,6 +150,9 @@ func (s *Server) lock() {
 	s.memoData, s.memo = nil, nil
 	s.pin.release()
 	s.mem = agent.Memory{}
+	if s.cfg.ExitOnLock {
+		s.Stop()
+	}
 }
 
 // Locked reports whether the server holds no unlocked vault.
@@ -163,8 +180,14 @@ func (s *Server) idleLoop() {
 func (s *Server) checkIdle() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.sess != nil && s.cfg.Now().Sub(s.last) >= s.cfg.Idle {
+	if s.cfg.Now().Sub(s.last) < s.cfg.Idle {
+		return
+	}
+	switch {
+	case s.sess != nil:
 		s.lock()
+	case s.cfg.ExitOnLock:
+		s.Stop() // started locked: make way for the next activation
 	}
 }
 
@@ -214,7 +237,7 @@ func (s *Server) handle(req *agent.Request) *agent.Response {
 
 func (s *Server) status() *agent.Status {
 	st := &agent.Status{PID: os.Getpid(), Locked: s.sess == nil, Idle: int64(s.cfg.Idle / time.Second),
-		Triggers: append([]agent.Trigger(nil), s.triggers...), CoreDumps: coreDumps()}
+		Triggers: append([]agent.Trigger(nil), s.triggers...), CoreDumps: coreDumps(), Activated: s.activated}
 	if s.sess != nil {
 		mem := s.mem
 		st.Memory = &mem
