@@ -88,7 +88,7 @@ func (tt *tmuxTerm) waitFor(texts ...string) string {
 func startTmux(t *testing.T, bin string) (*tmuxTerm, []string) {
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
-	for _, d := range []string{"data", "config", "state", "cache"} {
+	for _, d := range []string{"data", "config", "state", "cache", "run"} {
 		if err := os.MkdirAll(filepath.Join(home, d), 0o700); err != nil {
 			t.Fatal(err)
 		}
@@ -96,6 +96,7 @@ func startTmux(t *testing.T, bin string) (*tmuxTerm, []string) {
 	env := append(os.Environ(), "HOME="+home, "OTTER_VAULT="+filepath.Join(dir, "vault.otter"),
 		"XDG_DATA_HOME="+filepath.Join(home, "data"), "XDG_CONFIG_HOME="+filepath.Join(home, "config"),
 		"XDG_STATE_HOME="+filepath.Join(home, "state"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"),
+		"XDG_RUNTIME_DIR="+filepath.Join(home, "run"),
 		"TERM=xterm-256color", "DISPLAY=", "WAYLAND_DISPLAY=", "OTTER_PASSWORD_FILE=", "NO_COLOR=")
 	tt := &tmuxTerm{t: t, socket: fmt.Sprintf("otter-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
 	// The shell keeps the pane open after otter exits, so that its last
@@ -103,6 +104,13 @@ func startTmux(t *testing.T, bin string) (*tmuxTerm, []string) {
 	shell := fmt.Sprintf("'%s'; echo '%s'; sleep 600", strings.ReplaceAll(bin, "'", `'\''`), exitMark)
 	tt.tmux("new-session", "-d", "-s", "otter", "-x", "80", "-y", "24", shell)
 	t.Cleanup(func() { exec.Command("tmux", "-L", tt.socket, "kill-server").Run() })
+	// The TUI's unlock starts an agent (otter agent auto): in this test's
+	// own runtime folder, stopped when the test ends.
+	t.Cleanup(func() {
+		stop := exec.Command(bin, "agent", "stop")
+		stop.Env = env
+		stop.Run()
+	})
 	tt.tmux("set-option", "-s", "escape-time", "0")
 	return tt, env
 }
