@@ -105,6 +105,8 @@ var entries = []struct {
 	{agent.ErrOtherVault, Entry{Error, "", "stop it (otter agent stop) and start one for this vault"}},
 	{agent.ErrUnsupported, Entry{Error, "", "otter unlocks the vault for each command here"}},
 	{agent.ErrUnsafeDir, Entry{Error, "", "remove the folder (it must be yours, mode 0700, not a symlink); otter creates it again"}},
+	{agent.ErrCounter, Entry{Error, "", "its code moves the counter: otter code asks the agent for it"}},
+	{agent.ErrProtocol, Entry{Error, "", "restart the agent: otter agent stop, then otter agent start"}},
 
 	{syncer.ErrRewound, Entry{Sync, "", "the remote lost changes this device had synced (a force push, or an old copy put back); nothing was changed here. Push this device's vault to a fresh remote (otter sync init NEW-REMOTE), or ask whoever manages the remote to put its history back"}},
 	{syncer.ErrNotAttached, Entry{Error, "", "attach it to a git remote first: otter sync init REMOTE (a bare repository's path, an ssh or https URL)"}},

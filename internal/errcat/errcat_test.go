@@ -115,6 +115,8 @@ var sentinels = map[string]struct {
 	"agent.ErrOtherVault":  {agent.ErrOtherVault, Error},
 	"agent.ErrUnsupported": {agent.ErrUnsupported, Error},
 	"agent.ErrUnsafeDir":   {agent.ErrUnsafeDir, Error},
+	"agent.ErrCounter":     {agent.ErrCounter, Error},
+	"agent.ErrProtocol":    {agent.ErrProtocol, Error},
 
 	"gitrepo.ErrNoGit":       {gitrepo.ErrNoGit, Error},
 	"gitrepo.ErrRejected":    {gitrepo.ErrRejected, Sync},
