@@ -1,6 +1,6 @@
 // Package dbustest starts private D-Bus daemons for tests: a bus with no
-// service files (nothing is activated on it) in a temporary folder, ended
-// when the test ends.
+// service files (nothing is activated on it), or only those of a folder
+// the test wrote, in a temporary folder, ended when the test ends.
 package dbustest
 
 import (
@@ -19,7 +19,7 @@ const config = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
   <type>session</type>
   <listen>unix:path=%SOCK%</listen>
   <auth>EXTERNAL</auth>
-  <policy context="default">
+%SERVICEDIR%  <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
@@ -30,6 +30,13 @@ const config = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
 // Bus starts a private dbus-daemon and returns its address; the test is
 // skipped when dbus-daemon is missing.
 func Bus(t testing.TB) string {
+	t.Helper()
+	return BusActivating(t, "")
+}
+
+// BusActivating is Bus whose daemon activates the services described by
+// the .service files in serviceDir (none when it is empty).
+func BusActivating(t testing.TB, serviceDir string) string {
 	t.Helper()
 	bin, err := exec.LookPath("dbus-daemon")
 	if err != nil {
@@ -42,7 +49,12 @@ func Bus(t testing.TB) string {
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	conf := filepath.Join(dir, "bus.conf")
 	sock := filepath.Join(dir, "bus")
-	if err := os.WriteFile(conf, []byte(strings.ReplaceAll(config, "%SOCK%", sock)), 0o600); err != nil {
+	services := ""
+	if serviceDir != "" {
+		services = "  <servicedir>" + serviceDir + "</servicedir>\n"
+	}
+	text := strings.NewReplacer("%SOCK%", sock, "%SERVICEDIR%", services).Replace(config)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "--config-file="+conf, "--nofork", "--nopidfile", "--nosyslog", "--print-address=1")

@@ -31,6 +31,25 @@ type Store struct {
 	// Timeout bounds each keyring call: a locked keyring may wait for an
 	// unlock prompt nobody will answer. Zero means 5 seconds.
 	Timeout time.Duration
+
+	warm *warm // a connection made ahead for the next Get (Warm)
+}
+
+// Warm starts, in a goroutine, the part of a Get that needs no account
+// name — on Linux the private connection to the Secret Service and its
+// session — so that it overlaps with what the caller does meanwhile (otter
+// reads the vault file, which names the account). It returns a Store whose
+// first Get uses that connection, and a function that ends the warm-up and
+// closes the connection if no Get took it: call it once that Get is done
+// or will not come. The warm-up changes no result: when it fails, Get
+// connects itself as it would have. Without a session bus (NoSession)
+// nothing starts.
+func (s Store) Warm() (Store, func()) {
+	if NoSession() {
+		return s, func() {}
+	}
+	s.warm = startWarm(s.timeout())
+	return s, s.warm.close
 }
 
 // Get returns the secret stored for account.
@@ -52,7 +71,7 @@ func (s Store) Get(account string) ([]byte, error) {
 // fast runs fastGet under the same timeout as every other call.
 func (s Store) fast(account string) ([]byte, error) {
 	var v []byte
-	err := s.call(func() (err error) { v, err = fastGet(account); return err })
+	err := s.call(func() (err error) { v, err = fastGet(s.warm, account); return err })
 	if errors.Is(err, errSlowPath) || (err != nil && !errors.Is(err, ErrNotFound)) {
 		return nil, errSlowPath
 	}
@@ -96,10 +115,7 @@ func (s Store) call(f func() error) error {
 		// dbus-daemon left running after otter exits).
 		return fmt.Errorf("%w: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset)", ErrUnavailable)
 	}
-	t := s.Timeout
-	if t == 0 {
-		t = 5 * time.Second
-	}
+	t := s.timeout()
 	done := make(chan error, 1)
 	go func() { done <- f() }()
 	select {
@@ -108,6 +124,13 @@ func (s Store) call(f func() error) error {
 	case <-time.After(t):
 		return fmt.Errorf("%w: no answer within %s (locked keyring waiting for a prompt?)", ErrUnavailable, t)
 	}
+}
+
+func (s Store) timeout() time.Duration {
+	if s.Timeout == 0 {
+		return 5 * time.Second
+	}
+	return s.Timeout
 }
 
 func classify(err error) error {
