@@ -331,3 +331,25 @@ func TestLockWipesKeyScreens(t *testing.T) {
 		}
 	}
 }
+
+// A security-key unlock calls Config.AfterUnlock too, with no secret: the
+// key's answer stays with the credential (cmd/otter hands it on).
+func TestUnlockWithKeyCallsAfterUnlock(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.plugKey("key.state")
+	h.seedKeyVault(false, ghAccount)
+	var hows []UnlockMethod
+	h.m.cfg.AfterUnlock = func(how UnlockMethod, secret []byte) string {
+		if secret != nil {
+			t.Errorf("AfterUnlock after a key unlock got a secret (%d bytes)", len(secret))
+		}
+		hows = append(hows, how)
+		return "Started an agent."
+	}
+	h.start()
+	h.press("enter")
+	h.see("Codes (1)", "Started an agent.")
+	if len(hows) != 1 || hows[0] != UnlockFIDO2 {
+		t.Errorf("AfterUnlock calls: %v, want one UnlockFIDO2", hows)
+	}
+}

@@ -55,13 +55,13 @@ type Config struct {
 	// after unlock and after every change the TUI makes.
 	AutoSync bool
 	// AfterUnlock, when set, is called once the unlock screen has opened
-	// the vault with the keyring, a password or a recovery key — not with
-	// a security key (the key's answer stays inside the credential the
-	// unlock screen got from FIDO, so an agent would need another touch;
-	// the CLI hands it over), not after creating a vault. It runs in the unlock's command, off the UI
-	// loop, before the codes show. secret is what was typed (nil for the
-	// keyring); the TUI wipes it when AfterUnlock returns, so it must not
-	// be kept. It returns a line for the status bar, or "". cmd/otter
+	// the vault with the keyring, a password, a recovery key or a
+	// security key — not after creating a vault. It runs in the unlock's
+	// command, off the UI loop, before the codes show. secret is what was
+	// typed (nil for the keyring and a security key: the key's answer
+	// stays with the credential FIDOWithPIN made, which cmd/otter hands
+	// on); the TUI wipes it when AfterUnlock returns, so it must not be
+	// kept. It returns a line for the status bar, or "". cmd/otter
 	// starts the agent there, by the CLI's rules (otter agent auto).
 	AfterUnlock func(how UnlockMethod, secret []byte) string
 }
@@ -73,6 +73,7 @@ const (
 	UnlockKeyring UnlockMethod = iota + 1
 	UnlockPassword
 	UnlockRecovery
+	UnlockFIDO2
 )
 
 // FIDOUnlock returns a credential for a vault's fido2 slots. Its Derive

@@ -74,7 +74,7 @@ func (u *unlockScreen) tryKey() tea.Cmd {
 // plugged in, then the one unlock sequence (the slots' Derive is the touch).
 // It owns pin and zeroes it.
 func (u *unlockScreen) keyAttempt(pin []byte) tea.Cmd {
-	unl, list, mk := u.unlocker(), u.c.listKeys, u.credMaker()
+	unl, list, mk, after := u.unlocker(), u.c.listKeys, u.credMaker(), u.cfg.AfterUnlock
 	u.busy, u.err, u.hint = true, "", ""
 	return u.wait.start("Touch your security key…", func(ctx context.Context) tea.Msg {
 		defer clear(pin)
@@ -91,7 +91,11 @@ func (u *unlockScreen) keyAttempt(pin []byte) tea.Cmd {
 		if err != nil {
 			return fail(err)
 		}
-		return openedMsg{v: r.Vault(), method: methodFIDO, since: r.Failed, merged: mergedLines(r)}
+		opened := openedMsg{v: r.Vault(), method: methodFIDO, since: r.Failed, merged: mergedLines(r)}
+		if after != nil {
+			opened.note = after(UnlockFIDO2, nil)
+		}
+		return opened
 	})
 }
 

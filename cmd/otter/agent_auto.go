@@ -56,7 +56,7 @@ the command was given, or gets the password you typed through a pipe: never
 through arguments, the environment or a file. After a FIDO2 unlock the
 command hands it, through the same pipe, the answer the key gave for the
 slot it opened, so the agent opens that slot without another touch or
-PIN (the TUI's security-key unlock starts none yet). --no-agent
+PIN; the TUI's security-key unlock does the same. --no-agent
 (OTTER_NO_AGENT) also keeps a command from starting one. The setting is
 per device.
 
@@ -126,6 +126,27 @@ func (a *app) keepForAgent(by, slot string, secret []byte) {
 	}
 }
 
+// keepTUIKey is the TUI's fido2 credentials' handOver: it keeps the
+// hmac-secret output of the slot the TUI's unlock opened (the last one
+// derived) until afterTUIUnlock takes it, or close wipes it. The TUI's
+// unlock runs in a command goroutine, hence the lock.
+func (a *app) keepTUIKey(slot string, secret []byte) {
+	a.tuiKeyMu.Lock()
+	defer a.tuiKeyMu.Unlock()
+	wipe(a.tuiKey)
+	a.tuiKey, a.tuiKeySlot = bytes.Clone(secret), slot
+}
+
+// takeTUIKey returns what keepTUIKey kept, and forgets it: the caller
+// wipes it.
+func (a *app) takeTUIKey() (slot string, secret []byte) {
+	a.tuiKeyMu.Lock()
+	defer a.tuiKeyMu.Unlock()
+	slot, secret = a.tuiKeySlot, a.tuiKey
+	a.tuiKey, a.tuiKeySlot = nil, ""
+	return slot, secret
+}
+
 // autoStartAgent starts an agent after this command's direct unlock when
 // the setting allows it (startAgent), and says so on stderr.
 func (a *app) autoStartAgent() {
@@ -148,14 +169,23 @@ const autoStarted = "started an agent in the background"
 // is always at a terminal), and says so on the status bar. The TUI owns
 // and wipes secret.
 func (a *app) afterTUIUnlock(how tui.UnlockMethod, secret []byte) string {
-	by := map[tui.UnlockMethod]string{tui.UnlockKeyring: byKeyring, tui.UnlockPassword: byPassword, tui.UnlockRecovery: byRecovery}[how]
+	by := map[tui.UnlockMethod]string{tui.UnlockKeyring: byKeyring, tui.UnlockPassword: byPassword,
+		tui.UnlockRecovery: byRecovery, tui.UnlockFIDO2: byFIDO2}[how]
+	slot, key := a.takeTUIKey()
+	defer wipe(key)
 	if by == "" || !a.wantAutoStart() {
 		return ""
 	}
-	if by == byKeyring {
+	switch by {
+	case byKeyring:
 		secret = nil
+	case byFIDO2:
+		if key == nil {
+			return ""
+		}
+		secret = key
 	}
-	if !a.startAgent(by, "", secret) {
+	if !a.startAgent(by, slot, secret) {
 		return ""
 	}
 	return fmt.Sprintf("Started an agent: otter code elsewhere needs no unlock until otter lock or %s idle.", agent.DefaultIdle)

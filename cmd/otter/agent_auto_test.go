@@ -379,3 +379,44 @@ func TestAgentAutoStartFIDO2(t *testing.T) {
 		e.checkAgentProc(enc)
 	}
 }
+
+// The TUI's security-key unlock starts an agent too, with the key's answer
+// handed over: the agent answers with the key unplugged, after one touch.
+func TestAgentAutoStartTUIFIDO2(t *testing.T) {
+	if useFake() {
+		t.Skip("the TUI is the real binary: it reaches virtual keys only through libfido2")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed")
+	}
+	e, pw, _, states := fido2Vault(t, false)
+	t.Cleanup(func() { e.run("", "agent", "stop") })
+	e.ok("", "--password-file", pw, "add", rfcURI("GitHub", "alice"))
+
+	before := signCount(t, states[0])
+	cmd := e.command("", otterBin, []string{"--test-weak-kdf"})
+	tt := tmuxRun(t, append(cmd.Env, "TERM=xterm-256color", "NO_COLOR="), otterBin, "--test-weak-kdf")
+	tt.waitFor("Unlock with your security key")
+	tt.keys("Enter")
+	tt.waitFor("Codes (1)", "Started an agent")
+	e.waitStatus("unlocked: " + e.vault)
+	byTUI := signCount(t, states[0]) - before
+	mid := signCount(t, states[0])
+	e.ok("", "--no-agent", "list")
+	if direct := signCount(t, states[0]) - mid; direct == 0 || byTUI != direct {
+		t.Errorf("the key counted %d assertions for the TUI's unlock and its agent, %d for one direct unlock", byTUI, direct)
+	}
+
+	plugKeys(t)
+	e.fails(exitUnlock, "", "--no-agent", "code", "github")
+	if got, want := e.ok("", "code", "github"), e.directCode(pw, "github"); got != want {
+		t.Errorf("otter code with no key, through the agent the TUI started: %q; direct %q", got, want)
+	}
+	slot, secret := hmacOutput(t, e, states[0], "")
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", e.agentPID())); err == nil {
+		if cmdline := strings.ReplaceAll(string(b), "\x00", " "); !strings.Contains(cmdline, "--auto fido2 --slot "+slot) {
+			t.Errorf("the agent's cmdline %q: want --auto fido2 --slot %s", cmdline, slot)
+		}
+	}
+	e.checkAgentProc(hex.EncodeToString(secret))
+}

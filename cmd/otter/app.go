@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -45,6 +46,9 @@ type app struct {
 	autoSecret   []byte // the typed password or recovery key, or the key's hmac-secret output, for that agent
 	autoBy       string // the agent child: unlock only this way (--auto)
 	activated    bool   // this agent was started by systemd on its socket
+	tuiKeyMu     sync.Mutex
+	tuiKey       []byte // the TUI's fido2 unlock: the key's answer, for its agent (keepTUIKey)
+	tuiKeySlot   string
 	autoSlot     string // the agent child: only this fido2 slot (--slot, with --auto fido2)
 	secretFD     int    // the agent child: the handed secret's pipe (--secret-fd)
 
@@ -157,6 +161,8 @@ func (a *app) options() *vault.Options {
 func (a *app) close() {
 	wipe(a.autoSecret)
 	a.autoSecret = nil
+	_, key := a.takeTUIKey()
+	wipe(key)
 	if a.v != nil {
 		a.v.Close()
 		a.v, a.s = nil, nil

@@ -98,12 +98,7 @@ func startTmux(t *testing.T, bin string) (*tmuxTerm, []string) {
 		"XDG_STATE_HOME="+filepath.Join(home, "state"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"),
 		"XDG_RUNTIME_DIR="+filepath.Join(home, "run"),
 		"TERM=xterm-256color", "DISPLAY=", "WAYLAND_DISPLAY=", "OTTER_PASSWORD_FILE=", "NO_COLOR=")
-	tt := &tmuxTerm{t: t, socket: fmt.Sprintf("otter-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
-	// The shell keeps the pane open after otter exits, so that its last
-	// words stay readable.
-	shell := fmt.Sprintf("'%s'; echo '%s'; sleep 600", strings.ReplaceAll(bin, "'", `'\''`), exitMark)
-	tt.tmux("new-session", "-d", "-s", "otter", "-x", "80", "-y", "24", shell)
-	t.Cleanup(func() { exec.Command("tmux", "-L", tt.socket, "kill-server").Run() })
+	tt := tmuxRun(t, env, bin)
 	// The TUI's unlock starts an agent (otter agent auto): in this test's
 	// own runtime folder, stopped when the test ends.
 	t.Cleanup(func() {
@@ -111,8 +106,24 @@ func startTmux(t *testing.T, bin string) (*tmuxTerm, []string) {
 		stop.Env = env
 		stop.Run()
 	})
-	tt.tmux("set-option", "-s", "escape-time", "0")
 	return tt, env
+}
+
+// tmuxRun starts argv (otter and its arguments) in a new 80×24 tmux
+// session with env, killed when the test ends.
+func tmuxRun(t *testing.T, env []string, argv ...string) *tmuxTerm {
+	tt := &tmuxTerm{t: t, socket: fmt.Sprintf("otter-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
+	// The shell keeps the pane open after otter exits, so that its last
+	// words stay readable.
+	var quoted []string
+	for _, a := range argv {
+		quoted = append(quoted, "'"+strings.ReplaceAll(a, "'", `'\''`)+"'")
+	}
+	shell := fmt.Sprintf("%s; echo '%s'; sleep 600", strings.Join(quoted, " "), exitMark)
+	tt.tmux("new-session", "-d", "-s", "otter", "-x", "80", "-y", "24", shell)
+	t.Cleanup(func() { exec.Command("tmux", "-L", tt.socket, "kill-server").Run() })
+	tt.tmux("set-option", "-s", "escape-time", "0")
+	return tt
 }
 
 // TestTMuxE2E walks a new user's first session: onboarding, typing back

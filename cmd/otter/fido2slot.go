@@ -53,6 +53,10 @@ type fido2Cred struct {
 	keep     bool
 	kept     []byte
 	keptSlot string
+	// handOver, when set, gets a copy of the hmac-secret output of each
+	// slot Derive opens, as keep does, for a credential that wipes its
+	// own state when Derive returns (quiet: the TUI's).
+	handOver func(slot string, secret []byte)
 }
 
 var _ vault.Credential = (*fido2Cred)(nil)
@@ -163,6 +167,9 @@ func (c *fido2Cred) Derive(vaultID string, s *vault.Slot) ([]byte, error) {
 	if c.keep {
 		wipe(c.kept)
 		c.kept, c.keptSlot = bytes.Clone(secret), s.ID
+	}
+	if c.handOver != nil {
+		c.handOver(s.ID, secret)
 	}
 	return fido2KEK(secret, s.Salt, vaultID)
 }

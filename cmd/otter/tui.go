@@ -36,7 +36,11 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		Keys:        a.fido,
 		FIDO:        a.fido2UnlockCredential,
 		FIDOWithPIN: func(ctx context.Context, pin []byte) (vault.Credential, error) {
-			return &fido2Cred{a: a, ctx: ctx, quiet: true, pin: pin}, nil
+			c := &fido2Cred{a: a, ctx: ctx, quiet: true, pin: pin}
+			if a.wantAutoStart() {
+				c.handOver = a.keepTUIKey // for the agent afterTUIUnlock starts
+			}
+			return c, nil
 		},
 	})
 }
