@@ -27,7 +27,7 @@ import (
 	"time"
 )
 
-// Version is the protocol version; a Request or answer with another is
+// Version is the protocol version; a request or answer with another is
 // refused.
 const Version = 1
 

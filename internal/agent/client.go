@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Client asks the agent of a folder. Every Request has a short deadline: a
+// Client asks the agent of a folder. Every request has a short deadline: a
 // missing, dead, hung or stale agent is an error soon, and the face
 // unlocks directly.
 type Client struct {
@@ -95,7 +95,7 @@ func (c Client) Stop() error {
 	return err
 }
 
-// do sends one Request and reads the answer within the deadlines. The
+// do sends one request and reads the answer within the deadlines. The
 // answer's own failure is a *Failure, or ErrLocked / ErrOtherVault.
 func (c Client) do(req *Request, answer time.Duration) (*Response, error) {
 	conn, err := c.dial()

@@ -481,7 +481,7 @@ func privateDir(t *testing.T) string {
 }
 
 // A query resolved on a data snapshot is remembered until the snapshot
-// changes: a repeated TOTP agent.Request does not resolve again; a failure, an
+// changes: a repeated TOTP request does not resolve again; a failure, an
 // HOTP code (its counter makes a new snapshot) and another process's
 // write do, and the answer then follows the new data.
 func TestResolveRemembered(t *testing.T) {

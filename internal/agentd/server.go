@@ -33,6 +33,10 @@ type Config struct {
 	Idle time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// OnReload, when set, is called after the server re-read the vault
+	// because another process replaced its file (watchVault); tests wait
+	// on it.
+	OnReload func()
 	// ExitOnLock ends Serve when the server locks, and ends a server
 	// started without a Session after Idle: a socket-activated agent,
 	// whose socket systemd keeps, so the next request starts a new one.
@@ -40,7 +44,7 @@ type Config struct {
 }
 
 // Server answers requests for one unlocked session until it is stopped.
-// It locks (closes the vault: keys and secrets zeroed) on a lock agent.Request,
+// It locks (closes the vault: keys and secrets zeroed) on a lock request,
 // after Idle without use, when the vault file changes in a way it cannot
 // follow, when the machine is about to suspend (logind's PrepareForSleep
 // on the system bus) and when the session's screen locks (a screensaver's
@@ -97,7 +101,7 @@ func (s *Server) repin() {
 	}
 }
 
-// Serve accepts connections on l until Stop (or a stop agent.Request), then
+// Serve accepts connections on l until Stop (or a stop request), then
 // locks and closes l (the socket is removed, the folder's lock released).
 func (s *Server) Serve(l *agent.Listener) error {
 	s.mu.Lock()
@@ -105,6 +109,9 @@ func (s *Server) Serve(l *agent.Listener) error {
 	s.mu.Unlock()
 	go s.idleLoop()
 	s.watchBuses()
+	if s.vault != "" {
+		go s.watchVault()
+	}
 	var wg sync.WaitGroup
 	errc := make(chan error, 1)
 	go func() {
@@ -191,7 +198,7 @@ func (s *Server) checkIdle() {
 	}
 }
 
-// serveConn answers the one agent.Request of c from a peer that passes the
+// serveConn answers the one request of c from a peer that passes the
 // uid check; any other peer is closed on without a word.
 func (s *Server) serveConn(l *agent.Listener, c net.Conn) {
 	defer c.Close()
@@ -214,7 +221,7 @@ func (s *Server) serveConn(l *agent.Listener, c net.Conn) {
 	}
 }
 
-// handle answers one agent.Request.
+// handle answers one request.
 func (s *Server) handle(req *agent.Request) *agent.Response {
 	if req.V != agent.Version {
 		return &agent.Response{Err: &agent.Failure{Exit: 1, Msg: "the agent speaks another protocol version", Hint: "restart it: otter agent stop, then otter agent start"}}
@@ -248,7 +255,30 @@ func (s *Server) status() *agent.Status {
 	return st
 }
 
-// onVault runs a agent.Request on the unlocked vault, re-read first if another
+// reload re-reads the vault after another process replaced its file, so
+// that the next request finds it read (the re-read of 100 000 accounts
+// takes about 70 ms). A vault it cannot follow locks the server, as a
+// request's re-read does.
+func (s *Server) reload() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.sess == nil {
+		return
+	}
+	changed, err := s.sess.Vault().Refresh()
+	if err != nil {
+		s.lock()
+		return
+	}
+	if changed {
+		s.repin()
+		if s.cfg.OnReload != nil {
+			s.cfg.OnReload()
+		}
+	}
+}
+
+// onVault runs a request on the unlocked vault, re-read first if another
 // process wrote it. A vault it cannot follow locks the agent.
 func (s *Server) onVault(req *agent.Request) *agent.Response {
 	if s.sess == nil {
