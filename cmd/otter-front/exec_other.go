@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 )
 
 // runCore runs otter-core with this process's streams and ends with its
@@ -16,6 +17,9 @@ func runCore(args []string) error {
 	if err != nil {
 		return err
 	}
+	// Ctrl-C reaches otter-core too (one console): it decides what an
+	// interrupt means (sync finishes its step); this process waits for it.
+	signal.Ignore(os.Interrupt)
 	cmd := exec.Command(core, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	err = cmd.Run()

@@ -31,7 +31,8 @@ func main() {
 	args := os.Args[1:]
 	if code, ok := fastCode(args); ok {
 		if _, err := fmt.Fprintln(os.Stdout, code); err != nil {
-			os.Exit(1) // stdout is gone (a full disk, a closed file): nothing to say it on
+			fmt.Fprintf(os.Stderr, "otter: error: %v\n", err) // as otter code words it (exit 1)
+			os.Exit(1)
 		}
 		return
 	}
@@ -52,6 +53,9 @@ func fastCode(args []string) (string, bool) {
 	vaultPath, err := paths.Vault()
 	if err != nil {
 		return "", false
+	}
+	if _, err := paths.State(); err != nil {
+		return "", false // otter-core refuses to run without it (no home): so must the front
 	}
 	dir, err := paths.Runtime()
 	if err != nil {

@@ -109,6 +109,9 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 	if err != nil {
 		return err
 	}
+	if ready != nil && a.secretFD > 0 {
+		fmt.Fprintln(ready, secretAsk) // undumpable since main began: send it now (asksForSecret)
+	}
 	var s *vaultops.Session
 	if a.autoBy != "" {
 		if s, err = a.session(); err != nil {
@@ -139,11 +142,19 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 		}
 	}
 	if err != nil {
-		// Socket-activated and not unlocked: answer "locked" for a while, so
-		// that commands unlock directly at once instead of starting an agent
-		// each, then make way for the next activation to try again.
+		// Socket-activated and not unlocked: answer "locked", so that
+		// commands unlock directly at once instead of starting an agent
+		// each. Only a keyring unlock (not counted: the login keyring may
+		// just not be open yet) is tried again, by the next activation
+		// after activatedRetry; a unit with credential files stays locked
+		// until stopped, or every request would count a failed unlock
+		// towards the lockout (a stale password file, say).
 		a.recordStartFailure(dir, started, stepUnlock, err)
-		cfg.Idle = activatedRetry
+		if a.credentialFiles() {
+			cfg.ExitOnLock = false
+		} else {
+			cfg.Idle = activatedRetry
+		}
 	} else {
 		agent.ClearStartFailure(dir) // an agent is up: an older failure is news no more
 	}
@@ -160,7 +171,11 @@ func (a *app) runAgent(idle time.Duration, readyFD int) error {
 		fmt.Fprintf(ready, "ok %d\n", os.Getpid())
 		ready.Close()
 	} else {
-		fmt.Fprintf(a.stderr, "otter: agent (pid %d) serving %s; locks after %s without use\n", os.Getpid(), esc(a.path()), idle)
+		if s == nil {
+			fmt.Fprintf(a.stderr, "otter: agent (pid %d) started by systemd could not unlock %s; it answers \"locked\"\n", os.Getpid(), esc(a.path()))
+		} else {
+			fmt.Fprintf(a.stderr, "otter: agent (pid %d) serving %s; locks after %s without use\n", os.Getpid(), esc(a.path()), idle)
+		}
 	}
 	return srv.Serve(l)
 }
@@ -255,12 +270,15 @@ func fileOrNil(v any) *os.File {
 }
 
 func (a *app) agentStatus() error {
-	a.reportStartFailure()
 	c, err := a.agentClient()
 	if err != nil {
+		a.reportStartFailure()
 		return err
 	}
+	// Asked first: under socket activation the request is what starts the
+	// agent, and its failure to unlock is recorded before it answers.
 	st, err := c.Status()
+	a.reportStartFailure()
 	if err != nil {
 		return err
 	}

@@ -133,6 +133,11 @@ func TestAgentActivatedWithoutCredentials(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("a command next to a locked activated agent took %v: it waited on the agent", d)
 	}
+	// A direct unlock that would start an agent (auto on) leaves it alone.
+	e.ok("", "agent", "auto", "on")
+	if r := e.run("", "--password-file", pw, "list"); r.code != 0 || strings.Contains(r.stderr, autoStarted) {
+		t.Errorf("a direct unlock next to a locked activated agent: exit %d, %q", r.code, r.stderr)
+	}
 	r = e.run("", "--password-file", pw, "agent", "start")
 	if r.code != exitError || !strings.Contains(r.stderr, "systemctl --user restart otter-agent") {
 		t.Errorf("agent start over an activated agent: exit %d, %q", r.code, r.stderr)

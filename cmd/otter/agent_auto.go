@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -248,7 +249,7 @@ func (a *app) startAgent(by, slot string, secret []byte) bool {
 	err = cmd.Start()
 	readyW.Close()
 	if secretW != nil {
-		if err == nil {
+		if err == nil && asksForSecret(ready) {
 			secretW.Write(secret)
 		}
 		secretW.Close()
@@ -258,6 +259,27 @@ func (a *app) startAgent(by, slot string, secret []byte) bool {
 	}
 	cmd.Process.Release()
 	return true
+}
+
+// secretAsk is the line an agent started with --secret-fd writes on its
+// ready pipe once it is undumpable and about to read the secret.
+const secretAsk = "send"
+
+// handOverWait bounds how long a command waits for that line.
+const handOverWait = 2 * time.Second
+
+// asksForSecret waits until the agent just started asks for its secret
+// (secretAsk on its ready pipe). harden.Process runs first in its main, so
+// by then no other process of the user can open the secret pipe through
+// /proc/PID/fd (a process is dumpable, and its fds open to the same uid,
+// from execve until then). Anything else, or nothing within handOverWait,
+// and the secret is not sent: the agent's unlock fails and says so.
+func asksForSecret(ready *os.File) bool {
+	if err := ready.SetReadDeadline(time.Now().Add(handOverWait)); err != nil {
+		return false
+	}
+	line, err := bufio.NewReader(ready).ReadString('\n')
+	return err == nil && line == secretAsk+"\n"
 }
 
 // readSecretFD reads the secret the starting command hands the agent

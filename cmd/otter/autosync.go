@@ -59,13 +59,22 @@ func (a *app) changed() bool {
 	return a.v != nil && a.opened && a.v.Generation() != a.openGen
 }
 
+// autoSyncOn reports whether the vault's sync repository has automatic
+// sync on (it needs no key). A change the agent would make (an HOTP code,
+// a recovery code used) is then made here instead, where autoSync follows
+// it (agentCode, agentRecovery).
+func (a *app) autoSyncOn() bool {
+	dir, err := a.syncRepoDir()
+	return err == nil && syncer.AutoIn(dir)
+}
+
 // autoSync runs the sync that follows a change when the vault's sync
 // repository has automatic sync on; cmdErr is what the command returned.
 func (a *app) autoSync(cmdErr error) {
 	if a.cmd == nil || !a.cmd.HasParent() || autoSyncExempt(a.cmd) || !a.changed() || errors.Is(cmdErr, errcat.ErrInterrupted) {
 		return
 	}
-	if dir, err := a.syncRepoDir(); err != nil || !syncer.AutoIn(dir) {
+	if !a.autoSyncOn() {
 		return // no repository (not attached), or auto sync off
 	}
 	repo, err := a.syncRepo()

@@ -117,3 +117,37 @@ func TestAutoSyncUnreachableRemote(t *testing.T) {
 		t.Fatalf("otter sync did not push the saved change:\n%s", out)
 	}
 }
+
+// With auto sync on, a change the agent would make is made by the command
+// itself, which then syncs it: an HOTP code (its counter) and a recovery
+// code used. A TOTP code still comes from the agent.
+func TestAutoSyncChangesSkipTheAgent(t *testing.T) {
+	a, b, pwA, pwB, _ := syncHomes(t)
+	a.ok("", "sync", "auto", "on")
+	a.ok(rfcURI("GitHub", "alice")+"\n", "--password-file", pwA, "add", "-")
+	a.ok("otpauth://hotp/Bank:dave?secret=JBSWY3DPEHPK3PXP&issuer=Bank&counter=5\n", "--password-file", pwA, "add", "-")
+	a.ok("aaaa-1111 bbbb-2222\n", "--password-file", pwA, "recovery", "add", "bank", "-", "--yes")
+	t.Cleanup(func() { a.run("", "agent", "stop") })
+	a.ok("", "--password-file", pwA, "agent", "start", "--idle", "1h")
+
+	if r := a.run("", "code", "github"); r.code != 0 || strings.Contains(r.stderr, "sync") {
+		t.Fatalf("TOTP code through the agent with auto sync on: exit %d\nstderr: %s", r.code, r.stderr)
+	}
+	// No credential: the agent alone cannot give an HOTP code here.
+	if r := a.run("", "code", "bank"); r.code != exitUnlock {
+		t.Fatalf("HOTP code with only the agent and auto sync on: exit %d (stdout %q), want a direct unlock's exit 3", r.code, r.stdout)
+	}
+	for _, args := range [][]string{{"code", "bank"}, {"recovery", "use", "bank"}} {
+		if r := a.run("", append([]string{"--password-file", pwA}, args...)...); r.code != 0 || !strings.Contains(r.stderr, "otter: synced: 1 out") {
+			t.Fatalf("%v with an agent and auto sync on: exit %d\nstderr: %s", args, r.code, r.stderr)
+		}
+	}
+	b.ok("", "--password-file", pwB, "sync")
+	out := b.ok("", "--password-file", pwB, "list", "--json")
+	if !strings.Contains(out, `"counter": 6`) {
+		t.Errorf("B's HOTP counter after A's code:\n%s", out)
+	}
+	if r := b.run("", "--password-file", pwB, "recovery", "use", "bank"); !strings.Contains(r.stdout, "bbbb-2222") {
+		t.Errorf("B's next recovery code after A used one: %q (%s)", r.stdout, r.stderr)
+	}
+}

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/otterauth/otter/internal/agent"
 	"github.com/otterauth/otter/internal/otp"
 	"github.com/otterauth/otter/internal/vaultops"
 )
@@ -59,8 +61,8 @@ next code uses counter+1), as the TUI shows it.`,
 			if asJSON {
 				return writeJSON(a, out)
 			}
-			fmt.Fprintln(a.stdout, out.Code)
-			return nil
+			_, err = fmt.Fprintln(a.stdout, out.Code) // a code lost (a full disk) is an error: an HOTP one is used up
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&at, "at", "", "the code at TIME (RFC 3339 or unix seconds) instead of now")
@@ -76,7 +78,18 @@ func (a *app) agentCode(query string, now bool) (*codeJSON, error) {
 	if !ok || !now {
 		return nil, nil
 	}
-	r, err := c.Code(a.path(), query)
+	var r *agent.Code
+	var err error
+	if a.autoSyncOn() {
+		// An HOTP code moves the counter, and auto sync must carry that to
+		// the other devices, which only this process does: the agent
+		// answers time-based codes only, an HOTP account unlocks here.
+		if r, err = c.TimedCode(a.path(), query); errors.Is(err, agent.ErrCounter) {
+			return nil, nil
+		}
+	} else {
+		r, err = c.Code(a.path(), query)
+	}
 	if fallback, err := a.fromAgent(err); fallback || err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,6 +99,41 @@ func TestFrontAnswersFromTheAgent(t *testing.T) {
 		t.Fatalf("front code github %s: never matched the direct code", what)
 	}
 	wantDirect("with otter-core")
+	// A code that cannot be written, and no home directory: the front
+	// says and exits what otter-core does.
+	core := filepath.Join(filepath.Dir(bin), "otter-core")
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	for _, tc := range []struct {
+		name string
+		set  func(*exec.Cmd)
+	}{
+		{"stdout on a full disk", func(c *exec.Cmd) { c.Stdout = full }},
+		{"no HOME", func(c *exec.Cmd) { c.Env = append(c.Env, "HOME=", "XDG_STATE_HOME=") }},
+	} {
+		var got, want result
+		for _, r := range []struct {
+			bin string
+			out *result
+		}{{bin, &got}, {core, &want}} {
+			cmd := e.command("", r.bin, []string{"code", "github"})
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			tc.set(cmd)
+			err := cmd.Run()
+			var ee *exec.ExitError
+			if err != nil && !errors.As(err, &ee) {
+				t.Fatal(err)
+			}
+			*r.out = result{stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+		}
+		if got != want || got.code == 0 {
+			t.Errorf("%s: the front %+v, otter-core %+v", tc.name, got, want)
+		}
+	}
 	withoutCore(t, bin)
 	wantDirect("without otter-core (so from the agent)")
 	// Everything else goes to otter-core, which is gone: a clear error,

@@ -98,7 +98,7 @@ func (a *app) recoveryUse(query string) error {
 // and no error means unlock directly.
 func (a *app) agentRecovery(query string) (code, label string, left int, err error) {
 	c, ok := a.useAgent()
-	if !ok {
+	if !ok || a.autoSyncOn() { // the used code must be synced: only this process does (autoSyncOn)
 		return "", "", 0, nil
 	}
 	r, err := c.UseRecovery(a.path(), query)

@@ -37,6 +37,8 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 		FIDO:        a.fido2UnlockCredential,
 		FIDOWithPIN: func(ctx context.Context, pin []byte) (vault.Credential, error) {
 			c := &fido2Cred{a: a, ctx: ctx, quiet: true, pin: pin}
+			_, old := a.takeTUIKey() // an answer kept by an attempt that failed after it
+			wipe(old)
 			if a.wantAutoStart() {
 				c.handOver = a.keepTUIKey // for the agent afterTUIUnlock starts
 			}

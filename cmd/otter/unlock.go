@@ -67,16 +67,23 @@ func (a *app) warmKeyring() (vault.SecretStore, func()) {
 
 // keyringFirst reports whether unlock tries the keyring before anything
 // else when the vault has a keyring slot: always for an agent a keyring
-// unlock started, never for one handed a typed secret, otherwise unless a
-// credential file was given.
+// unlock started, never for one handed a typed secret or a key's answer,
+// otherwise unless a credential file was given.
 func (a *app) keyringFirst() bool {
 	switch a.autoBy {
 	case byKeyring:
 		return true
-	case byPassword, byRecovery:
+	case byPassword, byRecovery, byFIDO2:
 		return false
 	}
 	return a.identityFile == "" && a.recoveryKeyFile == "" && a.passwordFile == ""
+}
+
+// credentialFiles reports whether the command was given a file to unlock
+// with (or the key's PIN): an unlock that fails then counts towards the
+// lockout.
+func (a *app) credentialFiles() bool {
+	return a.identityFile != "" || a.recoveryKeyFile != "" || a.passwordFile != "" || a.pinFile != ""
 }
 
 // unlock tries the credentials in order. store is the keyring to ask

@@ -25,6 +25,7 @@ func TestWarmKeyringOnlyWhenAskedFirst(t *testing.T) {
 		{"agent --auto files", func(a *app) { a.autoBy, a.passwordFile = byFiles, "pw" }, false},
 		{"agent --auto password", func(a *app) { a.autoBy = byPassword }, false},
 		{"agent --auto recovery", func(a *app) { a.autoBy = byRecovery }, false},
+		{"agent --auto fido2", func(a *app) { a.autoBy = byFIDO2 }, false},
 		{"not the OS keyring", func(a *app) { a.store = noKeyring{} }, false},
 		{"no session bus", func(*app) { t.Setenv("DBUS_SESSION_BUS_ADDRESS", "") }, false},
 	} {

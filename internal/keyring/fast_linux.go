@@ -49,9 +49,12 @@ type ssConn struct {
 }
 
 // connect makes the private connection (connect, Auth, Hello); ctx ending
-// closes it, whatever it is doing.
+// closes it, whatever it is doing. It never launches a bus
+// (DBUS_SESSION_BUS_ADDRESS=autolaunch: with none running): a warm-up would
+// leave a daemon behind for nothing; Get then falls back to go-keyring, as
+// it did.
 func connect(ctx context.Context) (*ssConn, error) {
-	conn, err := dbus.SessionBusPrivate(dbus.WithContext(ctx))
+	conn, err := dbus.SessionBusPrivateNoAutoStartup(dbus.WithContext(ctx))
 	if err != nil {
 		return nil, err
 	}
