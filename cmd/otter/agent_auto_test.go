@@ -362,30 +362,7 @@ func TestAgentAutoStartFIDO2(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, autoStarted) {
 		t.Fatalf("a FIDO2 unlock with auto on: exit %d, %q", r.code, r.stderr)
 	}
-	e.waitStatus("unlocked: " + e.vault)
-	byCommand := signCount(t, states[0]) - before
-	mid := signCount(t, states[0])
-	e.ok("", "--no-agent", "--pin-file", pin, "list")
-	if direct := signCount(t, states[0]) - mid; direct == 0 || byCommand != direct {
-		t.Errorf("the key counted %d assertions for the command and its agent, %d for one direct unlock", byCommand, direct)
-	}
-
-	plugKeys(t)
-	e.fails(exitUnlock, "", "--no-agent", "code", "github")
-	if got, want := e.ok("", "code", "github"), e.directCode(pw, "github"); got != want {
-		t.Errorf("otter code with no key, through the agent %q; direct %q", got, want)
-	}
-
-	slot, secret := hmacOutput(t, e, states[0], pin)
-	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", e.agentPID())); err == nil {
-		if cmdline := strings.ReplaceAll(string(b), "\x00", " "); !strings.Contains(cmdline, "--auto fido2 --slot "+slot) {
-			t.Errorf("the agent's cmdline %q: want --auto fido2 --slot %s", cmdline, slot)
-		}
-	}
-	for _, enc := range []string{string(secret), hex.EncodeToString(secret), base64.StdEncoding.EncodeToString(secret),
-		base64.RawURLEncoding.EncodeToString(secret)} {
-		e.checkAgentProc(enc)
-	}
+	e.checkFIDO2Agent(pw, pin, states[0], before, "the command")
 }
 
 // The TUI's security-key unlock starts an agent too, with the key's answer
@@ -407,24 +384,42 @@ func TestAgentAutoStartTUIFIDO2(t *testing.T) {
 	tt.waitFor("Unlock with your security key")
 	tt.keys("Enter")
 	tt.waitFor("Codes (1)", "Started an agent")
+	e.checkFIDO2Agent(pw, "", states[0], before, "the TUI's unlock")
+}
+
+// checkFIDO2Agent checks the agent a FIDO2 unlock by who started (the key
+// of state, its sign count before the unlock): it unlocked, the key
+// counted no more assertions than one direct unlock, it answers otter code
+// with the key unplugged, and the key's answer is in neither its argv nor
+// its environment.
+func (e *env) checkFIDO2Agent(pw, pin, state string, before uint32, who string) {
+	t := e.t
+	t.Helper()
 	e.waitStatus("unlocked: " + e.vault)
-	byTUI := signCount(t, states[0]) - before
-	mid := signCount(t, states[0])
-	e.ok("", "--no-agent", "list")
-	if direct := signCount(t, states[0]) - mid; direct == 0 || byTUI != direct {
-		t.Errorf("the key counted %d assertions for the TUI's unlock and its agent, %d for one direct unlock", byTUI, direct)
+	byWho := signCount(t, state) - before
+	mid := signCount(t, state)
+	args := []string{"--no-agent", "list"}
+	if pin != "" {
+		args = append([]string{"--pin-file", pin}, args...)
+	}
+	e.ok("", args...)
+	if direct := signCount(t, state) - mid; direct == 0 || byWho != direct {
+		t.Errorf("the key counted %d assertions for %s and its agent, %d for one direct unlock", byWho, who, direct)
 	}
 
 	plugKeys(t)
 	e.fails(exitUnlock, "", "--no-agent", "code", "github")
 	if got, want := e.ok("", "code", "github"), e.directCode(pw, "github"); got != want {
-		t.Errorf("otter code with no key, through the agent the TUI started: %q; direct %q", got, want)
+		t.Errorf("otter code with no key, through the agent %s started: %q; direct %q", who, got, want)
 	}
-	slot, secret := hmacOutput(t, e, states[0], "")
+	slot, secret := hmacOutput(t, e, state, pin)
 	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", e.agentPID())); err == nil {
 		if cmdline := strings.ReplaceAll(string(b), "\x00", " "); !strings.Contains(cmdline, "--auto fido2 --slot "+slot) {
 			t.Errorf("the agent's cmdline %q: want --auto fido2 --slot %s", cmdline, slot)
 		}
 	}
-	e.checkAgentProc(hex.EncodeToString(secret))
+	for _, enc := range []string{string(secret), hex.EncodeToString(secret), base64.StdEncoding.EncodeToString(secret),
+		base64.RawURLEncoding.EncodeToString(secret)} {
+		e.checkAgentProc(enc)
+	}
 }
