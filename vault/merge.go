@@ -358,19 +358,28 @@ func (m *merger) account(b, o, t *Account) Account {
 	return r
 }
 
+// cmpVersion orders two versions of a record by stamp, then, at equal
+// stamps, the deleted one first; 0 leaves it to their contents.
+func cmpVersion(sa, sb Stamp, deletedA, deletedB bool) int {
+	if c := cmpStamp(sa, sb); c != 0 {
+		return c
+	}
+	switch {
+	case deletedA == deletedB:
+		return 0
+	case deletedA:
+		return -1
+	}
+	return 1
+}
+
 // cmpAccount orders two versions of an account by stamp. Equal stamps
 // with different contents happen (an edit that survived a later delete
 // takes the delete's stamp): the live one is then the later, then the one
 // whose encoding is greater, so that the order stays total.
 func cmpAccount(a, b *Account) int {
-	if c := cmpStamp(a.Stamp, b.Stamp); c != 0 {
+	if c := cmpVersion(a.Stamp, b.Stamp, a.Deleted, b.Deleted); c != 0 {
 		return c
-	}
-	if a.Deleted != b.Deleted {
-		if a.Deleted {
-			return -1
-		}
-		return 1
 	}
 	x, y := appendAccount(nil, 1, a), appendAccount(nil, 1, b)
 	defer func() { zero(x); zero(y) }()
@@ -378,14 +387,8 @@ func cmpAccount(a, b *Account) int {
 }
 
 func cmpKey(a, b *HardwareKey) int {
-	if c := cmpStamp(a.Stamp, b.Stamp); c != 0 {
+	if c := cmpVersion(a.Stamp, b.Stamp, a.Deleted, b.Deleted); c != 0 {
 		return c
-	}
-	if a.Deleted != b.Deleted {
-		if a.Deleted {
-			return -1
-		}
-		return 1
 	}
 	return bytes.Compare(appendHardwareKey(nil, a), appendHardwareKey(nil, b))
 }

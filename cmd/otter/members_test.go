@@ -25,17 +25,7 @@ func TestMemberSlotRemovalPrintsPlaybook(t *testing.T) {
 	out := e.ok("", "--password-file", pw, "slot", "add", "age", id.Recipient().String(), "--label", "alice")
 	wantIn(t, result{stdout: out}, "member \"alice\"")
 	wantIn(t, result{stdout: e.ok("", "--password-file", pw, "slot", "list")}, "member alice")
-	var slots []slotJSON
-	must(t, json.Unmarshal([]byte(e.ok("", "--password-file", pw, "slot", "list", "--json")), &slots))
-	var alice string
-	for _, s := range slots {
-		if s.Type == "age" && s.Label == "alice" {
-			alice = s.ID
-		}
-	}
-	if alice == "" {
-		t.Fatalf("no age slot alice in %+v", slots)
-	}
+	alice := e.slotLabelled(pw, "alice")
 	out = e.ok("", "--password-file", pw, "slot", "rm", "--yes", alice[:8])
 	for _, want := range []string{
 		"the data key was rotated",
@@ -60,14 +50,7 @@ func TestPasswordSlotRemovalPrintsShortPlaybook(t *testing.T) {
 	e.ok("", "--password-file", pw, "add", "--issuer", "GitHub", "--account", "team", "--secret", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
 	newPW := e.file("pw2", "Another-Strong-Passphrase-7\n")
 	e.ok("", "--password-file", pw, "slot", "add", "password", "--new-password-file", newPW, "--label", "shared")
-	var slots []slotJSON
-	must(t, json.Unmarshal([]byte(e.ok("", "--password-file", pw, "slot", "list", "--json")), &slots))
-	var shared string
-	for _, s := range slots {
-		if s.Label == "shared" {
-			shared = s.ID
-		}
-	}
+	shared := e.slotLabelled(pw, "shared")
 	out := e.ok("", "--password-file", pw, "slot", "rm", "--yes", shared)
 	wantIn(t, result{stdout: out}, "Whoever held this credential could read every seed and recovery code", "re-enroll 2FA at this site: GitHub:team")
 }
@@ -112,14 +95,7 @@ func TestMemberJoinsSharedVaultAndIsRemoved(t *testing.T) {
 	}
 
 	// the owner removes bob
-	var slots []slotJSON
-	must(t, json.Unmarshal([]byte(owner.ok("", "--password-file", pw, "slot", "list", "--json")), &slots))
-	var bobSlot string
-	for _, s := range slots {
-		if s.Label == "bob" {
-			bobSlot = s.ID
-		}
-	}
+	bobSlot := owner.slotLabelled(pw, "bob")
 	wantIn(t, result{stdout: owner.ok("", "--password-file", pw, "slot", "rm", "--yes", bobSlot)}, `Member "bob"`, "Company:root")
 	owner.ok("", "--password-file", pw, "sync")
 	before := readFile(t, bob.vault)
@@ -128,4 +104,19 @@ func TestMemberJoinsSharedVaultAndIsRemoved(t *testing.T) {
 	if !bytes.Equal(before, readFile(t, bob.vault)) {
 		t.Error("bob's refused sync changed his vault file")
 	}
+}
+
+// slotLabelled is the id of e's slot labelled label (otter slot list
+// --json, unlocked with the password file pw).
+func (e *env) slotLabelled(pw, label string) string {
+	e.t.Helper()
+	var slots []slotJSON
+	must(e.t, json.Unmarshal([]byte(e.ok("", "--password-file", pw, "slot", "list", "--json")), &slots))
+	for _, s := range slots {
+		if s.Label == label {
+			return s.ID
+		}
+	}
+	e.t.Fatalf("no slot labelled %q in %+v", label, slots)
+	return ""
 }
